@@ -3,7 +3,11 @@
  * Retries: on throttling (Throttling, ThrottlingException, RequestLimitExceeded, SlowDown,
  * TooManyRequestsException, HTTP 429), on 5xx and on network errors, with exponential backoff and
  * full jitter (a random wait in [0, min(20 s, 100 ms * 2^attempt))), at most max_attempts tries in
- * all. Errors name the service, the operation, AWS's error code and message, and the request id. */
+ * all. Errors name the service, the operation, AWS's error code and message, and the request id.
+ *
+ * Environment: ROOTWATCH_AWS_TIMEOUT_MS sets the time one request (connection, upload and reply)
+ * may take, in milliseconds (default 60000; 0 keeps the default). A request that times out is a
+ * network error, retried as above. Meant for tests of slow services and for slow links. */
 #ifndef RW_AWS_CLIENT_H
 #define RW_AWS_CLIENT_H
 
@@ -29,7 +33,7 @@ typedef struct rw_aws_service {
 } rw_aws_service;
 
 extern const rw_aws_service rw_aws_sts, rw_aws_iam, rw_aws_s3, rw_aws_cloudtrail, rw_aws_sns,
-    rw_aws_sqs, rw_aws_logs, rw_aws_cloudwatch, rw_aws_events, rw_aws_configservice;
+    rw_aws_sqs, rw_aws_logs, rw_aws_cloudwatch, rw_aws_events, rw_aws_configservice, rw_aws_ec2;
 
 /* Injected so that tests are exact: the clock, the random numbers of the jitter, and sleeping. */
 typedef struct rw_aws_env {
@@ -45,6 +49,10 @@ typedef struct rw_aws_client rw_aws_client;
  * (the real clock, random numbers and sleep). */
 rw_aws_client *rw_aws_client_new(const rw_aws_config *cfg, rw_aws_provider *creds, const rw_aws_env *env);
 void rw_aws_client_free(rw_aws_client *c);
+
+/* Spaces this client's requests (retries included) at most per_second apart (CloudTrail's
+ * LookupEvents allows 2 per second per account and region); 0 removes the limit. */
+void rw_aws_client_set_rate(rw_aws_client *c, double per_second);
 
 /* An AWS error, for callers that handle some (NoSuchBucket, AccessDenied, ...). */
 typedef struct rw_aws_error {
@@ -64,10 +72,22 @@ int rw_aws_query(rw_aws_client *c, const rw_aws_service *svc, const char *region
  * body; the reply parsed into doc (whose root is the reply object). */
 int rw_aws_json(rw_aws_client *c, const rw_aws_service *svc, const char *region, const char *operation,
                 const char *body, rw_json_doc *doc);
-/* REST (S3): method, path (already encoded), query (encoded, may be NULL), a body; the raw reply
- * (a 2xx status; anything else is an error). */
-int rw_aws_rest(rw_aws_client *c, const rw_aws_service *svc, const char *region, const char *method,
-                const char *path, const char *query, const void *body, size_t body_len,
-                rw_http_response *out);
+/* The same, with the reply's bytes as they came (for callers that hand them to the trail reader). */
+int rw_aws_json_raw(rw_aws_client *c, const rw_aws_service *svc, const char *region,
+                    const char *operation, const char *body, rw_http_response *out);
+/* REST (S3): the operation (for messages: "ListObjectsV2"), method, path (already encoded),
+ * query (encoded, may be NULL), a body; the raw reply (a 2xx status; anything else is an error,
+ * RW_ENOTFOUND for 404, RW_ERETRY for throttling and 5xx that outlasted the retries). */
+int rw_aws_rest(rw_aws_client *c, const rw_aws_service *svc, const char *region, const char *operation,
+                const char *method, const char *path, const char *query, const void *body,
+                size_t body_len, rw_http_response *out);
+
+/* Pages through a JSON-protocol operation: request is the request object without its token (a
+ * JSON object text); each reply is handed to page (return non-zero to stop, which is returned);
+ * the reply's token_out member ("NextToken") is sent back as token_in in the next request. */
+int rw_aws_json_pages(rw_aws_client *c, const rw_aws_service *svc, const char *region,
+                      const char *operation, const char *request, const char *token_in,
+                      const char *token_out, int (*page)(void *ctx, const rw_json *reply),
+                      void *ctx);
 
 #endif

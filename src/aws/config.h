@@ -9,6 +9,7 @@
 #define RW_AWS_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct rw_ini rw_ini;
 

@@ -24,6 +24,10 @@ typedef struct rw_http_request {
     const void *body;
     size_t body_len;
     long timeout_ms; /* 0: the handle's default */
+    long connect_timeout_ms; /* 0: the handle's default */
+    /* plain http to the link-local credential endpoints of EC2 and ECS/EKS (169.254.169.254,
+     * 169.254.170.2, 169.254.170.23, fd00:ec2::254, fd00:ec2::23), which have no TLS */
+    bool allow_metadata_http;
 } rw_http_request;
 
 typedef struct rw_http_response {

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/client.h"
+#include "cli/aws_opt.h"
 #include "cli/commands.h"
 #include "cli/rules_opt.h"
 #include "report/format.h"
@@ -15,6 +17,8 @@
 #include "rules/detect.h"
 #include "rules/ruleset.h"
 #include "sources/in_file.h"
+#include "sources/in_lookup.h"
+#include "sources/in_s3.h"
 #include "trail/prefilter.h"
 #include "trail/reader.h"
 #include "util/err.h"
@@ -29,11 +33,19 @@
 
 typedef struct problem {
     uint64_t offset;
+    int page; /* LookupEvents: the page the offset is in (0: not paged) */
     char *msg;
 } problem;
 
+typedef enum job_kind { JOB_FILE, JOB_S3, JOB_LOOKUP } job_kind;
+
 typedef struct scan_job {
-    char *path;
+    job_kind kind;
+    char *path;   /* a file; for S3 and LookupEvents what the user reads ("s3://b/k") */
+    char *bucket; /* S3: the bucket, the key, the bucket's region */
+    char *key;    /* S3: the key; LookupEvents: the region */
+    const char *region;
+    int page;   /* LookupEvents: the page being read */
     bool named; /* named on the command line, not found in a folder */
     char *open_error;
     int rc;
@@ -61,12 +73,22 @@ typedef struct scan {
     int write_rc;
     rw_pool *pool;
     rw_ruleset *rules;
+    /* AWS sources */
+    rw_aws_opts aws_opts;
+    rw_aws_session aws;
+    bool aws_open;
+    rw_aws_client *aws_main; /* the submitting thread's (listings) */
+    rw_lookup_query lookup;
+    char **bucket_regions; /* kept for the jobs that point at them */
+    size_t nbucket_regions;
+    uint64_t s3_listed, s3_digests, s3_out_of_range;
 } scan;
 
 typedef struct worker {
     scan *s;
     rw_trail_reader *reader;
     rw_detector *det;
+    rw_aws_client *aws; /* made when the first AWS job comes */
     scan_job *job;
 } worker;
 
@@ -80,6 +102,7 @@ static void add_problem(scan_job *j, uint64_t off, const char *msg) {
         j->probs = rw_xrealloc(j->probs, j->probs_cap * sizeof *j->probs);
     }
     j->probs[j->nprobs].offset = off;
+    j->probs[j->nprobs].page = j->page;
     j->probs[j->nprobs].msg = rw_xstrdup(msg);
     rw_format_term_safe(j->probs[j->nprobs].msg, strlen(msg)); /* it may quote the record */
     j->nprobs++;
@@ -99,7 +122,8 @@ static int on_candidate(void *ctx, const rw_trail_record *rec) {
             j->filtered_cap = j->filtered_cap ? j->filtered_cap * 2 : 4;
             j->filtered = rw_xrealloc(j->filtered, j->filtered_cap * sizeof *j->filtered);
         }
-        j->filtered[j->nfiltered++] = a->event_id ? rw_xstrdup(a->event_id) : NULL; /* counted once */
+        j->filtered[j->nfiltered++] =
+            a->event_id ? rw_xstrdup(a->event_id) : NULL; /* counted once */
         rw_alert_free(a);
     }
     if (v == RW_VERDICT_SUPPRESSED) j->suppressed++;
@@ -125,13 +149,76 @@ static void worker_fini(void *state) {
     worker *w = state;
     rw_trail_reader_free(w->reader);
     rw_detector_free(w->det);
+    rw_aws_client_free(w->aws);
     free(w);
+}
+
+static void add_stats(rw_trail_stats *to, const rw_trail_stats *st) {
+    to->bytes_in += st->bytes_in;
+    to->bytes_out += st->bytes_out;
+    to->records += st->records;
+    to->candidates += st->candidates;
+    to->other_values += st->other_values;
+    to->errors += st->errors;
+    if (to->kind == RW_TRAIL_UNKNOWN || to->kind == RW_TRAIL_EMPTY) to->kind = st->kind;
+    to->gzip |= st->gzip;
+}
+
+static int on_lookup_page(void *ctx, int number, const char *data, size_t len) {
+    worker *w = ctx;
+    scan_job *j = w->job;
+    j->page = number;
+    rw_trail_sink sink = {w, on_candidate, on_problem};
+    rw_trail_stats st;
+    int rc = rw_trail_read_mem(w->reader, data, len, &st, &sink);
+    if (rc && st.errors == 0) add_problem(j, st.bytes_out, rw_error_last());
+    if (st.kind != RW_TRAIL_LOOKUP && st.kind != RW_TRAIL_EMPTY) {
+        add_problem(j, 0, "the reply is not a LookupEvents response");
+        rc = rc ? rc : RW_EIO;
+    }
+    add_stats(&j->st, &st);
+    if (rc && !j->rc) j->rc = rc;
+    return RW_OK; /* the next pages are still read */
+}
+
+static void work_aws(worker *w, scan_job *j) {
+    if (!w->aws) w->aws = rw_aws_client_new(w->s->aws.cfg, w->s->aws.creds, NULL);
+    if (j->kind == JOB_S3) {
+        rw_http_response resp;
+        rw_http_response_init(&resp);
+        int rc = rw_s3_get(w->aws, j->region, j->bucket, j->key, &resp);
+        if (rc != RW_OK) {
+            j->open_error = rw_xstrdup(rw_error_last());
+        } else {
+            rw_trail_sink sink = {w, on_candidate, on_problem};
+            j->rc = rw_trail_read_mem(w->reader, resp.body.data ? resp.body.data : "",
+                                      resp.body.len, &j->st, &sink);
+            if (j->rc && j->nprobs == 0) add_problem(j, j->st.bytes_out, rw_error_last());
+        }
+        rw_http_response_free(&resp);
+        return;
+    }
+    j->st.kind = RW_TRAIL_UNKNOWN;
+    int rc = rw_lookup_pages(w->aws, j->key, &w->s->lookup, on_lookup_page, w);
+    if (rc != RW_OK) {
+        j->page = 0;
+        if (j->st.kind == RW_TRAIL_UNKNOWN)
+            j->open_error = rw_xstrdup(rw_error_last());
+        else
+            add_problem(j, 0, rw_error_last()); /* the pages read so far still count */
+        j->rc = rc;
+    }
 }
 
 static void work(void *state, void *job) {
     worker *w = state;
     scan_job *j = job;
     w->job = j;
+    if (j->kind != JOB_FILE) {
+        work_aws(w, j);
+        w->job = NULL;
+        return;
+    }
     bool is_stdin = strcmp(j->path, "-") == 0;
     int fd = is_stdin ? STDIN_FILENO : open(j->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -158,6 +245,8 @@ static void free_job(scan_job *j) {
     free(j->probs);
     free(j->open_error);
     free(j->path);
+    free(j->bucket);
+    free(j->key);
     free(j);
 }
 
@@ -167,7 +256,10 @@ static void done(void *arg, void *job) {
     rw_summary *sum = &s->sum;
     sum->files++;
     if (j->open_error) {
-        rw_log_error("%s: cannot open: %s", display(j), j->open_error);
+        if (j->kind == JOB_FILE)
+            rw_log_error("%s: cannot open: %s", display(j), j->open_error);
+        else
+            rw_log_error("%s: %s", display(j), j->open_error);
         sum->files_failed++;
         sum->problems++;
         s->failed = true;
@@ -182,11 +274,19 @@ static void done(void *arg, void *job) {
         if (!j->filtered[i] || rw_strset_add(&s->seen_filtered, j->filtered[i])) sum->filtered++;
     sum->suppressed += j->suppressed;
     const char *where = j->st.gzip ? "decompressed byte" : "byte";
-    for (size_t i = 0; i < j->nprobs; i++)
-        rw_log_error("%s: %s %llu: %s", display(j), where, (unsigned long long)j->probs[i].offset,
-                     j->probs[i].msg);
+    for (size_t i = 0; i < j->nprobs; i++) {
+        if (j->probs[i].page)
+            rw_log_error("%s: page %d, %s %llu: %s", display(j), j->probs[i].page, where,
+                         (unsigned long long)j->probs[i].offset, j->probs[i].msg);
+        else if (j->kind == JOB_LOOKUP)
+            rw_log_error("%s: %s", display(j), j->probs[i].msg);
+        else
+            rw_log_error("%s: %s %llu: %s", display(j), where,
+                         (unsigned long long)j->probs[i].offset, j->probs[i].msg);
+    }
     if (j->more_probs)
-        rw_log_error("%s: %llu more problems not shown", display(j), (unsigned long long)j->more_probs);
+        rw_log_error("%s: %llu more problems not shown", display(j),
+                     (unsigned long long)j->more_probs);
     sum->problems += j->nprobs + j->more_probs;
     bool bad = j->nprobs > 0;
     switch (j->st.kind) {
@@ -218,7 +318,8 @@ static void done(void *arg, void *job) {
             rw_log_info("%s: skipped: not CloudTrail data", display(j));
         }
         break;
-    default: sum->files_trail++;
+    default:
+        sum->files_trail++;
     }
     if (bad) {
         sum->files_failed++;
@@ -252,37 +353,173 @@ static void on_walk_error(void *ctx, const char *path, const char *msg) {
     s->failed = true;
 }
 
+static void free_list(char **list);
+
+/* Opens the AWS session on first use (a scan of local files needs no AWS settings). */
+static bool aws_ready(scan *s) {
+    if (s->aws_open) return true;
+    if (rw_aws_session_open(&s->aws, &s->aws_opts) != RW_OK) return false;
+    s->aws_open = true;
+    s->aws_main = rw_aws_client_new(s->aws.cfg, s->aws.creds, NULL);
+    return true;
+}
+
+static void aws_source_failed(scan *s, const char *what) {
+    rw_log_error("%s: %s", what, rw_error_last());
+    s->sum.files_failed++;
+    s->sum.problems++;
+    s->failed = true;
+}
+
+typedef struct s3_listing {
+    scan *s;
+    const char *bucket, *region;
+} s3_listing;
+
+static int on_s3_object(void *ctx, const rw_s3_object *o) {
+    s3_listing *l = ctx;
+    scan *s = l->s;
+    s->s3_listed++;
+    if (rw_s3_key_is_digest(o->key)) { /* never fetched */
+        s->s3_digests++;
+        s->sum.files++;
+        s->sum.files_digest++;
+        if (s->verbose)
+            rw_log_info("s3://%s/%s: skipped: CloudTrail digest file", l->bucket, o->key);
+        return RW_OK;
+    }
+    int64_t day;
+    if ((s->filter.has_since || s->filter.has_until) && rw_s3_key_day(o->key, &day)) {
+        /* a file holds events from before its delivery: a day that ends before --since holds none
+         * in range; for --until, two days of delivery delay are allowed for */
+        if ((s->filter.has_since && day + 86400 <= s->filter.since) ||
+            (s->filter.has_until && day > s->filter.until + 2 * 86400)) {
+            s->s3_out_of_range++;
+            return RW_OK;
+        }
+    }
+    scan_job *j = rw_xcalloc(1, sizeof *j);
+    j->kind = JOB_S3;
+    size_t n = strlen(l->bucket) + strlen(o->key) + 7;
+    j->path = rw_xmalloc(n);
+    snprintf(j->path, n, "s3://%s/%s", l->bucket, o->key);
+    j->bucket = rw_xstrdup(l->bucket);
+    j->key = rw_xstrdup(o->key);
+    j->region = l->region;
+    j->named = false;
+    rw_pool_submit(s->pool, j);
+    return RW_OK;
+}
+
+static void add_s3(scan *s, const char *url) {
+    char *bucket = NULL, *prefix = NULL;
+    if (rw_s3_url_parse(url, &bucket, &prefix) != RW_OK) {
+        aws_source_failed(s, "scan");
+        return;
+    }
+    if (!aws_ready(s)) {
+        s->failed = true;
+    } else {
+        char *region = rw_s3_bucket_region(s->aws_main, bucket, s->aws.cfg->region);
+        if (!region) {
+            aws_source_failed(s, url);
+        } else {
+            s->bucket_regions = rw_xrealloc(s->bucket_regions,
+                                            (s->nbucket_regions + 1) * sizeof *s->bucket_regions);
+            s->bucket_regions[s->nbucket_regions++] = region;
+            s3_listing l = {s, bucket, region};
+            uint64_t before = s->s3_listed;
+            if (rw_s3_list(s->aws_main, region, bucket, prefix, NULL, on_s3_object, &l) != RW_OK)
+                aws_source_failed(s, url);
+            else if (s->s3_listed == before)
+                rw_log_warn("%s: no objects", url);
+        }
+    }
+    free(bucket);
+    free(prefix);
+}
+
+static void add_lookup(scan *s, char **regions) {
+    if (!aws_ready(s)) {
+        s->failed = true;
+        return;
+    }
+    char **list = NULL, *one[2] = {NULL, NULL};
+    bool all = regions && regions[0] && !strcmp(regions[0], "all") && !regions[1];
+    if (all) {
+        if (rw_lookup_regions(s->aws_main, s->aws.cfg->region, &list) != RW_OK) {
+            aws_source_failed(s, "CloudTrail LookupEvents");
+            return;
+        }
+        regions = list;
+    } else if (!regions) {
+        if (!s->aws.cfg->region) {
+            rw_error_set(RW_EINVAL,
+                         "no region: give --regions LIST or all, or set AWS_REGION or the "
+                         "profile's region");
+            aws_source_failed(s, "CloudTrail LookupEvents");
+            return;
+        }
+        one[0] = s->aws.cfg->region;
+        regions = one;
+    }
+    for (char **r = regions; *r; r++) {
+        scan_job *j = rw_xcalloc(1, sizeof *j);
+        j->kind = JOB_LOOKUP;
+        size_t n = strlen(*r) + 32;
+        j->path = rw_xmalloc(n);
+        snprintf(j->path, n, "CloudTrail LookupEvents %s", *r);
+        j->key = rw_xstrdup(*r);
+        j->named = true;
+        rw_pool_submit(s->pool, j);
+    }
+    free_list(list);
+}
+
 static void usage(FILE *out) {
-    fputs("usage: rootwatch scan [options] SOURCE...\n"
-          "\n"
-          "Reports every use of the root user in CloudTrail history. A SOURCE is a file, a folder\n"
-          "(searched recursively) or - for standard input. Files may be CloudTrail log files\n"
-          "(.json or .json.gz), NDJSON of CloudTrail records (CloudWatch Logs exports), NDJSON of\n"
-          "EventBridge events, or a LookupEvents response; the kind is told from the content.\n"
-          "\n"
-          "options:\n"
-          "  -f, --format FMT        table, json, ndjson or csv (default: table on a terminal,\n"
-          "                          ndjson otherwise)\n"
-          "      --since WHEN        only activity at or after WHEN: a time (2026-11-20,\n"
-          "                          2026-11-20T10:00:00Z) or a duration before now (7d, 12h, 30m)\n"
-          "      --until WHEN        only activity before WHEN\n"
-          "      --account ID        only this account (repeat, or separate with commas)\n"
-          "      --region NAME       only this region (repeat, or separate with commas)\n"
-          "  -j, --jobs N            threads to use (default: all cores)\n"
-          "      --summary           print the summary on standard output, after the alerts\n"
-          "  -q, --quiet             print no summary\n"
-          "  -v, --verbose           also name the files skipped\n"
-          "      --color WHEN        auto, always or never (default: auto)\n"
-          "      --rules FILE        also apply the rules in FILE (YAML; repeat for more files;\n"
-          "                          docs/rules.md)\n"
-          "      --no-builtin        do not apply the built-in root rules (only --rules)\n"
-          "      --max-record-size N the largest record parsed, in bytes (K, M, G allowed;\n"
-          "                          default 16M)\n"
-          "  -h, --help              show this help\n"
-          "\n"
-          "Exit status: 0 no root activity, 1 root activity found, 2 an input could not be read\n"
-          "or a usage error (findings from every readable input are still reported).\n",
-          out);
+    fputs(
+        "usage: rootwatch scan [options] SOURCE...\n"
+        "\n"
+        "Reports every use of the root user in CloudTrail history. A SOURCE is a file, a folder\n"
+        "(searched recursively) or - for standard input. Files may be CloudTrail log files\n"
+        "(.json or .json.gz), NDJSON of CloudTrail records (CloudWatch Logs exports), NDJSON of\n"
+        "EventBridge events, or a LookupEvents response; the kind is told from the content.\n"
+        "\n"
+        "options:\n"
+        "  -f, --format FMT        table, json, ndjson or csv (default: table on a terminal,\n"
+        "                          ndjson otherwise)\n"
+        "      --since WHEN        only activity at or after WHEN: a time (2026-11-20,\n"
+        "                          2026-11-20T10:00:00Z) or a duration before now (7d, 12h, 30m)\n"
+        "      --until WHEN        only activity before WHEN\n"
+        "      --account ID        only this account (repeat, or separate with commas)\n"
+        "      --region NAME       only this region (repeat, or separate with commas)\n"
+        "  -j, --jobs N            threads to use (default: all cores)\n"
+        "      --summary           print the summary on standard output, after the alerts\n"
+        "  -q, --quiet             print no summary\n"
+        "  -v, --verbose           also name the files skipped\n"
+        "      --color WHEN        auto, always or never (default: auto)\n"
+        "      --rules FILE        also apply the rules in FILE (YAML; repeat for more files;\n"
+        "                          docs/rules.md)\n"
+        "      --no-builtin        do not apply the built-in root rules (only --rules)\n"
+        "      --max-record-size N the largest record parsed, in bytes (K, M, G allowed;\n"
+        "                          default 16M)\n"
+        "  -h, --help              show this help\n"
+        "\n"
+        "AWS sources:\n"
+        "  s3://BUCKET[/PREFIX]    a SOURCE may be a trail's bucket: every log file under the\n"
+        "                          prefix is read (AWSLogs/<account>/... and organization trails'\n"
+        "                          AWSLogs/<org-id>/<account>/...), digests skipped, days outside\n"
+        "                          --since/--until skipped by the date in the key\n"
+        "      --lookup-events     read the CloudTrail event history (LookupEvents, the last 90\n"
+        "                          days) of the regions given by --regions\n"
+        "      --regions LIST      the regions for --lookup-events, separated by commas, or all\n"
+        "                          (default: the configured region)\n" RW_AWS_OPTS_HELP
+        "  AWS credentials and the AWS region are found as the AWS CLI finds them (see\n"
+        "  'rootwatch aws whoami'); --region filters records, it does not choose where to call.\n"
+        "\n"
+        "Exit status: 0 no root activity, 1 root activity found, 2 an input could not be read\n"
+        "or a usage error (findings from every readable input are still reported).\n",
+        out);
 }
 
 /* Appends the comma-separated items of arg to a NULL-terminated list. */
@@ -317,9 +554,12 @@ static int parse_size(const char *s, size_t *out) {
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     unsigned long long mul = 1;
-    if (*end == 'K' || *end == 'k') mul = 1ULL << 10, end++;
-    else if (*end == 'M' || *end == 'm') mul = 1ULL << 20, end++;
-    else if (*end == 'G' || *end == 'g') mul = 1ULL << 30, end++;
+    if (*end == 'K' || *end == 'k')
+        mul = 1ULL << 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        mul = 1ULL << 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        mul = 1ULL << 30, end++;
     if (errno || end == s || *end || v == 0 || v > (1ULL << 40) / mul)
         return rw_error_set(RW_EINVAL, "not a size: '%s' (e.g. 16M)", s);
     *out = (size_t)(v * mul);
@@ -327,21 +567,46 @@ static int parse_size(const char *s, size_t *out) {
 }
 
 int rw_cmd_scan(int argc, char **argv) {
-    enum { O_SINCE = 256, O_UNTIL, O_ACCOUNT, O_REGION, O_SUMMARY, O_COLOR, O_MAXREC, O_RULES, O_NOBUILTIN };
-    static const struct option opts[] = {
-        {"format", required_argument, 0, 'f'},   {"since", required_argument, 0, O_SINCE},
-        {"until", required_argument, 0, O_UNTIL}, {"account", required_argument, 0, O_ACCOUNT},
-        {"region", required_argument, 0, O_REGION}, {"jobs", required_argument, 0, 'j'},
-        {"summary", no_argument, 0, O_SUMMARY},   {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},         {"color", required_argument, 0, O_COLOR},
-        {"max-record-size", required_argument, 0, O_MAXREC}, {"help", no_argument, 0, 'h'},
-        {"rules", required_argument, 0, O_RULES}, {"no-builtin", no_argument, 0, O_NOBUILTIN},
-        {0, 0, 0, 0}};
+    enum {
+        O_SINCE = 256,
+        O_UNTIL,
+        O_ACCOUNT,
+        O_REGION,
+        O_SUMMARY,
+        O_COLOR,
+        O_MAXREC,
+        O_RULES,
+        O_NOBUILTIN,
+        O_PROFILE,
+        O_ENDPOINT,
+        O_LOOKUP,
+        O_REGIONS
+    };
+    static const struct option opts[] = {{"format", required_argument, 0, 'f'},
+                                         {"since", required_argument, 0, O_SINCE},
+                                         {"until", required_argument, 0, O_UNTIL},
+                                         {"account", required_argument, 0, O_ACCOUNT},
+                                         {"region", required_argument, 0, O_REGION},
+                                         {"jobs", required_argument, 0, 'j'},
+                                         {"summary", no_argument, 0, O_SUMMARY},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"color", required_argument, 0, O_COLOR},
+                                         {"max-record-size", required_argument, 0, O_MAXREC},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"rules", required_argument, 0, O_RULES},
+                                         {"no-builtin", no_argument, 0, O_NOBUILTIN},
+                                         {"profile", required_argument, 0, O_PROFILE},
+                                         {"endpoint-url", required_argument, 0, O_ENDPOINT},
+                                         {"lookup-events", no_argument, 0, O_LOOKUP},
+                                         {"regions", required_argument, 0, O_REGIONS},
+                                         {0, 0, 0, 0}};
     scan s;
     memset(&s, 0, sizeof s);
     rw_format fmt = isatty(STDOUT_FILENO) ? RW_FMT_TABLE : RW_FMT_NDJSON;
     bool summary_stdout = false, quiet = false, no_builtin = false;
-    char **rule_files = NULL;
+    char **rule_files = NULL, **lookup_regions = NULL;
+    bool lookup = false, jobs_given = false;
     const char *color = "auto";
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     int64_t now = rw_time_now();
@@ -361,20 +626,32 @@ int rw_cmd_scan(int argc, char **argv) {
             if (rw_time_parse_when(optarg, now, &s.filter.until)) goto usage_error;
             s.filter.has_until = true;
             break;
-        case O_ACCOUNT: add_list(&s.filter.accounts, optarg); break;
-        case O_REGION: add_list(&s.filter.regions, optarg); break;
+        case O_ACCOUNT:
+            add_list(&s.filter.accounts, optarg);
+            break;
+        case O_REGION:
+            add_list(&s.filter.regions, optarg);
+            break;
         case 'j': {
             char *end;
             jobs = strtol(optarg, &end, 10);
             if (*end || jobs < 1 || jobs > 1024) {
-                rw_error_set(RW_EINVAL, "-j needs a number of threads from 1 to 1024, not '%s'", optarg);
+                rw_error_set(RW_EINVAL, "-j needs a number of threads from 1 to 1024, not '%s'",
+                             optarg);
                 goto usage_error;
             }
+            jobs_given = true;
             break;
         }
-        case O_SUMMARY: summary_stdout = true; break;
-        case 'q': quiet = true; break;
-        case 'v': s.verbose = true; break;
+        case O_SUMMARY:
+            summary_stdout = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'v':
+            s.verbose = true;
+            break;
         case O_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
                 rw_error_set(RW_EINVAL, "--color takes auto, always or never, not '%s'", optarg);
@@ -382,12 +659,30 @@ int rw_cmd_scan(int argc, char **argv) {
             }
             color = optarg;
             break;
-        case O_RULES: add_one(&rule_files, optarg); break;
-        case O_NOBUILTIN: no_builtin = true; break;
+        case O_RULES:
+            add_one(&rule_files, optarg);
+            break;
+        case O_NOBUILTIN:
+            no_builtin = true;
+            break;
+        case O_PROFILE:
+            s.aws_opts.profile = optarg;
+            break;
+        case O_ENDPOINT:
+            s.aws_opts.endpoint_url = optarg;
+            break;
+        case O_LOOKUP:
+            lookup = true;
+            break;
+        case O_REGIONS:
+            add_list(&lookup_regions, optarg);
+            break;
         case O_MAXREC:
             if (parse_size(optarg, &s.topts.max_record)) goto usage_error;
             break;
-        case 'h': usage(stdout); return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
         case ':':
             rw_error_set(RW_EINVAL, "option '%s' needs a value", argv[optind - 1]);
             goto usage_error;
@@ -406,10 +701,25 @@ int rw_cmd_scan(int argc, char **argv) {
         }
         }
     }
-    if (optind >= argc) {
-        rw_error_set(RW_EINVAL, "no SOURCE given (a file, a folder, or - for standard input)");
+    if (optind >= argc && !lookup) {
+        rw_error_set(RW_EINVAL,
+                     "no SOURCE given (a file, a folder, s3://BUCKET/PREFIX, or - for standard "
+                     "input; or --lookup-events)");
         goto usage_error;
     }
+    if (lookup_regions && !lookup) {
+        rw_error_set(RW_EINVAL, "--regions goes with --lookup-events");
+        goto usage_error;
+    }
+    bool remote = lookup;
+    for (int i = optind; i < argc; i++)
+        if (!strncmp(argv[i], "s3://", 5)) remote = true;
+    /* downloads and event history wait on the network: more threads than cores */
+    if (remote && !jobs_given && jobs < 16) jobs = 16;
+    s.lookup.has_since = s.filter.has_since;
+    s.lookup.since = s.filter.since;
+    s.lookup.has_until = s.filter.has_until;
+    s.lookup.until = s.filter.until;
     if (s.filter.has_since && s.filter.has_until && s.filter.until <= s.filter.since) {
         rw_error_set(RW_EINVAL, "--until must be later than --since");
         goto usage_error;
@@ -426,7 +736,8 @@ int rw_cmd_scan(int argc, char **argv) {
     const char *const *lits;
     size_t nlits;
     rw_prefilter *pf = NULL; /* without literals every record is parsed */
-    if (rw_ruleset_literals(s.rules, &lits, &nlits)) pf = rw_prefilter_new((const char **)lits, nlits);
+    if (rw_ruleset_literals(s.rules, &lits, &nlits))
+        pf = rw_prefilter_new((const char **)lits, nlits);
     s.topts.prefilter = pf;
     s.writer = rw_writer_new(stdout, fmt, use_color);
     rw_pool_ops ops = {worker_init, worker_fini, work, done, &s};
@@ -434,8 +745,17 @@ int rw_cmd_scan(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     s.pool = rw_pool_new((int)jobs, &ops);
     rw_file_walk walk = {&s, on_file, on_walk_error};
-    for (int i = optind; i < argc; i++) rw_file_walk_arg(argv[i], &walk);
+    for (int i = optind; i < argc; i++) {
+        if (!strncmp(argv[i], "s3://", 5))
+            add_s3(&s, argv[i]);
+        else
+            rw_file_walk_arg(argv[i], &walk);
+    }
+    if (lookup) add_lookup(&s, lookup_regions);
     rw_pool_finish(s.pool);
+    if (s.s3_out_of_range)
+        rw_log_info("%llu objects skipped: the date in their key is outside --since/--until",
+                    (unsigned long long)s.s3_out_of_range);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s.sum.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     int end_rc = rw_writer_end(s.writer);
@@ -446,6 +766,20 @@ int rw_cmd_scan(int argc, char **argv) {
     if (s.sum.files_trail == 0 && !s.failed) {
         rw_log_error("no CloudTrail data found in the sources given: nothing was checked");
         s.failed = true;
+    }
+    if (lookup) {
+        /* the verdict in words, as AWS's event-history check prints it; on standard output only
+         * for people (the table), so that json, ndjson and csv stay machine-readable */
+        const char *verdict =
+            s.sum.alerts ? "Root account activity detected." : "No root account activity detected.";
+        if (s.failed && !s.sum.alerts)
+            verdict = "No root account activity detected in the history that could be read.";
+        if (fmt == RW_FMT_TABLE) {
+            printf("%s\n", verdict);
+            fflush(stdout);
+        } else {
+            fprintf(stderr, "%s\n", verdict);
+        }
     }
     if (!quiet) rw_summary_print(summary_stdout ? stdout : stderr, &s.sum);
     if (summary_stdout) fflush(stdout);
@@ -464,6 +798,11 @@ out:
     free_list(s.filter.accounts);
     free_list(s.filter.regions);
     free_list(rule_files);
+    free_list(lookup_regions);
     rw_ruleset_free(s.rules);
+    rw_aws_client_free(s.aws_main);
+    if (s.aws_open) rw_aws_session_close(&s.aws);
+    for (size_t i = 0; i < s.nbucket_regions; i++) free(s.bucket_regions[i]);
+    free(s.bucket_regions);
     return rc;
 }

@@ -19,14 +19,14 @@
 
 /* the parser's states; a step either completes a unit of input or asks for more */
 enum pstate {
-    P_TOP,        /* before a top-level value */
-    P_OBJ_KEY,    /* in a top-level object, before a member name (or '}' if first) */
-    P_OBJ_VALUE,  /* after "name": */
-    P_OBJ_SEP,    /* after a member: ',' or '}' */
-    P_ARR_ELEM,   /* in an array of records, before an element (or ']' if first) */
-    P_ARR_SEP,    /* after an element: ',' or ']' */
-    P_RESYNC,     /* after an error in NDJSON: skip to the next line */
-    P_DISCARD,    /* skipping a value too large to keep */
+    P_TOP,       /* before a top-level value */
+    P_OBJ_KEY,   /* in a top-level object, before a member name (or '}' if first) */
+    P_OBJ_VALUE, /* after "name": */
+    P_OBJ_SEP,   /* after a member: ',' or '}' */
+    P_ARR_ELEM,  /* in an array of records, before an element (or ']' if first) */
+    P_ARR_SEP,   /* after an element: ',' or ']' */
+    P_RESYNC,    /* after an error in NDJSON: skip to the next line */
+    P_DISCARD,   /* skipping a value too large to keep */
     P_DONE,
 };
 
@@ -133,16 +133,26 @@ struct rw_trail_reader {
 
 const char *rw_trail_kind_name(rw_trail_kind k) {
     switch (k) {
-    case RW_TRAIL_UNKNOWN: return "unknown";
-    case RW_TRAIL_CLOUDTRAIL: return "CloudTrail log file";
-    case RW_TRAIL_NDJSON: return "NDJSON of CloudTrail records";
-    case RW_TRAIL_EVENTBRIDGE: return "NDJSON of EventBridge events";
-    case RW_TRAIL_ARRAY: return "JSON array of records";
-    case RW_TRAIL_LOOKUP: return "LookupEvents response";
-    case RW_TRAIL_LOGEVENTS: return "FilterLogEvents response";
-    case RW_TRAIL_DIGEST: return "CloudTrail digest file";
-    case RW_TRAIL_OTHER: return "not CloudTrail";
-    case RW_TRAIL_EMPTY: return "empty";
+    case RW_TRAIL_UNKNOWN:
+        return "unknown";
+    case RW_TRAIL_CLOUDTRAIL:
+        return "CloudTrail log file";
+    case RW_TRAIL_NDJSON:
+        return "NDJSON of CloudTrail records";
+    case RW_TRAIL_EVENTBRIDGE:
+        return "NDJSON of EventBridge events";
+    case RW_TRAIL_ARRAY:
+        return "JSON array of records";
+    case RW_TRAIL_LOOKUP:
+        return "LookupEvents response";
+    case RW_TRAIL_LOGEVENTS:
+        return "FilterLogEvents response";
+    case RW_TRAIL_DIGEST:
+        return "CloudTrail digest file";
+    case RW_TRAIL_OTHER:
+        return "not CloudTrail";
+    case RW_TRAIL_EMPTY:
+        return "empty";
     }
     return "?";
 }
@@ -208,7 +218,8 @@ static void scan_hits(rw_trail_reader *r) {
     size_t back = rw_prefilter_max_len(r->o.prefilter);
     back = back ? back - 1 : 0;
     uint64_t from = r->scanned_to > r->wbase + back ? r->scanned_to - back : r->wbase;
-    if (from < wend(r)) rw_prefilter_scan(r->o.prefilter, at(r, from), wend(r) - from, from, &r->hits);
+    if (from < wend(r))
+        rw_prefilter_scan(r->o.prefilter, at(r, from), wend(r) - from, from, &r->hits);
     r->scanned_to = wend(r);
 }
 
@@ -320,7 +331,8 @@ static size_t src_read(rw_trail_reader *r, char *dst, size_t cap) {
         }
         if (r->gz_end) { /* another gzip member must start here */
             if (z->next_in[0] != 0x1f || (z->avail_in >= 2 && z->next_in[1] != 0x8b)) {
-                report(r, here, "unexpected data after the end of the gzip stream, at compressed byte %llu",
+                report(r, here,
+                       "unexpected data after the end of the gzip stream, at compressed byte %llu",
                        (unsigned long long)gz_consumed(r));
                 r->gz_done = true;
                 break;
@@ -380,8 +392,8 @@ static void stream_begin(rw_trail_reader *r, bool gz) {
 static int gunzip_whole(rw_trail_reader *r, const unsigned char *in, size_t len) {
     size_t guess = len * 8;
     if (len >= 18) {
-        size_t isize = (size_t)in[len - 4] | (size_t)in[len - 3] << 8 |
-                       (size_t)in[len - 2] << 16 | (size_t)in[len - 1] << 24;
+        size_t isize = (size_t)in[len - 4] | (size_t)in[len - 3] << 8 | (size_t)in[len - 2] << 16 |
+                       (size_t)in[len - 1] << 24;
         if (isize >= len / 2) { /* most likely one member, and then exact */
             if (isize > r->o.max_whole) return 0;
             guess = isize;
@@ -461,8 +473,8 @@ static uint64_t string_end(rw_trail_reader *r, uint64_t abs, bool *uesc) {
 /* Finds the end of the number or literal at abs; 0 when the window ends first. */
 static uint64_t scalar_end(rw_trail_reader *r, uint64_t abs) {
     const char *p = at(r, abs), *end = at(r, wend(r));
-    while (p < end && !is_ws(*p) && *p != ',' && *p != '}' && *p != ']' && *p != '{' &&
-           *p != '[' && *p != '"' && *p != ':')
+    while (p < end && !is_ws(*p) && *p != ',' && *p != '}' && *p != ']' && *p != '{' && *p != '[' &&
+           *p != '"' && *p != ':')
         p++;
     if (p >= end && !r->eof) return 0;
     return (uint64_t)(p - r->w) + r->wbase;
@@ -490,17 +502,19 @@ static void set_kind(rw_trail_reader *r, rw_trail_kind k) {
     if (r->st->kind == RW_TRAIL_UNKNOWN) r->st->kind = k;
 }
 
-static void emit(rw_trail_reader *r, const char *data, size_t len, uint64_t off, rw_trail_shape sh) {
+static void emit(rw_trail_reader *r, const char *data, size_t len, uint64_t off,
+                 rw_trail_shape sh) {
     r->st->candidates++;
     rw_trail_record rec = {data, len, off, sh};
     int rc = r->sink && r->sink->candidate ? r->sink->candidate(r->sink->ctx, &rec) : RW_OK;
     if (rc != RW_OK && !r->stop_rc) r->stop_rc = rc; /* run() stops before the next step */
 }
 
-/* An element of an Events or events array: the record is the JSON text inside one of its strings. */
+/* An element of an Events or events array: the record is the JSON text inside one of its strings.
+ */
 static void wrapped_element(rw_trail_reader *r, uint64_t start, uint64_t end) {
-    const char *field = r->arr == ARR_WRAPPED && (r->obj_keys & K_LOGEVENTS) ? "message"
-                                                                              : "CloudTrailEvent";
+    const char *field =
+        r->arr == ARR_WRAPPED && (r->obj_keys & K_LOGEVENTS) ? "message" : "CloudTrailEvent";
     if (rw_json_doc_parse(r->doc, at(r, start), end - start) != RW_OK) {
         report(r, start + rw_json_doc_error_offset(r->doc), "malformed element %llu: %s",
                (unsigned long long)r->arr_index, rw_error_last());
@@ -520,8 +534,31 @@ static void wrapped_element(rw_trail_reader *r, uint64_t start, uint64_t end) {
     memcpy(r->scratch, s->str, s->len);
     memset(r->scratch + s->len, ' ', PAD);
     if (!r->o.prefilter || rw_prefilter_contains(r->o.prefilter, r->scratch, s->len) ||
-        memmem(r->scratch, s->len, "\\u", 2))
+        memmem(r->scratch, s->len, "\\u", 2)) {
         emit(r, r->scratch, s->len, start, RW_SHAPE_RECORD);
+        return;
+    }
+    /* Not a candidate: its structure is still checked, as a record's in a log file is, so that a
+     * record cut short inside its string is reported rather than passed over. */
+    size_t i = 0, n = s->len, len = 0;
+    while (i < n && (r->scratch[i] == ' ' || r->scratch[i] == '\t' || r->scratch[i] == '\n' ||
+                     r->scratch[i] == '\r'))
+        i++;
+    bool whole = false;
+    if (i < n && r->scratch[i] == '{') {
+        rw_skip_state st;
+        rw_skip_init(&st);
+        if (rw_skip_container(&st, r->scratch + i, n - i, &len) == RW_OK) {
+            whole = true;
+            for (size_t k = i + len; k < n; k++)
+                if (r->scratch[k] != ' ' && r->scratch[k] != '\t' && r->scratch[k] != '\n' &&
+                    r->scratch[k] != '\r')
+                    whole = false;
+        }
+    }
+    if (!whole)
+        report(r, start, "element %llu: its %s is not one complete JSON object (cut short?)",
+               (unsigned long long)r->arr_index, field);
 }
 
 static uint64_t next_object_line(rw_trail_reader *r, uint64_t from, uint64_t limit);
@@ -604,7 +641,7 @@ static void array_element_done(rw_trail_reader *r, uint64_t start, uint64_t end,
     } else {
         r->st->records++;
         if (has_hit(r, start, end) || (flags & RW_SKIP_UESCAPE))
-            emit(r, at(r, start), end - start,  start,
+            emit(r, at(r, start), end - start, start,
                  r->arr == ARR_RECORDS ? RW_SHAPE_RECORD : RW_SHAPE_VALUE);
     }
     r->arr_index++;
@@ -760,7 +797,10 @@ static enum step step_top(rw_trail_reader *r) {
 }
 
 static enum step step_obj_key(rw_trail_reader *r) {
-    if (!skip_ws(r)) return r->eof ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r))) : STEP_MORE;
+    if (!skip_ws(r))
+        return r->eof
+                   ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r)))
+                   : STEP_MORE;
     char c = *at(r, r->pos);
     if (c == '}' && r->obj_empty) {
         r->pos++;
@@ -771,12 +811,17 @@ static enum step step_obj_key(rw_trail_reader *r) {
     if (c != '"') return syntax_error(r, r->pos, "a member name in quotes");
     bool uesc = false;
     uint64_t kend = string_end(r, r->pos, &uesc);
-    if (!kend) return r->eof ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r))) : STEP_MORE;
+    if (!kend)
+        return r->eof
+                   ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r)))
+                   : STEP_MORE;
     uint64_t save = r->pos;
     r->pos = kend;
     if (!skip_ws(r)) {
         r->pos = save;
-        return r->eof ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r))) : STEP_MORE;
+        return r->eof
+                   ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r)))
+                   : STEP_MORE;
     }
     if (*at(r, r->pos) != ':') return syntax_error(r, r->pos, "':'");
     r->cur_key = key_of(r, save, kend);
@@ -789,7 +834,10 @@ static enum step step_obj_key(rw_trail_reader *r) {
 
 static enum step step_obj_value(rw_trail_reader *r) {
     if (!r->skipping) {
-        if (!skip_ws(r)) return r->eof ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r))) : STEP_MORE;
+        if (!skip_ws(r))
+            return r->eof ? truncated(r, r->obj_start, "a JSON object",
+                                      has_hit(r, r->obj_start, wend(r)))
+                          : STEP_MORE;
         char c = *at(r, r->pos);
         unsigned key = r->cur_key;
         if (c == '[' && (key & (K_RECORDS | K_EVENTS | K_LOGEVENTS))) {
@@ -818,7 +866,10 @@ static enum step step_obj_value(rw_trail_reader *r) {
         } else if (c == '"') {
             bool uesc = false;
             uint64_t e = string_end(r, r->pos, &uesc);
-            if (!e) return r->eof ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r))) : STEP_MORE;
+            if (!e)
+                return r->eof ? truncated(r, r->obj_start, "a JSON object",
+                                          has_hit(r, r->obj_start, wend(r)))
+                              : STEP_MORE;
             if (uesc) r->obj_flags |= RW_SKIP_UESCAPE;
             if (key == K_DETAIL) r->obj_keys &= ~(unsigned)K_DETAIL;
             r->pos = e;
@@ -845,7 +896,10 @@ static enum step step_obj_value(rw_trail_reader *r) {
 }
 
 static enum step step_obj_sep(rw_trail_reader *r) {
-    if (!skip_ws(r)) return r->eof ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r))) : STEP_MORE;
+    if (!skip_ws(r))
+        return r->eof
+                   ? truncated(r, r->obj_start, "a JSON object", has_hit(r, r->obj_start, wend(r)))
+                   : STEP_MORE;
     char c = *at(r, r->pos);
     if (c == ',') {
         r->pos++;
@@ -862,8 +916,11 @@ static enum step step_obj_sep(rw_trail_reader *r) {
 }
 
 static void not_an_object(rw_trail_reader *r, uint64_t off) {
-    report(r, off, "element %llu of the %s array is not a JSON object", (unsigned long long)r->arr_index,
-           r->arr == ARR_RECORDS ? "Records" : r->arr == ARR_WRAPPED ? "Events" : "top-level");
+    report(r, off, "element %llu of the %s array is not a JSON object",
+           (unsigned long long)r->arr_index,
+           r->arr == ARR_RECORDS   ? "Records"
+           : r->arr == ARR_WRAPPED ? "Events"
+                                   : "top-level");
     r->arr_index++;
 }
 
@@ -871,7 +928,8 @@ static enum step step_arr_elem(rw_trail_reader *r) {
     const char *what = r->arr == ARR_RECORDS ? "a record" : "an array element";
     if (!r->skipping) {
         if (!skip_ws(r))
-            return r->eof ? truncated(r, r->pos, r->arr_nested ? "the Records array" : "a JSON array", false)
+            return r->eof ? truncated(r, r->pos,
+                                      r->arr_nested ? "the Records array" : "a JSON array", false)
                           : STEP_MORE;
         char c = *at(r, r->pos);
         if (c == ']' && r->arr_first) {
@@ -906,7 +964,10 @@ static enum step step_arr_elem(rw_trail_reader *r) {
 }
 
 static enum step step_arr_sep(rw_trail_reader *r) {
-    if (!skip_ws(r)) return r->eof ? truncated(r, r->pos, r->arr_nested ? "the Records array" : "a JSON array", false) : STEP_MORE;
+    if (!skip_ws(r))
+        return r->eof ? truncated(r, r->pos, r->arr_nested ? "the Records array" : "a JSON array",
+                                  false)
+                      : STEP_MORE;
     char c = *at(r, r->pos);
     if (c == ',') {
         r->pos++;
@@ -943,7 +1004,8 @@ static enum step step_discard(rw_trail_reader *r) {
     }
     size_t len;
     int rc = rw_skip_container(&r->sk, at(r, r->skip_start), wend(r) - r->skip_start, &len);
-    if (has_hit(r, r->skip_start, rc == RW_OK ? r->skip_start + len : wend(r))) r->discard_hit = true;
+    if (has_hit(r, r->skip_start, rc == RW_OK ? r->skip_start + len : wend(r)))
+        r->discard_hit = true;
     if (rc != RW_OK) {
         if (!r->eof) return STEP_MORE;
         return truncated(r, r->obj_start, "a value larger than the record size limit",
@@ -979,10 +1041,14 @@ static uint64_t keep_from(const rw_trail_reader *r) {
     switch (r->ps) {
     case P_OBJ_KEY:
     case P_OBJ_VALUE:
-    case P_OBJ_SEP: return r->obj_container ? r->pos : r->obj_start;
-    case P_ARR_ELEM: return r->skipping ? r->skip_start : r->pos;
-    case P_DISCARD: return r->skip_start + r->sk.pos;
-    default: return r->pos;
+    case P_OBJ_SEP:
+        return r->obj_container ? r->pos : r->obj_start;
+    case P_ARR_ELEM:
+        return r->skipping ? r->skip_start : r->pos;
+    case P_DISCARD:
+        return r->skip_start + r->sk.pos;
+    default:
+        return r->pos;
     }
 }
 
@@ -1026,15 +1092,32 @@ static void run(rw_trail_reader *r) {
     while (!r->stop_rc) {
         enum step s;
         switch (r->ps) {
-        case P_TOP: s = step_top(r); break;
-        case P_OBJ_KEY: s = step_obj_key(r); break;
-        case P_OBJ_VALUE: s = step_obj_value(r); break;
-        case P_OBJ_SEP: s = step_obj_sep(r); break;
-        case P_ARR_ELEM: s = step_arr_elem(r); break;
-        case P_ARR_SEP: s = step_arr_sep(r); break;
-        case P_RESYNC: s = step_resync(r); break;
-        case P_DISCARD: s = step_discard(r); break;
-        default: s = STEP_STOP;
+        case P_TOP:
+            s = step_top(r);
+            break;
+        case P_OBJ_KEY:
+            s = step_obj_key(r);
+            break;
+        case P_OBJ_VALUE:
+            s = step_obj_value(r);
+            break;
+        case P_OBJ_SEP:
+            s = step_obj_sep(r);
+            break;
+        case P_ARR_ELEM:
+            s = step_arr_elem(r);
+            break;
+        case P_ARR_SEP:
+            s = step_arr_sep(r);
+            break;
+        case P_RESYNC:
+            s = step_resync(r);
+            break;
+        case P_DISCARD:
+            s = step_discard(r);
+            break;
+        default:
+            s = STEP_STOP;
         }
         if (s == STEP_OK || s == STEP_AGAIN) continue;
         if (s == STEP_STOP) break;

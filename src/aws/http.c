@@ -1,0 +1,445 @@
+/* HTTP(S) through libcurl. Each rw_http keeps one easy handle, reset between requests (which
+ * keeps its connections, TLS sessions and DNS cache), so consecutive requests to one host reuse
+ * the connection. Redirects are not followed; TLS peers and host names are always verified.
+ * Messages name scheme://host:port only: URLs may carry secrets in their query (presigned URLs)
+ * and headers carry signatures and tokens. */
+#include "aws/http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/err.h"
+#include "util/xmalloc.h"
+
+#define HTTP_DEFAULT_CONNECT_MS 3000L
+#define HTTP_DEFAULT_TIMEOUT_MS 60000L
+#define HTTP_DEFAULT_MAX_BODY ((size_t)256 << 20)
+#define HTTP_MAX_HEADERS ((size_t)1 << 20) /* all of a response's headers together */
+
+#ifndef RW_VERSION
+#define RW_VERSION "0"
+#endif
+
+struct rw_http {
+    CURL *curl;
+    rw_http_opts opts;
+    char *ca_bundle; /* AWS_CA_BUNDLE when rw_http_new ran, or NULL */
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* ---- global initialisation ----------------------------------------------------------------- */
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void global_init(void) {
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static int ensure_global(void) {
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK)
+        return rw_error_set(RW_EIO, "cannot initialise libcurl: %s", curl_easy_strerror(global_rc));
+    return RW_OK;
+}
+
+/* ---- URLs ---------------------------------------------------------------------------------- */
+
+typedef struct url_parts {
+    CURLU *u;
+    char *scheme, *host, *port; /* host as curl has it: IPv6 in brackets */
+} url_parts;
+
+static void url_parts_free(url_parts *p) {
+    curl_free(p->scheme);
+    curl_free(p->host);
+    curl_free(p->port);
+    if (p->u) curl_url_cleanup(p->u);
+    memset(p, 0, sizeof *p);
+}
+
+/* Parses url as curl will when it sends the request (the same CURLU goes to the easy handle). */
+static int url_parse(url_parts *p, const char *url) {
+    memset(p, 0, sizeof *p);
+    if (!url || !*url) return rw_error_set(RW_EINVAL, "no URL");
+    p->u = curl_url();
+    if (!p->u) return rw_error_set(RW_EIO, "out of memory parsing a URL");
+    CURLUcode uc = curl_url_set(p->u, CURLUPART_URL, url, CURLU_PATH_AS_IS);
+    if (uc != CURLUE_OK) {
+        url_parts_free(p);
+        /* not the URL itself: it may hold a secret */
+        return rw_error_set(RW_EINVAL, "not a URL rootwatch can use: %s", curl_url_strerror(uc));
+    }
+    if (curl_url_get(p->u, CURLUPART_SCHEME, &p->scheme, 0) != CURLUE_OK ||
+        curl_url_get(p->u, CURLUPART_HOST, &p->host, 0) != CURLUE_OK ||
+        curl_url_get(p->u, CURLUPART_PORT, &p->port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        url_parts_free(p);
+        return rw_error_set(RW_EINVAL, "a URL without a scheme, host or port");
+    }
+    for (char *s = p->scheme; *s; s++) *s = (char)tolower((unsigned char)*s);
+    return RW_OK;
+}
+
+static bool host_is_loopback(const char *host) {
+    if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0) return true;
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+        char tmp[INET6_ADDRSTRLEN + 1];
+        if (n - 2 >= sizeof tmp) return false;
+        memcpy(tmp, host + 1, n - 2);
+        tmp[n - 2] = 0;
+        struct in6_addr a6;
+        return inet_pton(AF_INET6, tmp, &a6) == 1 && memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
+    }
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+    struct in6_addr a6;
+    return inet_pton(AF_INET6, host, &a6) == 1 && memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
+}
+
+/* The link-local endpoints of EC2's instance metadata and ECS/EKS container credentials. */
+static bool host_is_metadata(const char *host) {
+    static const char *const hosts[] = {"169.254.169.254", "169.254.170.2", "169.254.170.23",
+                                        "[fd00:ec2::254]", "[fd00:ec2::23]"};
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
+        if (strcasecmp(host, hosts[i]) == 0) return true;
+    return false;
+}
+
+bool rw_http_is_loopback(const char *url) {
+    if (ensure_global()) return false;
+    url_parts p;
+    if (url_parse(&p, url)) {
+        rw_error_clear();
+        return false;
+    }
+    bool yes = host_is_loopback(p.host);
+    url_parts_free(&p);
+    return yes;
+}
+
+/* ---- handles ------------------------------------------------------------------------------- */
+
+rw_http *rw_http_new(const rw_http_opts *opts) {
+    if (ensure_global()) return NULL;
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        rw_error_set(RW_EIO, "cannot create a libcurl handle");
+        return NULL;
+    }
+    rw_http *h = rw_xcalloc(1, sizeof *h);
+    h->curl = curl;
+    if (opts) h->opts = *opts;
+    if (h->opts.connect_timeout_ms <= 0) h->opts.connect_timeout_ms = HTTP_DEFAULT_CONNECT_MS;
+    if (h->opts.timeout_ms <= 0) h->opts.timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
+    if (h->opts.max_body == 0) h->opts.max_body = HTTP_DEFAULT_MAX_BODY;
+    const char *ca = getenv("AWS_CA_BUNDLE");
+    if (ca && *ca) h->ca_bundle = rw_xstrdup(ca);
+    return h;
+}
+
+void rw_http_free(rw_http *h) {
+    if (!h) return;
+    curl_easy_cleanup(h->curl);
+    free(h->ca_bundle);
+    free(h);
+}
+
+void rw_http_response_init(rw_http_response *r) {
+    r->status = 0;
+    rw_buf_init(&r->body, 0);
+    rw_buf_init(&r->headers, HTTP_MAX_HEADERS);
+}
+
+void rw_http_response_free(rw_http_response *r) {
+    if (!r) return;
+    rw_buf_free(&r->body);
+    rw_buf_free(&r->headers);
+    r->status = 0;
+}
+
+/* ---- one exchange -------------------------------------------------------------------------- */
+
+typedef struct exchange {
+    rw_http_response *resp;
+    size_t max_body;
+    bool body_over; /* the body passed max_body */
+    bool headers_over;
+} exchange;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
+    exchange *x = ud;
+    size_t n = size * nmemb;
+    if (n > x->max_body - x->resp->body.len) {
+        x->body_over = true;
+        return 0; /* curl stops with CURLE_WRITE_ERROR */
+    }
+    if (rw_buf_append(&x->resp->body, data, n)) {
+        x->body_over = true;
+        return 0;
+    }
+    return n;
+}
+
+static bool is_ws(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
+    exchange *x = ud;
+    size_t n = size * nmemb;
+    rw_buf *h = &x->resp->headers;
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        /* a new response (after a 1xx, or a proxy's reply to CONNECT): forget the last one */
+        rw_buf_reset(h);
+        rw_buf_reset(&x->resp->body);
+        return n;
+    }
+    const char *e = data + n;
+    while (e > data && is_ws(e[-1])) e--;
+    if (e == data) return n; /* the blank line that ends the headers */
+    int rc = RW_OK;
+    if (data[0] == ' ' || data[0] == '\t') {
+        /* an obsolete folded line: it continues the last header's value */
+        const char *s = data;
+        while (s < e && is_ws(*s)) s++;
+        if (h->len > 0 && h->data[h->len - 1] == '\n') {
+            h->len--;
+            rc = rw_buf_putc(h, ' ');
+            if (!rc) rc = rw_buf_append(h, s, (size_t)(e - s));
+            if (!rc) rc = rw_buf_putc(h, '\n');
+        }
+    } else {
+        const char *colon = memchr(data, ':', (size_t)(e - data));
+        if (!colon) return n; /* not a header: ignored */
+        const char *ne = colon;
+        while (ne > data && is_ws(ne[-1])) ne--;
+        const char *v = colon + 1;
+        while (v < e && is_ws(*v)) v++;
+        size_t start = h->len;
+        rc = rw_buf_append(h, data, (size_t)(ne - data));
+        for (size_t i = start; !rc && i < h->len; i++)
+            h->data[i] = (char)tolower((unsigned char)h->data[i]);
+        if (!rc) rc = rw_buf_puts(h, ": ");
+        if (!rc) rc = rw_buf_append(h, v, (size_t)(e - v));
+        if (!rc) rc = rw_buf_putc(h, '\n');
+    }
+    if (rc) {
+        x->headers_over = true;
+        return 0;
+    }
+    return n;
+}
+
+static bool has_crlf(const char *s) {
+    return s && strpbrk(s, "\r\n");
+}
+
+static bool valid_method(const char *m) {
+    if (!m || !*m || strlen(m) > 16) return false;
+    for (const char *p = m; *p; p++)
+        if (!isupper((unsigned char)*p)) return false;
+    return true;
+}
+
+/* The error's class: what rootwatch does about it. */
+static int classify(CURLcode cc) {
+    switch (cc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_QUIC_CONNECT_ERROR:
+    case CURLE_AGAIN:
+    case CURLE_SEND_FAIL_REWIND:
+    case CURLE_PROXY:
+        return RW_ERETRY;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return RW_EINVAL;
+    case CURLE_FILESIZE_EXCEEDED:
+        return RW_ELIMIT;
+    default:
+        return RW_EIO;
+    }
+}
+
+int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
+    resp->status = 0;
+    rw_buf_reset(&resp->body);
+    rw_buf_reset(&resp->headers);
+    const char *method = req->method ? req->method : "GET";
+    if (!valid_method(method)) return rw_error_set(RW_EINVAL, "not an HTTP method: %.16s", method);
+
+    url_parts u;
+    int rc = url_parse(&u, req->url);
+    if (rc) return rc;
+    struct curl_slist *hdrs = NULL;
+    /* neither loopback nor the metadata endpoints are ever reached through a proxy */
+    bool local = host_is_loopback(u.host) || (req->allow_metadata_http && host_is_metadata(u.host));
+    if (strcmp(u.scheme, "https") != 0 && !(strcmp(u.scheme, "http") == 0 && local)) {
+        if (strcmp(u.scheme, "http") == 0)
+            rc = rw_error_set(RW_EINVAL,
+                              "%s %s://%s:%s: plain http is refused (except to a loopback "
+                              "address: 127.0.0.0/8, ::1, localhost); use https",
+                              method, u.scheme, u.host, u.port);
+        else
+            rc = rw_error_set(RW_EINVAL, "%s: unsupported URL scheme \"%s\" (https only)", method,
+                              u.scheme);
+        goto done;
+    }
+    if (strcmp(method, "HEAD") == 0 && req->body_len > 0) {
+        rc = rw_error_set(RW_EINVAL, "a HEAD request with a body");
+        goto done;
+    }
+
+    /* headers: the caller's, plus none of curl's surprises */
+    bool has_ctype = false;
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const rw_http_header *hd = &req->headers[i];
+        if (!hd->name || !*hd->name || strpbrk(hd->name, ":\r\n \t") || has_crlf(hd->value)) {
+            rc = rw_error_set(RW_EINVAL, "a request header with a bad name or a line break");
+            goto done;
+        }
+        if (strcasecmp(hd->name, "content-type") == 0) has_ctype = true;
+        rw_buf line;
+        rw_buf_init(&line, 0);
+        if (hd->value && *hd->value)
+            rw_buf_printf(&line, "%s: %s", hd->name, hd->value);
+        else
+            rw_buf_printf(&line, "%s;", hd->name); /* curl's way to send an empty header */
+        struct curl_slist *next = curl_slist_append(hdrs, line.data);
+        rw_secure_free(line.data, line.cap); /* headers hold signatures and tokens */
+        if (!next) {
+            rc = rw_error_set(RW_EIO, "out of memory building request headers");
+            goto done;
+        }
+        hdrs = next;
+    }
+    bool send_body = req->body_len > 0 || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
+    struct curl_slist *next = curl_slist_append(hdrs, "Expect:");
+    if (next && send_body && !has_ctype) next = curl_slist_append(next, "Content-Type:");
+    if (!next) {
+        rc = rw_error_set(RW_EIO, "out of memory building request headers");
+        goto done;
+    }
+    hdrs = next;
+
+    CURL *c = h->curl;
+    curl_easy_reset(c); /* keeps live connections, TLS sessions and the DNS cache */
+    exchange x = {.resp = resp, .max_body = h->opts.max_body};
+    h->errbuf[0] = 0;
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+    curl_easy_setopt(c, CURLOPT_CURLU, u.u);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (h->ca_bundle) curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_bundle);
+    if (local) curl_easy_setopt(c, CURLOPT_PROXY, "");
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+                                                 : h->opts.connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                     req->timeout_ms > 0 ? req->timeout_ms : h->opts.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "rootwatch/" RW_VERSION);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->opts.max_body);
+    if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (send_body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body_len ? (const char *)req->body : "");
+        if (strcmp(method, "POST") != 0) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        if (strcmp(method, "GET") != 0) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    }
+
+    CURLcode cc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    /* let go of what lives on this stack frame or is freed below */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_CURLU, NULL);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+
+    if (cc == CURLE_OK) {
+        resp->status = status;
+        /* both buffers are strings, even when empty */
+        rw_buf_append(&resp->body, "", 0);
+        rw_buf_append(&resp->headers, "", 0);
+        rc = RW_OK;
+        goto done;
+    }
+    if (x.body_over || cc == CURLE_FILESIZE_EXCEEDED) {
+        resp->status = status;
+        rc = rw_error_set(RW_ELIMIT,
+                          "%s %s://%s:%s: the response body is over the limit of %zu bytes", method,
+                          u.scheme, u.host, u.port, h->opts.max_body);
+        goto done;
+    }
+    if (x.headers_over) {
+        rc = rw_error_set(RW_ELIMIT, "%s %s://%s:%s: the response headers are over %zu bytes",
+                          method, u.scheme, u.host, u.port, (size_t)HTTP_MAX_HEADERS);
+        goto done;
+    }
+    /* curl's own words, unless they quote the query (where a presigned URL keeps its secret) */
+    const char *detail = h->errbuf;
+    char *query = NULL;
+    if (curl_url_get(u.u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query && *query &&
+        strstr(detail, query))
+        detail = "";
+    curl_free(query);
+    rc = classify(cc);
+    if (*detail)
+        rw_error_set(rc, "%s %s://%s:%s: %s (%s)", method, u.scheme, u.host, u.port,
+                     curl_easy_strerror(cc), detail);
+    else
+        rw_error_set(rc, "%s %s://%s:%s: %s", method, u.scheme, u.host, u.port,
+                     curl_easy_strerror(cc));
+
+done:
+    curl_slist_free_all(hdrs);
+    url_parts_free(&u);
+    return rc;
+}
+
+const char *rw_http_header_get(const rw_http_response *r, const char *name, size_t *len) {
+    if (!r || !name || !r->headers.data) return NULL;
+    size_t n = strlen(name);
+    const char *p = r->headers.data, *end = p + r->headers.len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        if ((size_t)(le - p) >= n + 2 && strncasecmp(p, name, n) == 0 && p[n] == ':' &&
+            p[n + 1] == ' ') {
+            if (len) *len = (size_t)(le - p - n - 2);
+            return p + n + 2;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return NULL;
+}

@@ -1,0 +1,36 @@
+/* A trail's S3 bucket: s3://bucket[/prefix] URLs, listing (ListObjectsV2, paginated), the
+ * CloudTrail key layout (AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>), and
+ * reading objects. */
+#ifndef RW_IN_S3_H
+#define RW_IN_S3_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aws/client.h"
+
+/* Splits s3://bucket/prefix; RW_EINVAL (with a message) when it is not such a URL. */
+int rw_s3_url_parse(const char *url, char **bucket, char **prefix);
+/* Is the key a CloudTrail digest file (under CloudTrail-Digest/)? */
+bool rw_s3_key_is_digest(const char *key);
+/* The day (midnight UTC, epoch seconds) in a CloudTrail key's .../YYYY/MM/DD/ part; false when the
+ * key has none. */
+bool rw_s3_key_day(const char *key, int64_t *day);
+
+typedef struct rw_s3_object {
+    const char *key;
+    uint64_t size;
+} rw_s3_object;
+
+/* Lists every object under prefix, in key order, calling each for each (a non-zero return stops
+ * the listing and is returned). start_after (may be NULL) starts the listing after that key. */
+int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
+               const char *start_after, int (*each)(void *ctx, const rw_s3_object *o), void *ctx);
+/* The bucket's region (HeadBucket's x-amz-bucket-region); NULL with a message when the bucket
+ * cannot be reached. A new string. */
+char *rw_s3_bucket_region(rw_aws_client *c, const char *bucket, const char *fallback);
+/* Reads an object whole into out (the body). */
+int rw_s3_get(rw_aws_client *c, const char *region, const char *bucket, const char *key,
+              rw_http_response *out);
+
+#endif

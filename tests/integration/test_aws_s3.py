@@ -1,0 +1,175 @@
+"""rootwatch scan s3://...: a trail's bucket in moto_server, read as a user would.
+
+ctgen trails (several accounts and regions) are uploaded to moto in the layouts CloudTrail writes:
+a single-account trail (AWSLogs/<account>/CloudTrail/...) and an organization trail
+(AWSLogs/<org-id>/<account>/CloudTrail/...), digests included. The scan must pass ctscore, print
+the same alerts as a scan of the local copy, honour prefixes and --since/--until (skipping whole
+days by the date in the key), and report a missing bucket without losing the other sources.
+"""
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import awsfake  # noqa: E402
+import rwtest  # noqa: E402
+
+ORG = "o-a1b2c3d4e5"
+
+
+def upload_tree(s3, bucket, root, key_prefix=""):
+    """Uploads every file under root/AWSLogs; returns the keys. key_prefix goes after AWSLogs/."""
+    keys = []
+    base = os.path.join(root, "AWSLogs")
+    for dirpath, _, files in os.walk(base):
+        for name in sorted(files):
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, base).replace(os.sep, "/")
+            key = "AWSLogs/" + key_prefix + rel
+            with open(path, "rb") as f:
+                s3.put_object(Bucket=bucket, Key=key, Body=f.read())
+            keys.append(key)
+    return keys
+
+
+def alert_ids(stdout):
+    return [a["eventID"] for a in rwtest.ndjson(stdout)]
+
+
+@unittest.skipUnless(awsfake.MotoServer.available(),
+                     "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())
+@unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed: the S3 tests cannot put the trail in moto")
+class S3Scan(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = awsfake.MotoServer().start()
+        cls.s3 = cls.moto.boto3_client("s3")
+        cls.corpus = rwtest.ctgen(4, 31, accounts=3, regions="us-east-1,eu-west-1,ap-southeast-2",
+                                   records_per_file=60)  # files enough for digests (one per 25)
+        cls.s3.create_bucket(Bucket="trail-single")
+        cls.single_keys = upload_tree(cls.s3, "trail-single", cls.corpus)
+        cls.s3.create_bucket(Bucket="trail-org", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        cls.org_keys = upload_tree(cls.s3, "trail-org", cls.corpus, ORG + "/")
+        cls.env = awsfake.clean_aws_env(cls.moto.env("us-east-1"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+
+    def scan(self, *args, env=None):
+        e = dict(self.env)
+        e.update(env or {})
+        p = rwtest.run(["scan", "--format", "ndjson"] + list(args), env=e, timeout=300)
+        self.assertNotIn(awsfake.DUMMY_SECRET_ACCESS_KEY + "x", p.stderr_text)
+        return p
+
+    def check_score(self, p, corpus):
+        ok, details = rwtest.score(corpus, rwtest.ndjson(p.stdout_text))
+        self.assertTrue(ok, details)
+        with tempfile.NamedTemporaryFile("wb", suffix=".ndjson", delete=False) as f:
+            f.write(p.stdout)
+        try:
+            r = rwtest.ctscore(corpus, f.name)
+            if r is not None:
+                self.assertEqual(r[0], 0, r[1])
+        finally:
+            os.unlink(f.name)
+
+    def test_single_account_trail(self):
+        p = self.scan("s3://trail-single")
+        self.assertEqual(p.returncode, 1, p.stderr_text)
+        self.check_score(p, self.corpus)
+        # the same alerts, in the same order, as a scan of the local copy
+        local = rwtest.run(["scan", "--format", "ndjson", "-q", os.path.join(self.corpus, "AWSLogs")])
+        self.assertEqual(alert_ids(p.stdout_text), alert_ids(local.stdout_text))
+        def same(alerts):  # all but where each came from
+            return [json.dumps(dict(a, source=None), sort_keys=True) for a in alerts]
+        self.assertEqual(same(rwtest.ndjson(p.stdout_text)), same(rwtest.ndjson(local.stdout_text)))
+        self.assertTrue(all(a["source"]["file"].startswith("s3://trail-single/AWSLogs/") for a in rwtest.ndjson(p.stdout_text)))
+        # digests were listed, counted and never fetched
+        digests = [k for k in self.single_keys if "/CloudTrail-Digest/" in k]
+        logs = [k for k in self.single_keys if "/CloudTrail/" in k]
+        self.assertTrue(digests, "ctgen wrote no digest: the test would prove nothing about them")
+        self.assertIn("%d files read (%d CloudTrail" % (len(digests) + len(logs), len(logs)), p.stderr_text)
+
+    def test_organization_trail_in_another_region(self):
+        # the bucket is in eu-west-1 while the configured region is us-east-1: found by HeadBucket
+        p = self.scan("s3://trail-org/AWSLogs/%s/" % ORG)
+        self.assertEqual(p.returncode, 1, p.stderr_text)
+        self.check_score(p, self.corpus)
+
+    def test_prefix_selects_one_account(self):
+        accounts = sorted({k.split("/")[1] for k in self.single_keys})
+        self.assertGreater(len(accounts), 1)
+        acct = accounts[0]
+        p = self.scan("s3://trail-single/AWSLogs/%s/" % acct)
+        want = [e for e, t in rwtest.truth(self.corpus).items() if t.get("account", t.get("recipientAccountId")) == acct]
+        got = rwtest.ndjson(p.stdout_text)
+        self.assertTrue(got or not want)
+        self.assertTrue(all(a["account"] == acct for a in got), [a["account"] for a in got])
+        everything = self.scan("s3://trail-single")
+        self.assertEqual(sorted(a["eventID"] for a in got),
+                         sorted(a["eventID"] for a in rwtest.ndjson(everything.stdout_text) if a["account"] == acct))
+
+    def test_since_until_prune_by_key_date(self):
+        # two trails ten days apart in one bucket: --since and --until select one of them, and the
+        # other's objects are skipped by the date in their key, without being fetched
+        early = rwtest.ctgen(1, 41, start="2026-11-05T00:00:00Z", root_per_mb=6)
+        late = rwtest.ctgen(1, 42, start="2026-11-15T00:00:00Z", root_per_mb=6)
+        self.s3.create_bucket(Bucket="trail-days")
+        n_early = len([k for k in upload_tree(self.s3, "trail-days", early) if "/CloudTrail/" in k])
+        n_late = len([k for k in upload_tree(self.s3, "trail-days", late) if "/CloudTrail/" in k])
+        p = self.scan("-v", "--since", "2026-11-10", "s3://trail-days")
+        self.assertEqual(p.returncode, 1, p.stderr_text)
+        self.check_score(p, late)
+        self.assertIn("%d objects skipped: the date in their key is outside" % n_early, p.stderr_text)
+        p = self.scan("-v", "--until", "2026-11-10", "s3://trail-days")
+        self.assertEqual(p.returncode, 1, p.stderr_text)
+        self.check_score(p, early)
+        self.assertIn("%d objects skipped: the date in their key is outside" % n_late, p.stderr_text)
+
+    def test_missing_bucket_and_other_sources(self):
+        local_file = None
+        for dirpath, _, files in os.walk(os.path.join(self.corpus, "AWSLogs")):
+            for name in files:
+                if name.endswith(".json.gz") and "Digest" not in name:
+                    local_file = os.path.join(dirpath, name)
+                    break
+            if local_file:
+                break
+        p = self.scan("s3://no-such-bucket-rw", "s3://trail-single")
+        self.assertEqual(p.returncode, 2, p.stderr_text)
+        self.assertIn("s3://no-such-bucket-rw", p.stderr_text)
+        self.assertIn("no such bucket", p.stderr_text.lower())
+        # the readable bucket was still scanned in full
+        self.check_score(p, self.corpus)
+
+    def test_bad_urls(self):
+        for url in ("s3://", "s3://Bad_Bucket!", "s3:///key"):
+            p = self.scan(url)
+            self.assertEqual(p.returncode, 2, (url, p.stderr_text))
+            self.assertIn(url.rstrip("/")[:6], p.stderr_text)
+
+    def test_empty_prefix(self):
+        p = self.scan("s3://trail-single/AWSLogs/000000000000/")
+        self.assertEqual(p.returncode, 2, p.stderr_text)
+        self.assertIn("no objects", p.stderr_text)
+        self.assertIn("no CloudTrail data found", p.stderr_text)
+
+    def test_damaged_object(self):
+        self.s3.create_bucket(Bucket="trail-damaged")
+        good = [k for k in self.single_keys if k.endswith(".json.gz") and "Digest" not in k][0]
+        body = self.s3.get_object(Bucket="trail-single", Key=good)["Body"].read()
+        self.s3.put_object(Bucket="trail-damaged", Key=good, Body=body)
+        bad_key = good.replace(".json.gz", "-cut.json.gz")
+        self.s3.put_object(Bucket="trail-damaged", Key=bad_key, Body=body[: len(body) // 2])
+        p = self.scan("s3://trail-damaged")
+        self.assertEqual(p.returncode, 2, p.stderr_text)
+        self.assertIn("s3://trail-damaged/" + bad_key, p.stderr_text)
+        self.assertIn("2 files read", p.stderr_text)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
