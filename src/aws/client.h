@@ -61,6 +61,11 @@ typedef struct rw_aws_error {
     char message[512];
     char request_id[128];
 } rw_aws_error;
+/* Reads AWS's error out of a reply that is not 2xx: XML (query protocol, S3, EC2) or JSON (JSON
+ * protocol, with or without a namespace before '#'), the request id from the headers or the body;
+ * without either, a code from the status and the start of the body. Fields are cut to fit and hold
+ * no control characters. */
+void rw_aws_error_from_reply(rw_aws_error *e, const rw_http_response *r);
 /* The last call's error (status 0 when the last call succeeded or never reached AWS). */
 const rw_aws_error *rw_aws_client_error(const rw_aws_client *c);
 
@@ -89,5 +94,13 @@ int rw_aws_json_pages(rw_aws_client *c, const rw_aws_service *svc, const char *r
                       const char *operation, const char *request, const char *token_in,
                       const char *token_out, int (*page)(void *ctx, const rw_json *reply),
                       void *ctx);
+
+/* Pages through a query-protocol operation: params as for rw_aws_query; each reply goes to page
+ * (non-zero stops, and is returned); the text at token_path in the reply ("ListTopicsResult/
+ * NextToken", "ListUsersResult/Marker") is sent back as token_param in the next request. */
+int rw_aws_query_pages(rw_aws_client *c, const rw_aws_service *svc, const char *region,
+                       const char *action, const char *const *params, const char *token_param,
+                       const char *token_path, int (*page)(void *ctx, const rw_xml *reply),
+                       void *ctx);
 
 #endif
