@@ -216,6 +216,12 @@ static void set_message(rw_aws_error *e, const char *src, size_t n, const rw_aws
 
 /* Reads AWS's error out of a reply that is not 2xx: XML (query, S3) or JSON (JSON protocol). cr:
  * the credentials the request was signed with (kept out of the message), or NULL. */
+static void parse_error(rw_aws_error *e, const rw_http_response *r, const rw_aws_creds *cr);
+
+void rw_aws_error_from_reply(rw_aws_error *e, const rw_http_response *r) {
+    parse_error(e, r, NULL);
+}
+
 static void parse_error(rw_aws_error *e, const rw_http_response *r, const rw_aws_creds *cr) {
     memset(e, 0, sizeof *e);
     e->status = r->status;
@@ -272,13 +278,9 @@ static void parse_error(rw_aws_error *e, const rw_http_response *r, const rw_aws
         }
     }
     if (!e->code[0]) {
-        /* no AWS error in the reply (a HEAD, a proxy's page, a cut-off body) */
-        snprintf(e->code, sizeof e->code, "%s",
-                 r->status == 404   ? "NotFound"
-                 : r->status == 403 ? "Forbidden"
-                 : r->status == 429 ? "TooManyRequests"
-                 : r->status >= 500 ? "ServiceUnavailable"
-                                    : "HTTPError");
+        /* no AWS error in the reply (a HEAD, a proxy's page, a cut-off body): the status is the
+         * code, as botocore makes it ("An error occurred (404) ...") */
+        snprintf(e->code, sizeof e->code, "%ld", r->status);
         if (!e->message[0] && blen) {
             /* the first 160 bytes, secrets blanked in the whole body first */
             set_message(e, body, blen, cr);
@@ -423,7 +425,7 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
         long cap = 100L << (attempt < 8 ? attempt : 8);
         if (cap > 20000) cap = 20000;
         long wait = (long)(c->env.random(c->env.ctx) * (double)cap);
-        rw_log(RW_LOG_DEBUG, "%s %s: %s (HTTP %ld); attempt %d of %d, retrying in %ld ms",
+        rw_log(RW_LOG_INFO, "%s %s: %s (HTTP %ld); attempt %d of %d, retrying in %ld ms",
                k->svc->name, k->op, c->err.code, c->err.status, attempt, max_attempts, wait);
         c->env.sleep_ms(c->env.ctx, wait);
     }

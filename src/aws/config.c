@@ -404,6 +404,7 @@ int rw_aws_config_load(rw_aws_config **out, const rw_aws_opts *opts) {
     if (opts->profile && *opts->profile) {
         c->profile = rw_xstrdup(opts->profile);
         c->profile_explicit = true;
+        c->profile_option = true;
     } else if (env("AWS_PROFILE")) {
         c->profile = rw_xstrdup(env("AWS_PROFILE"));
         c->profile_explicit = true;

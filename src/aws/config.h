@@ -31,6 +31,8 @@ typedef struct rw_aws_opts { /* what the command line says (NULL when not given)
 typedef struct rw_aws_config {
     char *profile;
     bool profile_explicit; /* named by --profile or AWS_PROFILE: it must exist */
+    bool profile_option;   /* named by --profile, which (unlike AWS_PROFILE) beats the environment's
+                              keys */
     char *region;          /* NULL when none is set anywhere */
     char *region_source;   /* "--region", "AWS_REGION", "profile dev", ... */
     char *endpoint_url;    /* from --endpoint-url (applies to every service) */

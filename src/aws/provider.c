@@ -239,6 +239,26 @@ static bool link_local_url(const char *url) {
     return false;
 }
 
+/* An ECS/EKS container credentials address (http://169.254.170.2, 169.254.170.23 or
+ * [fd00:ec2::23], with an optional port and nothing else before the path): the host is compared
+ * whole, so that "http://169.254.170.2.example.com/" or "http://169.254.170.2:80@example.com/"
+ * are not taken for it. */
+static bool container_link_local_url(const char *url) {
+    static const char *const hosts[] = {"169.254.170.2", "169.254.170.23", "[fd00:ec2::23]", NULL};
+    if (strncasecmp(url, "http://", 7)) return false;
+    const char *a = url + 7;
+    size_t n = strcspn(a, "/?#");
+    for (int i = 0; hosts[i]; i++) {
+        size_t hl = strlen(hosts[i]);
+        if (n < hl || strncasecmp(a, hosts[i], hl)) continue;
+        if (n == hl) return true;
+        if (a[hl] != ':') continue;
+        size_t digits = strspn(a + hl + 1, "0123456789");
+        return hl + 1 + digits == n;
+    }
+    return false;
+}
+
 static int http_get_creds(rw_http *h, const char *method, const char *url, const rw_http_header *hs,
                           size_t nh, long timeout_ms, rw_http_response *resp) {
     rw_http_request r = {.method = method,
@@ -266,7 +286,8 @@ static int from_container(tried *t, rw_aws_creds **out) {
         snprintf(url, sizeof url, "http://169.254.170.2%s%s", rel[0] == '/' ? "" : "/", rel);
     else
         snprintf(url, sizeof url, "%s", full);
-    if (!rel && strncmp(url, "https://", 8) && !rw_http_is_loopback(url) && !link_local_url(url))
+    if (!rel && strncasecmp(url, "https://", 8) && !rw_http_is_loopback(url) &&
+        !container_link_local_url(url))
         return rw_error_set(
             RW_EINVAL,
             "container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, a loopback "
@@ -488,21 +509,50 @@ static int from_credential_source(const char *profile, const char *src, rw_aws_c
                           "profile %s: credential_source %s is not one of Environment, "
                           "Ec2InstanceMetadata, EcsContainer",
                           profile, src);
-    if (rc == RW_ENOTFOUND)
-        rc = rw_error_set(RW_ENOTFOUND, "profile %s: credential_source %s gave nothing:%s", profile,
+    if (rc == RW_ENOTFOUND) /* an error, as source_profile without credentials: not skipped */
+        rc = rw_error_set(RW_EINVAL, "profile %s: credential_source %s gave nothing:%s", profile,
                           src, t2.b.data);
     rw_buf_free(&t2.b);
     return rc;
 }
 
-static int from_profile(const rw_aws_config *cfg, const char *profile, int depth, tried *t,
+/* The profiles a source_profile chain went through, innermost first. */
+typedef struct hop {
+    const char *profile;
+    const struct hop *prev;
+} hop;
+
+/* "a -> b -> c" for the chain ending at h, then " -> next" when next is given. */
+static void chain_text(rw_buf *b, const hop *h, const char *next) {
+    if (h->prev) {
+        chain_text(b, h->prev, NULL);
+        rw_buf_puts(b, " -> ");
+    }
+    rw_buf_puts(b, h->profile);
+    if (next) rw_buf_printf(b, " -> %s", next);
+}
+
+static int from_profile(const rw_aws_config *cfg, const char *profile, const hop *prev, tried *t,
                         rw_aws_creds **out) {
+    hop here = {profile, prev};
+    int depth = 0;
+    for (const hop *h = prev; h; h = h->prev) depth++;
     if (depth > MAX_CHAIN)
-        return rw_error_set(RW_EINVAL, "profile %s: source_profile chain longer than %d (a loop?)",
-                            profile, MAX_CHAIN);
+        return rw_error_set(RW_EINVAL, "profile %s: source_profile chain longer than %d", profile,
+                            MAX_CHAIN);
     const char *role = rw_aws_profile_get(cfg, profile, "role_arn");
-    const char *ak = rw_aws_profile_get(cfg, profile, "aws_access_key_id");
-    const char *sk = rw_aws_profile_get(cfg, profile, "aws_secret_access_key");
+    /* static keys: the credentials file first, as the SDKs read it before the config file */
+    bool keys_in_credentials = rw_ini_get(cfg->credentials, profile, "aws_access_key_id") ||
+                               rw_ini_get(cfg->credentials, profile, "aws_secret_access_key");
+    const char *ak = keys_in_credentials
+                         ? rw_ini_get(cfg->credentials, profile, "aws_access_key_id")
+                         : rw_aws_profile_get(cfg, profile, "aws_access_key_id");
+    const char *sk = keys_in_credentials
+                         ? rw_ini_get(cfg->credentials, profile, "aws_secret_access_key")
+                         : rw_aws_profile_get(cfg, profile, "aws_secret_access_key");
+    const char *st = keys_in_credentials
+                         ? rw_ini_get(cfg->credentials, profile, "aws_session_token")
+                         : rw_aws_profile_get(cfg, profile, "aws_session_token");
     const char *proc = rw_aws_profile_get(cfg, profile, "credential_process");
     const char *files_desc = cfg->credentials_path ? cfg->credentials_path : "~/.aws/credentials";
     if (role) {
@@ -529,14 +579,23 @@ static int from_profile(const rw_aws_config *cfg, const char *profile, int depth
                     return rw_error_set(RW_EINVAL,
                                         "profile %s: source_profile is itself but it has no keys",
                                         profile);
-                base = rw_aws_creds_new(
-                    ak, sk, rw_aws_profile_get(cfg, profile, "aws_session_token"), 0, profile);
+                base = rw_aws_creds_new(ak, sk, st, 0, profile);
                 rc = RW_OK;
             } else {
+                for (const hop *h = &here; h; h = h->prev)
+                    if (!strcmp(h->profile, srcp)) {
+                        rw_buf loop;
+                        rw_buf_init(&loop, 1 << 16);
+                        chain_text(&loop, &here, srcp);
+                        rc = rw_error_set(RW_EINVAL, "profile %s: source_profile loop: %s", profile,
+                                          loop.data);
+                        rw_buf_free(&loop);
+                        return rc;
+                    }
                 tried t2;
                 rw_buf_init(&t2.b, 1 << 16);
                 rw_buf_puts(&t2.b, "");
-                rc = from_profile(cfg, srcp, depth + 1, &t2, &base);
+                rc = from_profile(cfg, srcp, &here, &t2, &base);
                 if (rc == RW_ENOTFOUND)
                     rc = rw_error_set(RW_EINVAL,
                                       "profile %s: source_profile %s has no credentials%s", profile,
@@ -593,11 +652,10 @@ static int from_profile(const rw_aws_config *cfg, const char *profile, int depth
                                 ak ? "aws_secret_access_key" : "aws_access_key_id");
         char desc[600];
         snprintf(desc, sizeof desc, "profile %s (%s)", profile,
-                 rw_ini_get(cfg->credentials, profile, "aws_access_key_id") ? files_desc
-                 : cfg->config_path                                         ? cfg->config_path
-                                                                            : "~/.aws/config");
-        *out = rw_aws_creds_new(ak, sk, rw_aws_profile_get(cfg, profile, "aws_session_token"), 0,
-                                desc);
+                 keys_in_credentials ? files_desc
+                 : cfg->config_path  ? cfg->config_path
+                                     : "~/.aws/config");
+        *out = rw_aws_creds_new(ak, sk, st, 0, desc);
         return RW_OK;
     }
     if (proc) return from_process(profile, proc, out);
@@ -616,9 +674,7 @@ static int from_profile(const rw_aws_config *cfg, const char *profile, int depth
 }
 
 static bool profile_from_option(const rw_aws_config *cfg) {
-    if (!cfg->profile_explicit) return false;
-    const char *e = env("AWS_PROFILE");
-    return !e || strcmp(e, cfg->profile) != 0;
+    return cfg->profile_option;
 }
 
 static int resolve(const rw_aws_config *cfg, rw_aws_creds **out) {
@@ -628,7 +684,7 @@ static int resolve(const rw_aws_config *cfg, rw_aws_creds **out) {
     int rc;
     if (profile_from_option(cfg)) {
         /* --profile: that profile, and nothing else */
-        rc = from_profile(cfg, cfg->profile, 0, &t, out);
+        rc = from_profile(cfg, cfg->profile, NULL, &t, out);
         if (rc == RW_ENOTFOUND)
             rc = rw_error_set(RW_ENOTFOUND,
                               "no AWS credentials in the profile named by --profile:%s", t.b.data);
@@ -638,7 +694,7 @@ static int resolve(const rw_aws_config *cfg, rw_aws_creds **out) {
     if (rc != RW_ENOTFOUND) goto done;
     rc = from_web_identity_env(cfg, &t, out);
     if (rc != RW_ENOTFOUND) goto done;
-    rc = from_profile(cfg, cfg->profile, 0, &t, out);
+    rc = from_profile(cfg, cfg->profile, NULL, &t, out);
     if (rc != RW_ENOTFOUND) goto done;
     rc = from_container(&t, out);
     if (rc != RW_ENOTFOUND) goto done;
@@ -659,6 +715,14 @@ int rw_aws_provider_get(rw_aws_provider *p, int64_t now, rw_aws_creds **out) {
         (!p->cached || (p->cached->expires && now >= p->cached->expires - REFRESH_BEFORE))) {
         rw_aws_creds *fresh = NULL;
         rc = resolve(p->cfg, &fresh);
+        if (rc == RW_OK && fresh->expires && fresh->expires <= now) {
+            /* as the SDKs: expired credentials are an error, not a puzzling call that fails */
+            char when[32];
+            rw_time_format(fresh->expires, when);
+            rc = rw_error_set(RW_EIO, "the AWS credentials from %s expired at %s", fresh->source,
+                              when);
+            rw_aws_creds_free(fresh);
+        }
         if (rc == RW_OK) {
             rw_aws_creds_free(p->cached);
             p->cached = fresh;

@@ -32,7 +32,9 @@ int rw_lookup_pages(rw_aws_client *c, const char *region, const rw_lookup_query 
         rw_buf_putc(&body, '}');
         rc = rw_aws_json_raw(c, &rw_aws_cloudtrail, region, "LookupEvents", body.data, &resp);
         if (rc != RW_OK) {
-            rc = rw_error_wrap(rc, "%s, page %d", region, n);
+            char *msg = rw_xstrdup(rw_error_last());
+            rc = rw_error_set(rc, "%s (page %d)", msg, n);
+            free(msg);
             break;
         }
         const char *data = resp.body.data ? resp.body.data : "";

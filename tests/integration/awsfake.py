@@ -190,6 +190,7 @@ def clean_aws_env(extra=None, home=None):
         _temp_homes.append(home)
     env["HOME"] = home
     env["AWS_EC2_METADATA_DISABLED"] = "true"
+    env["RW_CLEAN_ENV"] = "1"  # rwtest.run: use this environment as it is, add nothing back
     for k, v in (extra or {}).items():
         if v is None:
             env.pop(k, None)

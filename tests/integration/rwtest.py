@@ -28,7 +28,9 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime e
 def run(args, stdin=None, timeout=600, env=None, check_sanitizer=True):
     """Runs rootwatch with args; returns a CompletedProcess with text stdout and stderr."""
     e = dict(os.environ)
-    if env:
+    if env and env.get("RW_CLEAN_ENV") == "1":
+        e = dict(env)  # a complete environment (awsfake.clean_aws_env): nothing added back
+    elif env:
         e.update(env)
     p = subprocess.run([ROOTWATCH] + list(args), input=stdin, capture_output=True,
                        timeout=timeout, env=e)
