@@ -75,6 +75,13 @@ class LookupEvents(unittest.TestCase):
             for r in REGIONS:
                 self.assertLessEqual(server.max_calls_in_window(r, 1.0), 2, r)
                 self.assertGreater(len(server.call_times[r]), 2, "the test should page: %s" % r)
+            # each region's pages came over one connection (kept alive and reused)
+            conns = {}
+            for req in server.requests:
+                scope = awsfake.parse_authorization(req.headers.get("authorization", "")) or {}
+                conns.setdefault(scope.get("region"), set()).add(req.client)
+            for r in REGIONS:
+                self.assertEqual(len(conns.get(r, ())), 1, (r, conns.get(r)))
 
     def test_throttled_service(self):
         with awsfake.LookupEventsServer(self.events, throttle_every=3) as server:

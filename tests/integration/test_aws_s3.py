@@ -60,7 +60,11 @@ class S3Scan(unittest.TestCase):
 
     def scan(self, *args, env=None):
         e = dict(self.env)
-        e.update(env or {})
+        for k, v in (env or {}).items():
+            if v is None:
+                e.pop(k, None)
+            else:
+                e[k] = v
         p = rwtest.run(["scan", "--format", "ndjson"] + list(args), env=e, timeout=300)
         self.assertNotIn(awsfake.DUMMY_SECRET_ACCESS_KEY + "x", p.stderr_text)
         return p
@@ -145,6 +149,24 @@ class S3Scan(unittest.TestCase):
         self.assertIn("no such bucket", p.stderr_text.lower())
         # the readable bucket was still scanned in full
         self.check_score(p, self.corpus)
+
+    def test_temporary_credentials_cached_and_renewed(self):
+        # container credentials (an ECS task's) valid for hours: fetched once for the whole scan,
+        # whatever the number of threads and requests
+        import time
+        n_objects = len([k for k in self.single_keys if "/CloudTrail/" in k])
+        with awsfake.ContainerCredsServer() as creds:
+            env = dict(self.env, AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, **creds.env())
+            p = self.scan("-j", "4", "s3://trail-single", env=env)
+            self.assertEqual(p.returncode, 1, p.stderr_text)
+            self.check_score(p, self.corpus)
+            self.assertEqual(creds.counts["credentials"], 1)
+        # credentials that expire within the renewal margin (5 minutes) are renewed before each use
+        with awsfake.ContainerCredsServer(expiration=time.time() + 200) as creds:
+            env = dict(self.env, AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, **creds.env())
+            p = self.scan("-j", "2", "s3://trail-single", env=env)
+            self.assertEqual(p.returncode, 1, p.stderr_text)
+            self.assertGreaterEqual(creds.counts["credentials"], n_objects)
 
     def test_bad_urls(self):
         for url in ("s3://", "s3://Bad_Bucket!", "s3:///key"):
