@@ -393,7 +393,7 @@ static int on_s3_object(void *ctx, const rw_s3_object *o) {
         /* a file holds events from before its delivery: a day that ends before --since holds none
          * in range; for --until, two days of delivery delay are allowed for */
         if ((s->filter.has_since && day + 86400 <= s->filter.since) ||
-            (s->filter.has_until && day > s->filter.until + 2 * 86400)) {
+            (s->filter.has_until && day > s->filter.until + RW_S3_DELIVERY_DELAY)) {
             s->s3_out_of_range++;
             return RW_OK;
         }
@@ -429,8 +429,18 @@ static void add_s3(scan *s, const char *url) {
             s->bucket_regions[s->nbucket_regions++] = region;
             s3_listing l = {s, bucket, region};
             uint64_t before = s->s3_listed;
-            if (rw_s3_list(s->aws_main, region, bucket, prefix, NULL, on_s3_object, &l) != RW_OK)
+            rw_s3_range range = {s->filter.has_since, s->filter.has_until, s->filter.since,
+                                 s->filter.until};
+            rw_s3_walk_stats ws;
+            if (rw_s3_walk(s->aws_main, region, bucket, prefix, &range, &ws, on_s3_object, &l) !=
+                RW_OK)
                 aws_source_failed(s, url);
+            if (ws.pruned_folders || ws.digest_folders)
+                rw_log_info(
+                    "%s: %llu folders listed; not listed: %llu year, month or day folders outside "
+                    "--since/--until, %llu digest folders",
+                    url, (unsigned long long)ws.listings, (unsigned long long)ws.pruned_folders,
+                    (unsigned long long)ws.digest_folders);
             else if (s->s3_listed == before)
                 rw_log_warn("%s: no objects", url);
         }

@@ -60,8 +60,12 @@ static int add_query(rw_buf *q, const char *name, const char *value) {
     return rw_uri_encode(q, value, strlen(value), 0);
 }
 
-int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
-               const char *start_after, int (*each)(void *ctx, const rw_s3_object *o), void *ctx) {
+/* One listing under prefix: objects go to each, and with a delimiter the common prefixes (the
+ * "folders" below) go to sub. */
+static int list_level(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
+                      const char *delimiter, const char *start_after,
+                      int (*each)(void *ctx, const rw_s3_object *o),
+                      int (*sub)(void *ctx, const char *prefix), void *ctx) {
     char *token = NULL;
     rw_buf path, q;
     rw_buf_init(&path, RW_BUF_DEFAULT_MAX);
@@ -76,6 +80,7 @@ int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const c
         rw_buf_puts(&q, "");
         add_query(&q, "list-type", "2");
         if (prefix && *prefix) add_query(&q, "prefix", prefix);
+        if (delimiter) add_query(&q, "delimiter", delimiter);
         if (token)
             add_query(&q, "continuation-token", token);
         else if (start_after && *start_after)
@@ -91,6 +96,11 @@ int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const c
             break;
         }
         for (const rw_xml *e = x->child; e && rc == RW_OK; e = e->next) {
+            if (!strcmp(e->name, "CommonPrefixes") && sub) {
+                const char *p = rw_xml_text(e, "Prefix");
+                if (p && *p) rc = sub(ctx, p);
+                continue;
+            }
             if (strcmp(e->name, "Contents")) continue;
             const char *key = rw_xml_text(e, "Key");
             const char *size = rw_xml_text(e, "Size");
@@ -122,6 +132,105 @@ int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const c
     rw_buf_free(&q);
     free(token);
     return rc;
+}
+
+int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
+               const char *start_after, int (*each)(void *ctx, const rw_s3_object *o), void *ctx) {
+    return list_level(c, region, bucket, prefix, NULL, start_after, each, NULL, ctx);
+}
+
+/* The time span a "folder" of the CloudTrail layout covers: .../CloudTrail/<region>/YYYY/,
+ * .../YYYY/MM/ or .../YYYY/MM/DD/ give [start, end); false for any other prefix. */
+static bool prefix_span(const char *p, int64_t *start, int64_t *end) {
+    const char *ct = strstr(p, "/CloudTrail/");
+    if (ct)
+        ct += 12;
+    else if (!strncmp(p, "CloudTrail/", 11))
+        ct = p + 11;
+    else
+        return false;
+    const char *d = strchr(ct, '/'); /* after the region */
+    if (!d) return false;
+    d++;
+    int y = 0, m = 0, day = 0;
+    size_t n = strlen(d);
+    if (n == 5 && digits(d, 4) && d[4] == '/') {
+        y = atoi(d);
+    } else if (n == 8 && digits(d, 4) && d[4] == '/' && digits(d + 5, 2) && d[7] == '/') {
+        y = atoi(d), m = atoi(d + 5);
+    } else if (n == 11 && digits(d, 4) && d[4] == '/' && digits(d + 5, 2) && d[7] == '/' &&
+               digits(d + 8, 2) && d[10] == '/') {
+        y = atoi(d), m = atoi(d + 5), day = atoi(d + 8);
+    } else {
+        return false;
+    }
+    char a[32], b[32];
+    if (!m) {
+        snprintf(a, sizeof a, "%04d-01-01", y);
+        snprintf(b, sizeof b, "%04d-01-01", y + 1);
+    } else if (!day) {
+        if (m < 1 || m > 12) return false;
+        snprintf(a, sizeof a, "%04d-%02d-01", y, m);
+        snprintf(b, sizeof b, "%04d-%02d-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
+    } else {
+        snprintf(a, sizeof a, "%04d-%02d-%02d", y, m, day);
+        if (rw_time_parse(a, start) != RW_OK) return false;
+        *end = *start + 86400;
+        return true;
+    }
+    return rw_time_parse(a, start) == RW_OK && rw_time_parse(b, end) == RW_OK;
+}
+
+typedef struct walk {
+    rw_aws_client *c;
+    const char *region, *bucket;
+    const rw_s3_range *range;
+    rw_s3_walk_stats *stats;
+    int (*each)(void *ctx, const rw_s3_object *o);
+    void *ctx;
+    int depth;
+} walk;
+
+static int walk_each(void *ctx, const rw_s3_object *o) {
+    walk *w = ctx;
+    return w->each(w->ctx, o);
+}
+
+static int walk_sub(void *ctx, const char *prefix) {
+    walk *w = ctx;
+    size_t n = strlen(prefix);
+    /* a digest folder is never listed: its files are not read */
+    if (n >= 19 && !strcmp(prefix + n - 19, "/CloudTrail-Digest/")) {
+        w->stats->digest_folders++;
+        return RW_OK;
+    }
+    int64_t start, end;
+    if (prefix_span(prefix, &start, &end)) {
+        if ((w->range->has_since && end <= w->range->since) ||
+            (w->range->has_until && start > w->range->until + RW_S3_DELIVERY_DELAY)) {
+            w->stats->pruned_folders++;
+            return RW_OK;
+        }
+    }
+    w->stats->listings++;
+    w->depth++;
+    int rc =
+        w->depth > 12
+            ? list_level(w->c, w->region, w->bucket, prefix, NULL, NULL, walk_each, NULL, w)
+            : list_level(w->c, w->region, w->bucket, prefix, "/", NULL, walk_each, walk_sub, w);
+    w->depth--;
+    return rc;
+}
+
+int rw_s3_walk(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
+               const rw_s3_range *range, rw_s3_walk_stats *stats,
+               int (*each)(void *ctx, const rw_s3_object *o), void *ctx) {
+    memset(stats, 0, sizeof *stats);
+    stats->listings = 1;
+    if (!range || (!range->has_since && !range->has_until))
+        return list_level(c, region, bucket, prefix, NULL, NULL, each, NULL, ctx);
+    walk w = {c, region, bucket, range, stats, each, ctx, 0};
+    return list_level(c, region, bucket, prefix, "/", NULL, walk_each, walk_sub, &w);
 }
 
 char *rw_s3_bucket_region(rw_aws_client *c, const char *bucket, const char *fallback) {

@@ -26,6 +26,29 @@ typedef struct rw_s3_object {
  * the listing and is returned). start_after (may be NULL) starts the listing after that key. */
 int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
                const char *start_after, int (*each)(void *ctx, const rw_s3_object *o), void *ctx);
+/* Days of delivery delay allowed for at the --until end: a log file is delivered after the events
+ * it holds, so its key's date may be later than theirs. */
+#define RW_S3_DELIVERY_DELAY (2 * 86400)
+
+typedef struct rw_s3_range {
+    bool has_since, has_until;
+    int64_t since, until;
+} rw_s3_range;
+
+typedef struct rw_s3_walk_stats {
+    uint64_t listings;       /* prefixes listed */
+    uint64_t pruned_folders; /* year, month or day folders outside the range, never listed */
+    uint64_t digest_folders; /* CloudTrail-Digest folders, never listed */
+} rw_s3_walk_stats;
+
+/* Lists the objects under prefix, as rw_s3_list, but with a range it walks the key layout folder
+ * by folder (ListObjectsV2 with a delimiter) and lists no year, month or day folder of
+ * .../CloudTrail/<region>/ that lies outside the range, nor any CloudTrail-Digest folder: a trail
+ * of years is read a few days at a time without listing the rest. Without a range, one flat
+ * listing. */
+int rw_s3_walk(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
+               const rw_s3_range *range, rw_s3_walk_stats *stats,
+               int (*each)(void *ctx, const rw_s3_object *o), void *ctx);
 /* The bucket's region (HeadBucket's x-amz-bucket-region); NULL with a message when the bucket
  * cannot be reached. A new string. */
 char *rw_s3_bucket_region(rw_aws_client *c, const char *bucket, const char *fallback);

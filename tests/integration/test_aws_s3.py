@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsfake  # noqa: E402
@@ -118,21 +119,28 @@ class S3Scan(unittest.TestCase):
                          sorted(a["eventID"] for a in rwtest.ndjson(everything.stdout_text) if a["account"] == acct))
 
     def test_since_until_prune_by_key_date(self):
-        # two trails ten days apart in one bucket: --since and --until select one of them, and the
-        # other's objects are skipped by the date in their key, without being fetched
+        # two trails ten days apart in one bucket: --since and --until select one of them; the
+        # other's day folders are neither listed nor read (a recording proxy before moto shows
+        # every request rootwatch made)
         early = rwtest.ctgen(1, 41, start="2026-11-05T00:00:00Z", root_per_mb=6)
         late = rwtest.ctgen(1, 42, start="2026-11-15T00:00:00Z", root_per_mb=6)
         self.s3.create_bucket(Bucket="trail-days")
-        n_early = len([k for k in upload_tree(self.s3, "trail-days", early) if "/CloudTrail/" in k])
-        n_late = len([k for k in upload_tree(self.s3, "trail-days", late) if "/CloudTrail/" in k])
-        p = self.scan("-v", "--since", "2026-11-10", "s3://trail-days")
-        self.assertEqual(p.returncode, 1, p.stderr_text)
-        self.check_score(p, late)
-        self.assertIn("%d objects skipped: the date in their key is outside" % n_early, p.stderr_text)
-        p = self.scan("-v", "--until", "2026-11-10", "s3://trail-days")
-        self.assertEqual(p.returncode, 1, p.stderr_text)
-        self.check_score(p, early)
-        self.assertIn("%d objects skipped: the date in their key is outside" % n_late, p.stderr_text)
+        early_keys = [k for k in upload_tree(self.s3, "trail-days", early) if "/CloudTrail/" in k]
+        late_keys = [k for k in upload_tree(self.s3, "trail-days", late) if "/CloudTrail/" in k]
+        for args, corpus, skipped in ((("--since", "2026-11-10"), late, early_keys),
+                                      (("--until", "2026-11-10"), early, late_keys)):
+            with awsfake.FaultServer(default=("proxy", self.moto.url)) as proxy:
+                p = self.scan("-v", *args, "s3://trail-days", env={"AWS_ENDPOINT_URL": proxy.url})
+                self.assertEqual(p.returncode, 1, p.stderr_text)
+                self.check_score(p, corpus)
+                self.assertRegex(p.stderr_text, r"not listed: [1-9]\d* year, month or day folders outside")
+                paths = [urllib.parse.unquote(r.path) for r in proxy.requests]
+                days = {"/".join(k.split("/")[-4:-1]) for k in skipped}
+                for d in days:
+                    self.assertFalse([x for x in paths if d.replace("/", "%2F") in x or d in x],
+                                     "%s was listed or read: %s" % (d, paths))
+                gets = [x for x in paths if x.startswith("/trail-days/AWSLogs/")]
+                self.assertEqual(len(gets), len(early_keys if corpus is early else late_keys), gets)
 
     def test_missing_bucket_and_other_sources(self):
         local_file = None
