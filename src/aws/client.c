@@ -303,6 +303,29 @@ static int fail(rw_aws_client *c, const rw_aws_service *svc, const char *op, int
                         e->message[0] ? ": " : "", e->message, e->status, rid, tries);
 }
 
+char *rw_aws_s3_virtual_host(const char *endpoint, const char *path, char **rest) {
+    *rest = NULL;
+    if (strncmp(endpoint, "https://", 8) || path[0] != '/') return NULL;
+    const char *host = endpoint + 8;
+    size_t hl = strcspn(host, "/");
+    if (host[hl]) return NULL; /* an endpoint with a path of its own */
+    bool aws = (hl > 14 && !strncmp(host + hl - 14, ".amazonaws.com", 14)) ||
+               (hl > 17 && !strncmp(host + hl - 17, ".amazonaws.com.cn", 17));
+    if (!aws || !(!strncmp(host, "s3.", 3) || !strncmp(host, "s3-", 3))) return NULL;
+    const char *b = path + 1;
+    size_t bl = strcspn(b, "/");
+    /* a name that is a DNS label under the TLS certificate's wildcard: no dots, no upper case */
+    if (bl < 3 || bl > 63 || b[0] == '-' || b[bl - 1] == '-') return NULL;
+    for (size_t i = 0; i < bl; i++)
+        if (!((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '-'))
+            return NULL;
+    size_t n = 8 + bl + 1 + hl + 1;
+    char *v = rw_xmalloc(n);
+    snprintf(v, n, "https://%.*s.%.*s", (int)bl, b, (int)hl, host);
+    *rest = rw_xstrdup(b[bl] ? b + bl : "/");
+    return v;
+}
+
 typedef struct call {
     const rw_aws_service *svc;
     const char *region;
@@ -323,17 +346,27 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
                                                     : "us-east-1";
     const char *sregion = signing_region(k->svc, region);
     char *endpoint = rw_aws_endpoint(c->cfg, k->svc->id, region);
+    const char *kpath = k->path && *k->path ? k->path : "/";
+    char *vpath = NULL;
+    if (k->svc->protocol == RW_AWS_REST_XML) {
+        char *v = rw_aws_s3_virtual_host(endpoint, kpath, &vpath);
+        if (v) {
+            free(endpoint);
+            endpoint = v;
+            kpath = vpath;
+        }
+    }
     rw_buf url;
     rw_buf_init(&url, RW_BUF_DEFAULT_MAX);
-    rw_buf_printf(&url, "%s%s%s%s", endpoint, k->path && *k->path ? k->path : "/",
-                  k->query && *k->query ? "?" : "", k->query && *k->query ? k->query : "");
+    rw_buf_printf(&url, "%s%s%s%s", endpoint, kpath, k->query && *k->query ? "?" : "",
+                  k->query && *k->query ? k->query : "");
     /* the path as signed: what follows the authority in the URL */
     const char *after = strstr(endpoint, "://");
     after = after ? after + 3 : endpoint;
     const char *base_path = strchr(after, '/');
     rw_buf spath;
     rw_buf_init(&spath, RW_BUF_DEFAULT_MAX);
-    rw_buf_printf(&spath, "%s%s", base_path ? base_path : "", k->path && *k->path ? k->path : "/");
+    rw_buf_printf(&spath, "%s%s", base_path ? base_path : "", kpath);
     char *host = url_authority(endpoint);
     int s3 = k->svc->protocol == RW_AWS_REST_XML;
     int max_attempts = c->cfg && c->cfg->max_attempts > 0 ? c->cfg->max_attempts : 5;
@@ -407,6 +440,7 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
             break;
         } else if (resp->status >= 200 && resp->status < 300) {
             rc = RW_OK;
+            memset(&c->err, 0, sizeof c->err); /* earlier attempts' errors are over */
             break;
         } else {
             retry = resp->status >= 500 || resp->status == 429 || is_throttle(c->err.code);
@@ -431,6 +465,7 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
     }
     free(host);
     free(endpoint);
+    free(vpath);
     rw_buf_free(&url);
     rw_buf_free(&spath);
     return rc;

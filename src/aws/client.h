@@ -87,6 +87,12 @@ int rw_aws_rest(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                 const char *method, const char *path, const char *query, const void *body,
                 size_t body_len, rw_http_response *out);
 
+/* S3's virtual-hosted style, as the SDKs use it on AWS's own endpoints: for an https endpoint
+ * s3[.-]...amazonaws.com[.cn] and a path /BUCKET/KEY whose bucket is one DNS label, returns the
+ * endpoint https://BUCKET.s3... and sets *rest to /KEY (both new strings); otherwise NULL (path
+ * style: emulators, endpoints given by the user, bucket names with dots). */
+char *rw_aws_s3_virtual_host(const char *endpoint, const char *path, char **rest);
+
 /* Pages through a JSON-protocol operation: request is the request object without its token (a
  * JSON object text); each reply is handed to page (return non-zero to stop, which is returned);
  * the reply's token_out member ("NextToken") is sent back as token_in in the next request. */
