@@ -47,7 +47,8 @@ void rw_http_free(rw_http *h);
 int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp);
 void rw_http_response_init(rw_http_response *r);
 void rw_http_response_free(rw_http_response *r);
-/* A response header's value (name in lower case), or NULL. Valid until the response changes. */
+/* A response header's value (name in lower case), or NULL. It is NOT NUL-terminated: it is *len
+ * bytes long. Valid until the response changes. */
 const char *rw_http_header_get(const rw_http_response *r, const char *name, size_t *len);
 /* Is the URL's host a loopback address (127.0.0.0/8, ::1, localhost)? */
 bool rw_http_is_loopback(const char *url);
