@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -169,6 +170,33 @@ def ctscore(corpus, alerts_path):
         return None
     p = subprocess.run([sys.executable, CTSCORE, corpus, alerts_path], capture_output=True, text=True)
     return p.returncode, p.stdout + p.stderr
+
+
+_said_no_ctscore = False
+
+
+def assert_scores(test, corpus, stdout, what=""):
+    """Requires the alerts in stdout (NDJSON bytes or text) to be ctgen's truth exactly: by the
+    project's own count, and by ../shared/tools/ctscore.py where it is present (a note says once
+    when it is not). Returns the alerts."""
+    global _said_no_ctscore
+    text = stdout.decode("utf-8", "replace") if isinstance(stdout, bytes) else stdout
+    alerts = ndjson(text)
+    ok, details = score(corpus, alerts)
+    test.assertTrue(ok, "%s%s" % (what + ": " if what else "", details))
+    with tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False) as f:
+        f.write(text)
+    try:
+        res = ctscore(corpus, f.name)
+        if res is not None:
+            test.assertEqual(res[0], 0, res[1])
+        elif not _said_no_ctscore:
+            _said_no_ctscore = True
+            print("\nnote: %s is absent (a user's clone): trails are scored with the project's own "
+                  "count only, not also with ctscore.py" % CTSCORE, file=sys.stderr)
+    finally:
+        os.unlink(f.name)
+    return alerts
 
 
 def skip_without_shared(test):

@@ -9,7 +9,6 @@ named root, no AWS-service root event), stay within the rate limit, and say its 
 import json
 import os
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -44,19 +43,6 @@ class LookupEvents(unittest.TestCase):
         self.assertEqual(server.errors, [])
         return p
 
-    def check_score(self, p):
-        alerts = rwtest.ndjson(p.stdout_text)
-        ok, details = rwtest.score(self.corpus, alerts)
-        self.assertTrue(ok, details)
-        with tempfile.NamedTemporaryFile("wb", suffix=".ndjson", delete=False) as f:
-            f.write(p.stdout)
-        try:
-            r = rwtest.ctscore(self.corpus, f.name)
-            if r is not None:
-                self.assertEqual(r[0], 0, r[1])
-        finally:
-            os.unlink(f.name)
-
     def test_history_of_three_regions(self):
         n = sum(len(v) for v in self.events.values())
         self.assertGreater(n, 150, "too few events to page through")
@@ -64,7 +50,7 @@ class LookupEvents(unittest.TestCase):
                                         empty_page_every=4, qualified_errors=True) as server:
             p = self.scan(server, "--regions", ",".join(REGIONS), "--format", "ndjson")
             self.assertEqual(p.returncode, 1, p.stderr_text)
-            self.check_score(p)
+            rwtest.assert_scores(self, self.corpus, p.stdout)
             self.assertIn("Root account activity detected.", p.stderr_text)
             # every event of every region was served: the pages were followed to the end
             for r in REGIONS:
@@ -87,7 +73,7 @@ class LookupEvents(unittest.TestCase):
         with awsfake.LookupEventsServer(self.events, throttle_every=3) as server:
             p = self.scan(server, "--regions", ",".join(REGIONS), "--format", "ndjson")
             self.assertEqual(p.returncode, 1, p.stderr_text)
-            self.check_score(p)
+            rwtest.assert_scores(self, self.corpus, p.stdout)
             self.assertTrue(server.throttled, "the server never throttled: the test proves nothing")
 
     def test_no_root_activity(self):
@@ -136,7 +122,7 @@ class LookupEvents(unittest.TestCase):
         with awsfake.MotoServer() as moto, awsfake.LookupEventsServer(self.events) as server:
             p = self.scan(server, "--regions", "all", "--format", "ndjson", AWS_ENDPOINT_URL_EC2=moto.url)
             self.assertEqual(p.returncode, 1, p.stderr_text)
-            self.check_score(p)
+            rwtest.assert_scores(self, self.corpus, p.stdout)
             asked = {c.region for c in server.calls}
             self.assertTrue(set(REGIONS) <= asked, asked)
             self.assertGreater(len(asked), 10, asked)

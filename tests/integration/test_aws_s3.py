@@ -9,7 +9,6 @@ days by the date in the key), and report a missing bucket without losing the oth
 import json
 import os
 import sys
-import tempfile
 import unittest
 import urllib.parse
 
@@ -70,22 +69,10 @@ class S3Scan(unittest.TestCase):
         self.assertNotIn(awsfake.DUMMY_SECRET_ACCESS_KEY + "x", p.stderr_text)
         return p
 
-    def check_score(self, p, corpus):
-        ok, details = rwtest.score(corpus, rwtest.ndjson(p.stdout_text))
-        self.assertTrue(ok, details)
-        with tempfile.NamedTemporaryFile("wb", suffix=".ndjson", delete=False) as f:
-            f.write(p.stdout)
-        try:
-            r = rwtest.ctscore(corpus, f.name)
-            if r is not None:
-                self.assertEqual(r[0], 0, r[1])
-        finally:
-            os.unlink(f.name)
-
     def test_single_account_trail(self):
         p = self.scan("s3://trail-single")
         self.assertEqual(p.returncode, 1, p.stderr_text)
-        self.check_score(p, self.corpus)
+        rwtest.assert_scores(self, self.corpus, p.stdout)
         # the same alerts, in the same order, as a scan of the local copy
         local = rwtest.run(["scan", "--format", "ndjson", "-q", os.path.join(self.corpus, "AWSLogs")])
         self.assertEqual(alert_ids(p.stdout_text), alert_ids(local.stdout_text))
@@ -103,7 +90,7 @@ class S3Scan(unittest.TestCase):
         # the bucket is in eu-west-1 while the configured region is us-east-1: found by HeadBucket
         p = self.scan("s3://trail-org/AWSLogs/%s/" % ORG)
         self.assertEqual(p.returncode, 1, p.stderr_text)
-        self.check_score(p, self.corpus)
+        rwtest.assert_scores(self, self.corpus, p.stdout)
 
     def test_prefix_selects_one_account(self):
         accounts = sorted({k.split("/")[1] for k in self.single_keys})
@@ -132,7 +119,7 @@ class S3Scan(unittest.TestCase):
             with awsfake.FaultServer(default=("proxy", self.moto.url)) as proxy:
                 p = self.scan("-v", *args, "s3://trail-days", env={"AWS_ENDPOINT_URL": proxy.url})
                 self.assertEqual(p.returncode, 1, p.stderr_text)
-                self.check_score(p, corpus)
+                rwtest.assert_scores(self, corpus, p.stdout)
                 self.assertRegex(p.stderr_text, r"not listed: [1-9]\d* year, month or day folders outside")
                 paths = [urllib.parse.unquote(r.path) for r in proxy.requests]
                 days = {"/".join(k.split("/")[-4:-1]) for k in skipped}
@@ -156,7 +143,7 @@ class S3Scan(unittest.TestCase):
         self.assertIn("s3://no-such-bucket-rw", p.stderr_text)
         self.assertIn("no such bucket", p.stderr_text.lower())
         # the readable bucket was still scanned in full
-        self.check_score(p, self.corpus)
+        rwtest.assert_scores(self, self.corpus, p.stdout)
 
     def test_temporary_credentials_cached_and_renewed(self):
         # container credentials (an ECS task's) valid for hours: fetched once for the whole scan,
@@ -167,7 +154,7 @@ class S3Scan(unittest.TestCase):
             env = dict(self.env, AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, **creds.env())
             p = self.scan("-j", "4", "s3://trail-single", env=env)
             self.assertEqual(p.returncode, 1, p.stderr_text)
-            self.check_score(p, self.corpus)
+            rwtest.assert_scores(self, self.corpus, p.stdout)
             self.assertEqual(creds.counts["credentials"], 1)
         # credentials that expire within the renewal margin (5 minutes) are renewed before each use
         with awsfake.ContainerCredsServer(expiration=time.time() + 200) as creds:

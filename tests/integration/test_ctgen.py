@@ -4,7 +4,6 @@ in every container ctgen writes; and the classification agrees with the facts ct
 import json
 import os
 import sys
-import tempfile
 import unittest
 
 import rwtest
@@ -18,25 +17,10 @@ CORPORA = [  # (MB, seed, extra ctgen options)
 
 
 class CtgenTrails(unittest.TestCase):
-    said = False  # the note about a missing ctscore.py is printed once
     def check(self, corpus, source, args=()):
         p = rwtest.run(["scan", "-f", "ndjson", *args, source])
         self.assertEqual(p.returncode, 1, p.stderr_text)
-        alerts = rwtest.ndjson(p.stdout_text)
-        ok, details = rwtest.score(corpus, alerts)
-        self.assertTrue(ok, "%s: %s" % (source, details))
-        with tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False) as f:
-            f.write(p.stdout_text)
-        try:
-            res = rwtest.ctscore(corpus, f.name)
-            if res is not None:
-                self.assertEqual(res[0], 0, res[1])
-            elif not CtgenTrails.said:
-                CtgenTrails.said = True
-                print("\nnote: %s is absent (a user's clone): trails are scored with the project's own "
-                      "count only, not also with ctscore.py" % rwtest.CTSCORE, file=sys.stderr)
-        finally:
-            os.unlink(f.name)
+        alerts = rwtest.assert_scores(self, corpus, p.stdout_text, source)
         return alerts
 
     def test_trails(self):
