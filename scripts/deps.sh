@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [build|test|bench]   (each level includes the ones before it)
 set -eu
 level=${1:-build}
-pkgs="build-essential cmake pkg-config libdeflate-dev zlib1g-dev libyaml-dev libcurl4-openssl-dev libexpat1-dev libssl-dev python3"
+pkgs="build-essential cmake pkg-config libdeflate-dev zlib1g-dev libyaml-dev libcurl4-openssl-dev libexpat1-dev libssl-dev libsqlite3-dev python3"
 case "$level" in
 test | bench) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev" ;;
 esac

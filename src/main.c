@@ -14,6 +14,7 @@ static const struct command {
     {"test-pattern", rw_cmd_test_pattern, "evaluate an EventBridge event pattern against an event"},
     {"rules", rw_cmd_rules, "list the rules applied, check rule files"},
     {"aws", rw_cmd_aws, "aws whoami: the AWS identity, credentials and region rootwatch uses"},
+    {"notify", rw_cmd_notify, "notify test, flush, check, channels: the notification setup"},
 };
 
 static void usage(FILE *out) {

@@ -11,6 +11,7 @@
 #include "aws/client.h"
 #include "cli/aws_opt.h"
 #include "cli/commands.h"
+#include "cli/notify_opt.h"
 #include "cli/rules_opt.h"
 #include "report/format.h"
 #include "report/summary.h"
@@ -82,6 +83,9 @@ typedef struct scan {
     char **bucket_regions; /* kept for the jobs that point at them */
     size_t nbucket_regions;
     uint64_t s3_listed, s3_digests, s3_out_of_range;
+    /* --notify */
+    rw_dispatch *dispatch;
+    bool notify_failed;
 } scan;
 
 typedef struct worker {
@@ -333,6 +337,13 @@ static void done(void *arg, void *job) {
         }
         rw_summary_add_alert(sum, a);
         if (!s->write_rc) s->write_rc = rw_writer_alert(s->writer, a);
+        if (s->dispatch) {
+            bool added;
+            if (rw_dispatch_alert(s->dispatch, a, &added) != RW_OK) {
+                rw_log_error("notify: %s", rw_error_last());
+                s->notify_failed = true;
+            }
+        }
     }
     free_job(j);
 }
@@ -527,6 +538,15 @@ static void usage(FILE *out) {
         "  AWS credentials and the AWS region are found as the AWS CLI finds them (see\n"
         "  'rootwatch aws whoami'); --region filters records, it does not choose where to call.\n"
         "\n"
+        "Notifying:\n"
+        "      --notify            send every alert found through the configured channels, once:\n"
+        "                          alerts go to the store first, so re-scanning sends nothing new\n"
+        "      --config FILE       the notification configuration (docs/notify.md)\n"
+        "      --store FILE        the alert store (default "
+        "~/.local/state/rootwatch/rootwatch.db)\n"
+        "      --notify-wait D     how long to keep retrying failed deliveries at the end\n"
+        "                          (default 60s); what is left waits for 'rootwatch notify flush'\n"
+        "\n"
         "Exit status: 0 no root activity, 1 root activity found, 2 an input could not be read\n"
         "or a usage error (findings from every readable input are still reported).\n",
         out);
@@ -590,7 +610,11 @@ int rw_cmd_scan(int argc, char **argv) {
         O_PROFILE,
         O_ENDPOINT,
         O_LOOKUP,
-        O_REGIONS
+        O_REGIONS,
+        O_NOTIFY,
+        O_CONFIG,
+        O_STORE,
+        O_NOTIFY_WAIT
     };
     static const struct option opts[] = {{"format", required_argument, 0, 'f'},
                                          {"since", required_argument, 0, O_SINCE},
@@ -610,13 +634,20 @@ int rw_cmd_scan(int argc, char **argv) {
                                          {"endpoint-url", required_argument, 0, O_ENDPOINT},
                                          {"lookup-events", no_argument, 0, O_LOOKUP},
                                          {"regions", required_argument, 0, O_REGIONS},
+                                         {"notify", no_argument, 0, O_NOTIFY},
+                                         {"config", required_argument, 0, O_CONFIG},
+                                         {"store", required_argument, 0, O_STORE},
+                                         {"notify-wait", required_argument, 0, O_NOTIFY_WAIT},
                                          {0, 0, 0, 0}};
     scan s;
     memset(&s, 0, sizeof s);
     rw_format fmt = isatty(STDOUT_FILENO) ? RW_FMT_TABLE : RW_FMT_NDJSON;
     bool summary_stdout = false, quiet = false, no_builtin = false;
     char **rule_files = NULL, **lookup_regions = NULL;
-    bool lookup = false, jobs_given = false;
+    bool lookup = false, jobs_given = false, notify = false;
+    const char *config_path = NULL, *store_path = NULL;
+    int64_t notify_wait = 60;
+    rw_notify_config *ncfg = NULL;
     const char *color = "auto";
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     int64_t now = rw_time_now();
@@ -687,6 +718,18 @@ int rw_cmd_scan(int argc, char **argv) {
         case O_REGIONS:
             add_list(&lookup_regions, optarg);
             break;
+        case O_NOTIFY:
+            notify = true;
+            break;
+        case O_CONFIG:
+            config_path = optarg;
+            break;
+        case O_STORE:
+            store_path = optarg;
+            break;
+        case O_NOTIFY_WAIT:
+            if (rw_duration_parse(optarg, &notify_wait) != RW_OK) goto usage_error;
+            break;
         case O_MAXREC:
             if (parse_size(optarg, &s.topts.max_record)) goto usage_error;
             break;
@@ -717,6 +760,10 @@ int rw_cmd_scan(int argc, char **argv) {
                      "input; or --lookup-events)");
         goto usage_error;
     }
+    if ((config_path || store_path) && !notify) {
+        rw_error_set(RW_EINVAL, "--config and --store go with --notify");
+        goto usage_error;
+    }
     if (lookup_regions && !lookup) {
         rw_error_set(RW_EINVAL, "--regions goes with --lookup-events");
         goto usage_error;
@@ -741,6 +788,16 @@ int rw_cmd_scan(int argc, char **argv) {
         goto out;
     }
 
+    if (notify) {
+        /* the channels and the store first: a wrong configuration stops the scan before it starts
+         */
+        ncfg = rw_cli_notify_config(config_path);
+        if (!ncfg || rw_dispatch_open(&s.dispatch, ncfg, store_path) != RW_OK) {
+            if (ncfg) rw_log_error("%s", rw_error_last());
+            rc = 2;
+            goto out;
+        }
+    }
     bool use_color = strcmp(color, "always") == 0 ||
                      (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     const char *const *lits;
@@ -785,13 +842,22 @@ int rw_cmd_scan(int argc, char **argv) {
         if (s.failed && !s.sum.alerts)
             verdict = "No root account activity detected in the history that could be read.";
         if (fmt == RW_FMT_TABLE) {
-            printf("%s\n", verdict);
+            /* the table already says "No root account activity detected." when it is empty */
+            if (s.sum.alerts) printf("%s\n", verdict);
+            else if (s.failed) fprintf(stderr, "%s\n", verdict);
             fflush(stdout);
         } else {
             fprintf(stderr, "%s\n", verdict);
         }
     }
     if (!quiet) rw_summary_print(summary_stdout ? stdout : stderr, &s.sum);
+    if (s.dispatch) {
+        rw_dispatch_stats nst;
+        rw_dispatch_close(s.dispatch, rw_now_ms() + notify_wait * 1000, &nst);
+        s.dispatch = NULL;
+        rw_cli_notify_report(&nst);
+        if (nst.failed || nst.pending || s.notify_failed) s.failed = true;
+    }
     if (summary_stdout) fflush(stdout);
     rc = s.failed ? 2 : s.sum.alerts ? 1 : 0;
     rw_prefilter_free(pf);
@@ -809,6 +875,8 @@ out:
     free_list(s.filter.regions);
     free_list(rule_files);
     free_list(lookup_regions);
+    if (s.dispatch) rw_dispatch_close(s.dispatch, 0, NULL);
+    rw_notify_config_free(ncfg);
     rw_ruleset_free(s.rules);
     rw_aws_client_free(s.aws_main);
     if (s.aws_open) rw_aws_session_close(&s.aws);

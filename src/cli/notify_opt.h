@@ -1,0 +1,13 @@
+/* What the commands that notify share (notify, scan --notify). */
+#ifndef RW_NOTIFY_OPT_H
+#define RW_NOTIFY_OPT_H
+
+#include "notify/dispatch.h"
+#include "notify/notify.h"
+
+/* Loads the configuration named by --config (NULL: the default places); reports errors. */
+rw_notify_config *rw_cli_notify_config(const char *path);
+/* One line on stderr: alerts stored, deliveries sent, failed, retried, pending. */
+void rw_cli_notify_report(const rw_dispatch_stats *st);
+
+#endif

@@ -1,0 +1,98 @@
+/* Notification channels: each a struct of callbacks with a table of its options (name, type,
+ * default, help), so that one table gives parsing, defaults, validation and documentation.
+ *
+ * A channel sends a notice: one alert, as JSON (docs/alert-schema.md, the CloudTrail record under
+ * "event"), read back from the store, so that a delivery retried after a restart is the same as
+ * the first. Channels never log secrets (webhook URLs, tokens, passwords, routing keys): their
+ * messages name the channel and the host at most. */
+#ifndef RW_NOTIFY_CHANNEL_H
+#define RW_NOTIFY_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules/alert.h"
+#include "util/json.h"
+
+typedef enum rw_opt_type {
+    RW_OPT_STRING,
+    RW_OPT_SECRET, /* a string that may be written "env:NAME" or "file:PATH" (read at load) */
+    RW_OPT_URL,    /* a URL; plain http only to loopback */
+    RW_OPT_INT,
+    RW_OPT_BOOL,
+    RW_OPT_LIST, /* a list of strings (YAML sequence, or one string) */
+} rw_opt_type;
+
+typedef struct rw_opt_spec {
+    const char *name;
+    rw_opt_type type;
+    const char *def; /* default as text, NULL: none */
+    bool required;
+    const char *help;
+} rw_opt_spec;
+
+/* The values of a channel's options, after defaults and validation. */
+typedef struct rw_opt_values rw_opt_values;
+const char *rw_opt_str(const rw_opt_values *v, const char *name); /* NULL when unset */
+long rw_opt_int(const rw_opt_values *v, const char *name);        /* 0 when unset */
+bool rw_opt_bool(const rw_opt_values *v, const char *name);
+/* A list option: the items (NULL-terminated; never NULL). */
+const char *const *rw_opt_list(const rw_opt_values *v, const char *name);
+
+typedef struct rw_notice {
+    const char *event_id;
+    const rw_json *alert;   /* the alert object */
+    const char *alert_json; /* the same, as text */
+    size_t alert_len;
+    bool test;           /* `rootwatch notify test`: say so plainly */
+    int64_t detected_ms; /* when rootwatch detected it (epoch milliseconds) */
+    int attempt;         /* 1 for the first try */
+} rw_notice;
+
+typedef struct rw_send_result {
+    bool retryable;  /* worth another try later (network, 5xx, throttling) */
+    char error[512]; /* what went wrong, for the store and the log (no secret) */
+} rw_send_result;
+
+typedef struct rw_channel rw_channel;
+
+typedef struct rw_channel_type {
+    const char *type;        /* "webhook", "slack", ... as written in the configuration */
+    const char *summary;     /* one line for documentation */
+    const rw_opt_spec *opts; /* terminated by an entry with a NULL name */
+    bool idempotency_key;    /* the eventID travels with each delivery (a repeat is harmless) */
+    /* Prepares the channel (checks settings beyond their types, opens connections lazily).
+     * RW_OK, or an error code with the message set (naming the channel). */
+    int (*open)(rw_channel *ch);
+    /* Sends one notice: RW_OK, or an error code with res filled. Called from one thread per
+     * channel at a time. */
+    int (*send)(rw_channel *ch, const rw_notice *n, rw_send_result *res);
+    void (*close)(rw_channel *ch);
+} rw_channel_type;
+
+struct rw_channel {
+    char *name;
+    const rw_channel_type *type;
+    rw_opt_values *opts;
+    rw_severity min_severity;
+    char **rules;              /* only alerts of these rules (NULL: all) */
+    int max_attempts;          /* deliveries given up after this many tries */
+    void *state;               /* the type's own */
+    struct rw_notify_env *env; /* shared: AWS session, clock */
+};
+
+extern const rw_channel_type rw_channel_stdout, rw_channel_webhook, rw_channel_slack,
+    rw_channel_teams, rw_channel_pagerduty, rw_channel_sns, rw_channel_smtp, rw_channel_syslog;
+
+/* Every channel type rootwatch has, NULL-terminated. */
+extern const rw_channel_type *const rw_channel_types[];
+const rw_channel_type *rw_channel_type_find(const char *type);
+
+/* Does this alert go to this channel (severity and rule filters)? */
+bool rw_channel_wants(const rw_channel *ch, const rw_json *alert);
+
+/* Helpers for channel types: the alert's fields as strings ("" when absent). */
+const char *rw_notice_field(const rw_notice *n, const char *path);
+
+#endif

@@ -1,0 +1,284 @@
+#include "notify/dispatch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+typedef struct worker {
+    struct rw_dispatch *d;
+    rw_channel *ch;
+    pthread_t thread;
+    bool started;
+    rw_store *store;
+    uint64_t sent, failed, retried;
+    uint64_t rng;
+} worker;
+
+struct rw_dispatch {
+    rw_notify_config *cfg;
+    char *store_path;
+    rw_store *store; /* the adding thread's connection */
+    worker *workers;
+    size_t nworkers;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    uint64_t generation; /* bumped by every added alert */
+    bool closing;
+    int64_t deadline_ms;
+    uint64_t alerts_new, alerts_known;
+    long
+        backoff_ms; /* the first retry's wait; doubles each attempt (ROOTWATCH_NOTIFY_BACKOFF_MS) */
+};
+
+int64_t rw_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Full jitter between half and all of base * 2^(attempt-1), capped at 5 minutes. */
+static int64_t backoff(worker *w, int attempt) {
+    int64_t cap = w->d->backoff_ms;
+    for (int i = 1; i < attempt && cap < 300000; i++) cap *= 2;
+    if (cap > 300000) cap = 300000;
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    return cap / 2 + (int64_t)(w->rng % (uint64_t)(cap / 2 + 1));
+}
+
+static void deliver(worker *w, rw_delivery *dl) {
+    rw_channel *ch = w->ch;
+    int64_t now = rw_now_ms();
+    if (rw_store_mark_sending(w->store, dl->id, now) != RW_OK) {
+        rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
+        return;
+    }
+    int attempt = dl->attempts + 1;
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    rw_send_result res;
+    memset(&res, 0, sizeof res);
+    int rc;
+    if (rw_json_doc_parse(doc, dl->alert_json, strlen(dl->alert_json)) != RW_OK) {
+        rc = RW_EINVAL;
+        snprintf(res.error, sizeof res.error,
+                 "the stored alert is not JSON (the store is damaged)");
+    } else {
+        rw_notice n = {.event_id = dl->event_id,
+                       .alert = rw_json_doc_root(doc),
+                       .alert_json = dl->alert_json,
+                       .alert_len = strlen(dl->alert_json),
+                       .test = false,
+                       .detected_ms = dl->detected_ms,
+                       .attempt = attempt};
+        rc = ch->type->send(ch, &n, &res);
+        if (rc != RW_OK && !res.error[0])
+            snprintf(res.error, sizeof res.error, "%s", rw_error_last());
+    }
+    rw_json_doc_free(doc);
+    now = rw_now_ms();
+    if (rc == RW_OK) {
+        if (rw_store_mark_sent(w->store, dl->id, now) != RW_OK)
+            rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
+        w->sent++;
+        return;
+    }
+    bool final = !res.retryable || attempt >= ch->max_attempts;
+    int64_t next = final ? 0 : now + backoff(w, attempt);
+    if (final) {
+        w->failed++;
+        rw_log_error("notify: channel %s: event %s: %s (attempt %d of %d%s)", ch->name,
+                     dl->event_id, res.error, attempt, ch->max_attempts,
+                     res.retryable ? "; giving up" : "; not retried");
+    } else {
+        w->retried++;
+        rw_log_warn("notify: channel %s: event %s: %s (attempt %d of %d; next in %.1f s)", ch->name,
+                    dl->event_id, res.error, attempt, ch->max_attempts,
+                    (double)(next - now) / 1000.0);
+    }
+    if (rw_store_mark_failed(w->store, dl->id, now, next, final, res.error) != RW_OK)
+        rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    rw_dispatch *d = w->d;
+    for (;;) {
+        pthread_mutex_lock(&d->lock);
+        uint64_t gen = d->generation;
+        pthread_mutex_unlock(&d->lock);
+        rw_delivery *due = NULL;
+        size_t n = 0;
+        int64_t now = rw_now_ms();
+        if (rw_store_due(w->store, w->ch->name, now, 64, &due, &n) != RW_OK) {
+            rw_log_error("notify: channel %s: %s", w->ch->name, rw_error_last());
+            n = 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            deliver(w, &due[i]);
+            rw_delivery_free(&due[i]);
+        }
+        free(due);
+        if (n) continue;
+        /* nothing due: wait for a new alert, the next retry, or the end */
+        int64_t next = rw_store_next_due(w->store, w->ch->name);
+        pthread_mutex_lock(&d->lock);
+        bool stop = false;
+        if (d->closing && (next == INT64_MAX || next > d->deadline_ms))
+            stop = true;
+        else if (d->generation == gen) {
+            int64_t until = next;
+            if (d->closing && d->deadline_ms < until) until = d->deadline_ms;
+            if (until == INT64_MAX) {
+                pthread_cond_wait(&d->wake, &d->lock);
+            } else {
+                struct timespec ts = {(time_t)(until / 1000), (long)(until % 1000) * 1000000L};
+                pthread_cond_timedwait(&d->wake, &d->lock, &ts);
+            }
+        }
+        pthread_mutex_unlock(&d->lock);
+        if (stop) break;
+    }
+    return NULL;
+}
+
+int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store_path) {
+    *out = NULL;
+    rw_dispatch *d = rw_xcalloc(1, sizeof *d);
+    d->cfg = cfg;
+    d->store_path = store_path        ? rw_xstrdup(store_path)
+                    : cfg->store_path ? rw_xstrdup(cfg->store_path)
+                                      : rw_store_default_path();
+    d->backoff_ms = 1000;
+    const char *b = getenv("ROOTWATCH_NOTIFY_BACKOFF_MS");
+    if (b && *b) {
+        char *end;
+        long v = strtol(b, &end, 10);
+        if (!*end && v >= 1 && v <= 3600000)
+            d->backoff_ms = v;
+        else
+            rw_log_warn(
+                "ROOTWATCH_NOTIFY_BACKOFF_MS: '%s' is not a number of milliseconds; using 1000", b);
+    }
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->wake, NULL);
+    int rc = rw_store_open(&d->store, d->store_path);
+    if (rc != RW_OK) {
+        free(d->store_path);
+        pthread_mutex_destroy(&d->lock);
+        pthread_cond_destroy(&d->wake);
+        free(d);
+        return rc;
+    }
+    d->nworkers = cfg->nchannels;
+    d->workers = rw_xcalloc(d->nworkers ? d->nworkers : 1, sizeof *d->workers);
+    for (size_t i = 0; i < d->nworkers; i++) {
+        worker *w = &d->workers[i];
+        w->d = d;
+        w->ch = cfg->channels[i];
+        w->rng = (uint64_t)rw_now_ms() * 2654435761u + i * 97 + 1;
+        if (rw_store_open(&w->store, d->store_path) != RW_OK) {
+            rc = rw_error_wrap(RW_EIO, "notify: channel %s", w->ch->name);
+            break;
+        }
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            rc = rw_error_set(RW_EIO, "notify: channel %s: cannot start its thread", w->ch->name);
+            break;
+        }
+        w->started = true;
+    }
+    *out = d;
+    if (rc != RW_OK) {
+        rw_dispatch_close(d, 0, NULL);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added) {
+    *added = false;
+    if (!a->event_id)
+        return rw_error_set(RW_EINVAL, "notify: an alert without an eventID cannot be stored");
+    rw_buf js;
+    rw_buf_init(&js, RW_BUF_DEFAULT_MAX);
+    int rc = rw_alert_to_json(&js, a);
+    if (rc != RW_OK) {
+        rw_buf_free(&js);
+        return rc;
+    }
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    rc = rw_json_doc_parse(doc, js.data, js.len);
+    const char **names = rw_xcalloc(d->nworkers + 1, sizeof *names);
+    size_t nn = 0;
+    if (rc == RW_OK)
+        for (size_t i = 0; i < d->nworkers; i++)
+            if (rw_channel_wants(d->workers[i].ch, rw_json_doc_root(doc)))
+                names[nn++] = d->workers[i].ch->name;
+    if (rc == RW_OK) {
+        rw_store_alert sa = {.event_id = a->event_id,
+                             .alert_json = js.data,
+                             .event_time = a->event_time,
+                             .account = a->account,
+                             .region = a->region,
+                             .event_name = a->event_name,
+                             .rule = a->rule,
+                             .severity = rw_severity_name(a->severity),
+                             .detected_ms = rw_now_ms()};
+        rc = rw_store_add(d->store, &sa, names, nn, added);
+    }
+    free(names);
+    rw_json_doc_free(doc);
+    rw_buf_free(&js);
+    if (rc != RW_OK) return rc;
+    pthread_mutex_lock(&d->lock);
+    if (*added)
+        d->alerts_new++;
+    else
+        d->alerts_known++;
+    d->generation++;
+    pthread_cond_broadcast(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+    return RW_OK;
+}
+
+int rw_dispatch_close(rw_dispatch *d, int64_t deadline_ms, rw_dispatch_stats *stats) {
+    if (!d) return RW_OK;
+    pthread_mutex_lock(&d->lock);
+    d->closing = true;
+    d->deadline_ms = deadline_ms;
+    d->generation++;
+    pthread_cond_broadcast(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+    rw_dispatch_stats st;
+    memset(&st, 0, sizeof st);
+    st.alerts_new = d->alerts_new;
+    st.alerts_known = d->alerts_known;
+    for (size_t i = 0; i < d->nworkers; i++) {
+        worker *w = &d->workers[i];
+        if (w->started) pthread_join(w->thread, NULL);
+        st.sent += w->sent;
+        st.failed += w->failed;
+        st.retried += w->retried;
+        rw_store_close(w->store);
+    }
+    uint64_t counts[4] = {0, 0, 0, 0};
+    if (d->store && rw_store_counts(d->store, counts) == RW_OK)
+        st.pending = counts[RW_DELIVERY_PENDING] + counts[RW_DELIVERY_SENDING];
+    if (stats) *stats = st;
+    rw_store_close(d->store);
+    free(d->workers);
+    free(d->store_path);
+    pthread_mutex_destroy(&d->lock);
+    pthread_cond_destroy(&d->wake);
+    free(d);
+    return RW_OK;
+}

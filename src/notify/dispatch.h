@@ -1,0 +1,36 @@
+/* The delivery engine: alerts go into the store with a delivery for each channel that wants them;
+ * one thread per channel takes that channel's due deliveries from the store and sends them, so a
+ * channel that is down holds back no other. Failed deliveries are tried again with exponential
+ * backoff, up to the channel's max_attempts. Deliveries left over by an earlier run (a crash, a
+ * channel that was down) are sent too. */
+#ifndef RW_NOTIFY_DISPATCH_H
+#define RW_NOTIFY_DISPATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "notify/notify.h"
+#include "rules/alert.h"
+
+typedef struct rw_dispatch rw_dispatch;
+
+typedef struct rw_dispatch_stats {
+    uint64_t alerts_new, alerts_known; /* added to the store, or already there (not sent again) */
+    uint64_t sent, failed, retried;    /* deliveries: sent, given up, failed attempts retried */
+    uint64_t pending;                  /* left in the store for a later run */
+} rw_dispatch_stats;
+
+/* Opens the store (store_path NULL: the configuration's, else the default) and starts the channel
+ * threads, which begin with what earlier runs left. */
+int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store_path);
+/* Stores an alert and wakes the channels that want it. *added is false when its eventID was
+ * already stored (nothing is sent again). */
+int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added);
+/* Waits until no delivery is due before deadline_ms (epoch milliseconds), then stops the threads
+ * and closes the store; stats may be NULL. Deliveries waiting for a later attempt stay pending. */
+int rw_dispatch_close(rw_dispatch *d, int64_t deadline_ms, rw_dispatch_stats *stats);
+
+/* Milliseconds since the epoch (the real clock). */
+int64_t rw_now_ms(void);
+
+#endif

@@ -1,0 +1,53 @@
+/* Notification: the configuration (channels), the environment channels share, and the delivery
+ * engine that takes alerts to the store and the store's deliveries to the channels. */
+#ifndef RW_NOTIFY_H
+#define RW_NOTIFY_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli/aws_opt.h"
+#include "notify/channel.h"
+#include "rules/alert.h"
+
+/* What channels share: the AWS session (opened on first use, for SNS), settings for AWS calls. */
+struct rw_notify_env {
+    rw_aws_opts aws_opts;
+    rw_aws_session aws;
+    bool aws_open;
+    pthread_mutex_t lock;
+};
+typedef struct rw_notify_env rw_notify_env;
+
+/* The AWS session, opened on first use; NULL with the error set when the settings are wrong. */
+rw_aws_session *rw_notify_aws(rw_notify_env *env);
+
+/* A notification configuration: the channels (docs/notify.md). */
+typedef struct rw_notify_config {
+    char *path;
+    rw_channel **channels;
+    size_t nchannels;
+    char *store_path; /* "store:" in the file, or NULL (the default) */
+    rw_notify_env env;
+} rw_notify_config;
+
+/* The configuration file: path if given, else $ROOTWATCH_CONFIG, ./rootwatch.yaml,
+ * $XDG_CONFIG_HOME/rootwatch/config.yaml (~/.config/...), /etc/rootwatch/config.yaml; the first
+ * that exists (a new string), or NULL when none does. */
+char *rw_notify_config_find(const char *path);
+/* Loads and checks a configuration; every problem is reported (file:line:column, the channel and
+ * the option) in the message, and nothing is half-loaded. Secrets given as env:NAME or file:PATH
+ * are read now. */
+int rw_notify_config_load(rw_notify_config **out, const char *path);
+int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len, const char *name);
+void rw_notify_config_free(rw_notify_config *c);
+rw_channel *rw_notify_channel(const rw_notify_config *c, const char *name);
+
+/* Builds a channel's option values from a JSON object of settings (unknown options, wrong types,
+ * missing required ones: NULL with *err a new string naming channel and option). */
+rw_opt_values *rw_opt_values_from_json(const rw_channel_type *t, const rw_json *settings,
+                                       const char *channel_name, char **err);
+void rw_opt_values_free(rw_opt_values *v);
+
+#endif
