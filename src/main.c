@@ -15,6 +15,7 @@ static const struct command {
     {"rules", rw_cmd_rules, "list the rules applied, check rule files"},
     {"aws", rw_cmd_aws, "aws whoami: the AWS identity, credentials and region rootwatch uses"},
     {"notify", rw_cmd_notify, "notify test, flush, check, channels: the notification setup"},
+    {"alerts", rw_cmd_alerts, "the alert history and delivery state kept in the local store"},
 };
 
 static void usage(FILE *out) {

@@ -1,6 +1,9 @@
 #include "notify/dispatch.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +38,45 @@ struct rw_dispatch {
     bool closing;
     int64_t deadline_ms;
     uint64_t alerts_new, alerts_known;
-    long
-        backoff_ms; /* the first retry's wait; doubles each attempt (ROOTWATCH_NOTIFY_BACKOFF_MS) */
+    /* the first retry's wait; doubles each attempt (ROOTWATCH_NOTIFY_BACKOFF_MS) */
+    long backoff_ms;
+    int lock_fd; /* STORE.lock, held while delivering: one deliverer per store */
 };
+
+/* Takes STORE.lock: two processes delivering from one store would both send what is due. Waits up
+ * to a minute for another rootwatch to finish. */
+static int lock_store(rw_dispatch *d) {
+    size_t n = strlen(d->store_path) + 6;
+    char *path = rw_xmalloc(n);
+    snprintf(path, n, "%s.lock", d->store_path);
+    d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (d->lock_fd < 0) {
+        int rc = rw_error_set(RW_EIO, "%s: %s", path, strerror(errno));
+        free(path);
+        return rc;
+    }
+    bool said = false;
+    for (int i = 0; i < 600; i++) {
+        if (flock(d->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+            free(path);
+            return RW_OK;
+        }
+        if (!said) {
+            rw_log_warn(
+                "notify: another rootwatch is delivering from %s; waiting for it (up to a minute)",
+                d->store_path);
+            said = true;
+        }
+        struct timespec ts = {0, 100000000L};
+        nanosleep(&ts, NULL);
+    }
+    int rc = rw_error_set(
+        RW_EIO, "notify: %s is held by another rootwatch delivering from the same store", path);
+    free(path);
+    close(d->lock_fd);
+    d->lock_fd = -1;
+    return rc;
+}
 
 int64_t rw_now_ms(void) {
     struct timespec ts;
@@ -59,7 +98,10 @@ static int64_t backoff(worker *w, int attempt) {
 static void deliver(worker *w, rw_delivery *dl) {
     rw_channel *ch = w->ch;
     int64_t now = rw_now_ms();
-    if (rw_store_mark_sending(w->store, dl->id, now) != RW_OK) {
+    int claim = rw_store_mark_sending(w->store, dl->id, now);
+    if (claim == RW_ENOTFOUND)
+        return; /* finished meanwhile (sent or given up): nothing to do */
+    if (claim != RW_OK) {
         rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
         return;
     }
@@ -171,7 +213,12 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
     }
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
+    d->lock_fd = -1;
     int rc = rw_store_open(&d->store, d->store_path);
+    if (rc == RW_OK && (rc = lock_store(d)) != RW_OK) {
+        rw_store_close(d->store);
+        d->store = NULL;
+    }
     if (rc != RW_OK) {
         free(d->store_path);
         pthread_mutex_destroy(&d->lock);
@@ -275,6 +322,7 @@ int rw_dispatch_close(rw_dispatch *d, int64_t deadline_ms, rw_dispatch_stats *st
         st.pending = counts[RW_DELIVERY_PENDING] + counts[RW_DELIVERY_SENDING];
     if (stats) *stats = st;
     rw_store_close(d->store);
+    if (d->lock_fd >= 0) close(d->lock_fd); /* releases the lock */
     free(d->workers);
     free(d->store_path);
     pthread_mutex_destroy(&d->lock);
