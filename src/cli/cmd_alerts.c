@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "report/format.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -57,7 +58,10 @@ static int usage_error(const char *fmt, const char *arg) {
 
 /* Opens the store for reading: 0, or 2 with the error reported. */
 static int open_store(const char *opt, rw_store **s) {
-    char *path = opt ? rw_xstrdup(opt) : rw_store_default_path();
+    /* --store, else the configuration's store:, else the default (docs/notify.md) */
+    char *path = opt ? rw_xstrdup(opt) : rw_notify_config_store();
+    if (!path)
+        path = rw_store_default_path();
     int rc = rw_store_open_readonly(s, path);
     if (rc == RW_ENOTFOUND)
         rw_log_error("no store at %s (nothing has been notified yet)", path);

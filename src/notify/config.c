@@ -529,3 +529,34 @@ bool rw_channel_wants(const rw_channel *ch, const rw_json *alert) {
     }
     return false;
 }
+
+char *rw_notify_config_store(void) {
+    char *path = rw_notify_config_find(NULL);
+    if (!path)
+        return NULL;
+    char *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        rw_buf b;
+        rw_buf_init(&b, 16 << 20);
+        rw_buf_puts(&b, "");
+        char tmp[8192];
+        size_t n;
+        int rc = RW_OK;
+        while (rc == RW_OK && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
+            rc = rw_buf_append(&b, tmp, n);
+        fclose(f);
+        rw_json_doc *doc = rw_json_doc_new(NULL);
+        size_t eoff;
+        if (rc == RW_OK && rw_yaml_parse(doc, b.data, b.len, &eoff) == RW_OK) {
+            const char *st = rw_json_get_str(rw_json_doc_root(doc), "store");
+            if (st && *st)
+                out = rw_xstrdup(st);
+        }
+        rw_json_doc_free(doc);
+        memset(b.data, 0, b.len);
+        rw_buf_free(&b);
+    }
+    free(path);
+    return out;
+}

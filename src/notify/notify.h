@@ -42,6 +42,9 @@ char *rw_notify_config_find(const char *path);
 int rw_notify_config_load(rw_notify_config **out, const char *path);
 int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len, const char *name);
 void rw_notify_config_free(rw_notify_config *c);
+/* The store: setting of the configuration found as rw_notify_config_find(NULL) finds it, or NULL
+ * (no configuration, no such setting); the rest of the file is not checked. */
+char *rw_notify_config_store(void);
 rw_channel *rw_notify_channel(const rw_notify_config *c, const char *name);
 
 /* Builds a channel's option values from a JSON object of settings (unknown options, wrong types,

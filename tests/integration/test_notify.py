@@ -90,6 +90,42 @@ class Notify(unittest.TestCase):
             self.assertEqual(p.returncode, 0, p.stderr_text)
             self.assertEqual(len(rwtest.ndjson(p.stdout_text)), len(self.truth))
 
+    def test_store_from_the_configuration(self):
+        # store: in the configuration is where scan --notify keeps alerts and where alerts looks
+        with awsfake.HttpServer(lambda r: (200, {}, b"ok")) as hook:
+            cfg = self.config("store: %s\nchannels:\n%s" % (self.store, self.webhook("hook", hook.url)))
+            self.env["ROOTWATCH_CONFIG"] = cfg
+            p = self.run_rw(["scan", "--format", "ndjson", "--notify", os.path.join(self.corpus, "AWSLogs")])
+            self.assertEqual(p.returncode, 1, p.stderr_text)
+            self.assertTrue(os.path.exists(self.store))
+            p = self.run_rw(["alerts", "list", "--format", "ndjson"])
+            self.assertEqual(p.returncode, 0, p.stderr_text)
+            self.assertEqual({a["eventID"] for a in rwtest.ndjson(p.stdout_text)}, self.truth)
+
+    def test_example_configuration(self):
+        # examples/rootwatch.yaml (every channel type, every option) is a valid configuration
+        with open(os.path.join(rwtest.REPO, "examples", "rootwatch.yaml")) as f:
+            text = f.read()
+        teams = os.path.join(self.dir, "teams-url")
+        with open(teams, "w") as f:
+            f.write("https://example.webhook.office.com/workflows/SECRET-PATH-teams\n")
+        cfg = self.config(text.replace("/run/secrets/teams-webhook-url", teams))
+        secrets = {"ROOTWATCH_SMTP_PASSWORD": "smtp-password-value", "ROOTWATCH_PAGERDUTY_ROUTING_KEY": "pd-key-value",
+                   "ROOTWATCH_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/slack-token-value",
+                   "ROOTWATCH_WEBHOOK_SECRET": "webhook-secret-value"}
+        self.env.update(secrets)
+        p = self.run_rw(["notify", "check", "--config", cfg])
+        self.assertEqual(p.returncode, 0, p.stderr_text)
+        self.assertIn("8 channels", p.stdout_text)
+        for t in ("sns", "smtp", "slack", "teams", "pagerduty", "webhook", "syslog", "stdout"):
+            self.assertIn("(%s)" % t, p.stdout_text)
+        for v in list(secrets.values()) + ["SECRET-PATH-teams"]:
+            self.assertNotIn(v.split("/")[-1], p.stdout_text + p.stderr_text)
+        # every type and option is listed by notify channels
+        p = self.run_rw(["notify", "channels"])
+        self.assertEqual(p.returncode, 0, p.stderr_text)
+        self.assertIn("topic_arn", p.stdout_text)
+
     def test_a_channel_down_holds_back_no_other(self):
         with awsfake.HttpServer(lambda r: (200, {}, b"ok")) as good, \
                 awsfake.FaultServer(default=("status", 503, "down", {})) as bad:
