@@ -143,6 +143,27 @@ class Notify(unittest.TestCase):
             self.assertIn("failed", p.stdout_text)
             self.assertIn("sent", p.stdout_text)
 
+    def test_timeouts_refusals_and_rejected_credentials(self):
+        n = len(self.truth)
+        refused = "http://127.0.0.1:%d" % awsfake.free_port()
+        with awsfake.FaultServer(default=("slow", 3, ("status", 200, "late", {}))) as slow, \
+                awsfake.FaultServer(default=("status", 401, "bad token", {})) as denied, \
+                awsfake.HttpServer(lambda r: (200, {}, b"ok")) as good:
+            cfg = self.config("channels:\n"
+                              + self.webhook("slow", slow.url, "    timeout_ms: 300\n    max_attempts: 2\n")
+                              + self.webhook("refused", refused, "    max_attempts: 2\n")
+                              + self.webhook("denied", denied.url, "    max_attempts: 5\n")
+                              + self.webhook("good", good.url))
+            t0 = time.time()
+            p = self.scan(cfg, "--notify-wait", "30s")
+            self.assertEqual(p.returncode, 2, p.stderr_text)
+            self.assertEqual(sorted(event_ids(good)), sorted(self.truth))
+            self.assertEqual(len(denied.requests), n, "a refused credential is not retried")
+            self.assertEqual(len(slow.requests), 2 * n, "timeouts are retried, up to max_attempts")
+            self.assertIn("%d failed" % (3 * n), p.stderr_text)
+            self.assertIn("401", p.stderr_text)
+            self.assertLess(time.time() - t0, 120)
+
     def test_down_then_up_is_delivered(self):
         n = len(self.truth)
         with awsfake.FaultServer([("status", 500, "oops", {})] * (n + 2),
