@@ -74,6 +74,8 @@ int main(int argc, char **argv) {
     rw_json_doc *sdoc = rw_json_doc_new(NULL);
     if (rw_json_doc_parse(sdoc, sb.data, sb.len) != RW_OK) {
         fprintf(stderr, "notify_tool: the settings are not JSON: %s\n", rw_error_last());
+        rw_json_doc_free(sdoc);
+        rw_buf_free(&sb);
         return 2;
     }
     char *err = NULL;
@@ -81,6 +83,8 @@ int main(int argc, char **argv) {
     if (!ov) {
         fprintf(stderr, "notify_tool: %s\n", err ? err : "bad settings");
         free(err);
+        rw_json_doc_free(sdoc);
+        rw_buf_free(&sb);
         return 2;
     }
     rw_notify_env env;
