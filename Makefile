@@ -30,6 +30,7 @@ bench: build
 	@bench/scan_bench.sh
 	@bench/json_bench.sh
 	@bench/match_bench.sh
+	@bench/notify_bench.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
