@@ -135,7 +135,10 @@ static void deliver(worker *w, rw_delivery *dl) {
         return;
     }
     bool final = !res.retryable || attempt >= ch->max_attempts;
-    int64_t next = final ? 0 : now + backoff(w, attempt);
+    int64_t wait = final ? 0 : backoff(w, attempt);
+    if (!final && res.retry_after_ms > wait) /* the receiver's Retry-After, up to an hour */
+        wait = res.retry_after_ms < 3600000 ? res.retry_after_ms : 3600000;
+    int64_t next = final ? 0 : now + wait;
     if (final) {
         w->failed++;
         rw_log_error("notify: channel %s: event %s: %s (attempt %d of %d%s)", ch->name,
