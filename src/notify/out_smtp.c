@@ -536,6 +536,7 @@ static int send_smtp(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
     smtp_state *st = ch->state;
     res->retryable = false;
     res->error[0] = 0;
+    res->retry_after_ms = 0;
     size_t len;
     char *msg = build_message(st, n, &len);
     upload up = {msg, len, 0};

@@ -311,6 +311,7 @@ static int send_sns(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
     sns_state *st = ch->state;
     res->retryable = false;
     res->error[0] = 0;
+    res->retry_after_ms = 0;
     if (!st->client) {
         rw_aws_session *s = ch->env ? rw_notify_aws(ch->env) : NULL;
         if (!s)

@@ -419,6 +419,7 @@ static int send_syslog(rw_channel *ch, const rw_notice *n, rw_send_result *res) 
     syslog_state *st = ch->state;
     res->retryable = false;
     res->error[0] = 0;
+    res->retry_after_ms = 0;
     char *msg = build_message(st, n);
     size_t len = strlen(msg);
     char err[300] = "";

@@ -478,6 +478,7 @@ class SyslogReceiver:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._sock = None
+        self._thread = None
         self._stop = False
         self.port = None
 
@@ -517,7 +518,8 @@ class SyslogReceiver:
             self.port = self._sock.getsockname()[1]
             target = self._accept
         self._sock.settimeout(0.1)
-        threading.Thread(target=target, daemon=True).start()
+        self._thread = threading.Thread(target=target, daemon=True)
+        self._thread.start()
         return self
 
     def _datagrams(self):
@@ -588,7 +590,12 @@ class SyslogReceiver:
                 pass
 
     def stop(self):
+        # the thread first: a socket closed while another thread polls it stays open (and
+        # accepting) until that poll returns
         self._stop = True
+        if self._thread:
+            self._thread.join()
+            self._thread = None
         if self._sock:
             self._sock.close()
             self._sock = None
