@@ -370,6 +370,8 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
         if (!strcmp(m->key, "store")) {
             if (m->type != RW_JSON_STRING)
                 rw_buf_printf(&e, "%s:%s: store: must be a path", name, AT(m));
+            else if (c->store_path)
+                rw_buf_printf(&e, "%s:%s: store: is given twice", name, AT(m));
             else
                 c->store_path = rw_xstrdup(m->str);
         } else if (strcmp(m->key, "channels")) {
@@ -435,6 +437,11 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
                 else
                     ch->max_attempts = (int)m->num;
             } else if (!strcmp(m->key, "rules")) {
+                if (ch->rules) {
+                    rw_buf_printf(&e, "%s:%s: channel %s: rules is given twice", name, AT(m),
+                                  cname);
+                    break;
+                }
                 size_t n = 0;
                 const rw_json *it = m->type == RW_JSON_ARRAY ? m->child : m;
                 ch->rules =
@@ -532,8 +539,7 @@ bool rw_channel_wants(const rw_channel *ch, const rw_json *alert) {
 
 char *rw_notify_config_store(void) {
     char *path = rw_notify_config_find(NULL);
-    if (!path)
-        return NULL;
+    if (!path) return NULL;
     char *out = NULL;
     FILE *f = fopen(path, "rb");
     if (f) {
@@ -550,8 +556,7 @@ char *rw_notify_config_store(void) {
         size_t eoff;
         if (rc == RW_OK && rw_yaml_parse(doc, b.data, b.len, &eoff) == RW_OK) {
             const char *st = rw_json_get_str(rw_json_doc_root(doc), "store");
-            if (st && *st)
-                out = rw_xstrdup(st);
+            if (st && *st) out = rw_xstrdup(st);
         }
         rw_json_doc_free(doc);
         memset(b.data, 0, b.len);
