@@ -119,21 +119,11 @@ done:
 }
 
 static char *read_small_file(const char *path, const char *what) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        rw_error_set(RW_EIO, "%s %s: %s", what, path, strerror(errno));
-        return NULL;
-    }
     rw_buf b;
     rw_buf_init(&b, 1 << 20);
-    rw_buf_puts(&b, "");
-    char tmp[4096];
-    size_t n;
-    int rc = RW_OK;
-    while (rc == RW_OK && (n = fread(tmp, 1, sizeof tmp, f)) > 0) rc = rw_buf_append(&b, tmp, n);
-    fclose(f);
-    if (rc != RW_OK) {
-        rw_error_set(RW_ELIMIT, "%s %s: larger than 1 MiB", what, path);
+    if (rw_buf_read_file(&b, path) != RW_OK) {
+        rw_error_wrap(RW_EIO, "%s", what);
+        if (b.data) memset(b.data, 0, b.len);
         rw_buf_free(&b);
         return NULL;
     }

@@ -85,31 +85,21 @@ static char *resolve_secret(const char *s, const char *chan, const char *opt, ch
         else
             out = rw_xstrdup(v);
     } else if (!strncmp(s, "file:", 5)) {
-        FILE *f = fopen(s + 5, "rb");
-        if (!f) {
-            rw_buf_printf(&e, "channel %s: option %s: cannot read %s: %s", chan, opt, s + 5,
-                          strerror(errno));
+        rw_buf b;
+        rw_buf_init(&b, 1 << 20);
+        int rc = rw_buf_read_file(&b, s + 5);
+        while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
+            b.data[--b.len] = 0;
+        if (rc != RW_OK || !b.len) {
+            if (rc != RW_OK)
+                rw_buf_printf(&e, "channel %s: option %s: cannot read %s", chan, opt,
+                              rw_error_last());
+            else
+                rw_buf_printf(&e, "channel %s: option %s: %s is empty", chan, opt, s + 5);
+            if (b.data) memset(b.data, 0, b.len);
+            rw_buf_free(&b);
         } else {
-            rw_buf b;
-            rw_buf_init(&b, 1 << 20);
-            rw_buf_puts(&b, "");
-            char tmp[4096];
-            size_t n;
-            int rc = RW_OK;
-            while (rc == RW_OK && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
-                rc = rw_buf_append(&b, tmp, n);
-            fclose(f);
-            while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
-                b.data[--b.len] = 0;
-            if (rc != RW_OK || !b.len) {
-                rw_buf_printf(&e, "channel %s: option %s: %s is %s", chan, opt, s + 5,
-                              rc != RW_OK ? "larger than 1 MiB" : "empty");
-                if (b.data) memset(b.data, 0, b.len);
-                rw_buf_free(&b);
-            } else {
-                out = rw_buf_take(&b);
-            }
-            memset(tmp, 0, sizeof tmp);
+            out = rw_buf_take(&b);
         }
     } else {
         out = rw_xstrdup(s);
@@ -493,23 +483,14 @@ done:
 
 int rw_notify_config_load(rw_notify_config **out, const char *path) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rw_error_set(RW_EIO, "%s: cannot read the configuration: %s", path, strerror(errno));
     rw_buf b;
     rw_buf_init(&b, 16 << 20);
-    rw_buf_puts(&b, "");
-    char tmp[8192];
-    size_t n;
-    int rc = RW_OK;
-    while (rc == RW_OK && (n = fread(tmp, 1, sizeof tmp, f)) > 0) rc = rw_buf_append(&b, tmp, n);
-    fclose(f);
-    if (rc != RW_OK) {
-        rw_buf_free(&b);
-        return rw_error_set(RW_ELIMIT, "%s: the configuration is larger than 16 MiB", path);
-    }
-    rc = rw_notify_config_parse(out, b.data, b.len, path);
-    memset(b.data, 0, b.len); /* it may hold secrets */
+    int rc = rw_buf_read_file(&b, path);
+    if (rc == RW_OK)
+        rc = rw_notify_config_parse(out, b.data, b.len, path);
+    else
+        rw_error_wrap(rc, "cannot read the configuration");
+    if (b.data) memset(b.data, 0, b.len); /* it may hold secrets */
     rw_buf_free(&b);
     return rc;
 }
@@ -541,27 +522,19 @@ char *rw_notify_config_store(void) {
     char *path = rw_notify_config_find(NULL);
     if (!path) return NULL;
     char *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f) {
-        rw_buf b;
-        rw_buf_init(&b, 16 << 20);
-        rw_buf_puts(&b, "");
-        char tmp[8192];
-        size_t n;
-        int rc = RW_OK;
-        while (rc == RW_OK && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
-            rc = rw_buf_append(&b, tmp, n);
-        fclose(f);
+    rw_buf b;
+    rw_buf_init(&b, 16 << 20);
+    if (rw_buf_read_file(&b, path) == RW_OK) {
         rw_json_doc *doc = rw_json_doc_new(NULL);
         size_t eoff;
-        if (rc == RW_OK && rw_yaml_parse(doc, b.data, b.len, &eoff) == RW_OK) {
+        if (rw_yaml_parse(doc, b.data, b.len, &eoff) == RW_OK) {
             const char *st = rw_json_get_str(rw_json_doc_root(doc), "store");
             if (st && *st) out = rw_xstrdup(st);
         }
         rw_json_doc_free(doc);
-        memset(b.data, 0, b.len);
-        rw_buf_free(&b);
     }
+    if (b.data) memset(b.data, 0, b.len);
+    rw_buf_free(&b);
     free(path);
     return out;
 }

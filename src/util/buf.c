@@ -1,5 +1,6 @@
 #include "util/buf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,4 +80,20 @@ void rw_buf_free(rw_buf *b) {
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+int rw_buf_read_file(rw_buf *b, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return rw_error_set(RW_EIO, "%s: %s", path, strerror(errno));
+    int rc = rw_buf_puts(b, "");
+    char tmp[8192];
+    size_t n;
+    while (rc == RW_OK && (n = fread(tmp, 1, sizeof tmp, f)) > 0) rc = rw_buf_append(b, tmp, n);
+    if (rc == RW_OK && ferror(f))
+        rc = rw_error_set(RW_EIO, "%s: %s", path, strerror(errno));
+    else if (rc != RW_OK)
+        rc = rw_error_set(RW_ELIMIT, "%s: larger than %zu bytes", path, b->max);
+    fclose(f);
+    memset(tmp, 0, sizeof tmp); /* the file may be a secret */
+    return rc;
 }

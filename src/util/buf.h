@@ -26,5 +26,8 @@ void rw_buf_reset(rw_buf *b);
 /* Hands the bytes to the caller (who frees them) and leaves b empty. */
 char *rw_buf_take(rw_buf *b);
 void rw_buf_free(rw_buf *b);
+/* Appends the whole file at path: RW_EIO (path: why) when it cannot be read, RW_ELIMIT when it is
+ * larger than the buffer's max. */
+int rw_buf_read_file(rw_buf *b, const char *path);
 
 #endif
