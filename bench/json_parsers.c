@@ -86,8 +86,10 @@ int main(int argc, char **argv) {
     struct {
         const char *name;
         int (*parse)(const line *);
-    } ps[] = {{"rootwatch (src/util/json.c)", p_rootwatch}, {"jansson 2.14", p_jansson},
-              {"cJSON 1.7.15", p_cjson},                  {"json-c 0.16", p_jsonc},
+    } ps[] = {{"rootwatch (src/util/json.c)", p_rootwatch},
+              {"jansson 2.14", p_jansson},
+              {"cJSON 1.7.15", p_cjson},
+              {"json-c 0.16", p_jsonc},
               {"yajl 2.1 (tree)", p_yajl}};
     printf("| parser | records/s | MB/s | median of %d runs |\n|---|---:|---:|---:|\n", runs);
     for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
@@ -104,7 +106,8 @@ int main(int argc, char **argv) {
         }
         qsort(t, (size_t)runs, sizeof *t, cmp_d);
         double med = t[runs / 2];
-        printf("| %s | %.0f | %.0f | %.3f s |\n", ps[k].name, (double)n / med, (double)bytes / 1e6 / med, med);
+        printf("| %s | %.0f | %.0f | %.3f s |\n", ps[k].name, (double)n / med,
+               (double)bytes / 1e6 / med, med);
         free(t);
     }
     printf("\n%zu records, %.1f MB.\n", n, (double)bytes / 1e6);

@@ -52,19 +52,16 @@ static void *serve_conn(void *arg) {
         ssize_t n;
         while (!(end = memmem(buf, have, "\r\n\r\n", 4))) {
             n = read(c, buf + have, sizeof buf - have - 1);
-            if (n <= 0)
-                goto out;
+            if (n <= 0) goto out;
             have += (size_t)n;
         }
         buf[have] = 0;
         size_t hlen = (size_t)(end + 4 - buf), clen = 0;
         const char *cl = strcasestr(buf, "\r\ncontent-length:");
-        if (cl && cl < end)
-            clen = strtoul(cl + 17, NULL, 10);
+        if (cl && cl < end) clen = strtoul(cl + 17, NULL, 10);
         while (have < hlen + clen) {
             n = read(c, buf + have, sizeof buf - have - 1);
-            if (n <= 0)
-                goto out;
+            if (n <= 0) goto out;
             have += (size_t)n;
         }
         int64_t now = mono_us();
@@ -76,15 +73,13 @@ static void *serve_conn(void *arg) {
                 pthread_mutex_lock(&rx.lock);
                 if (k < rx.n && !rx.arrived_us[k]) {
                     rx.arrived_us[k] = now;
-                    if (++rx.arrivals == rx.n)
-                        pthread_cond_broadcast(&rx.done);
+                    if (++rx.arrivals == rx.n) pthread_cond_broadcast(&rx.done);
                 }
                 pthread_mutex_unlock(&rx.lock);
             }
         }
         static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-        if (write(c, ok, sizeof ok - 1) < 0)
-            goto out;
+        if (write(c, ok, sizeof ok - 1) < 0) goto out;
         memmove(buf, buf + hlen + clen, have - hlen - clen);
         have -= hlen + clen;
     }
@@ -97,8 +92,7 @@ static void *serve(void *arg) {
     (void)arg;
     for (;;) {
         int c = accept(rx.fd, NULL, NULL);
-        if (c < 0)
-            return NULL;
+        if (c < 0) return NULL;
         pthread_t t;
         pthread_create(&t, NULL, serve_conn, (void *)(intptr_t)c);
         pthread_detach(t);
@@ -130,9 +124,10 @@ static rw_alert *make_alert(size_t i) {
     a->sensitive = true;
     rw_alert_reason(a, RW_SEV_CRITICAL, "root created an access key");
     rw_alert_add_rule(a, "root-api-call", true);
-    a->event_json = strdup("{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"Root\",\"principalId\":"
-                           "\"111122223333\",\"arn\":\"arn:aws:iam::111122223333:root\"},\"eventName\":"
-                           "\"CreateAccessKey\",\"eventSource\":\"iam.amazonaws.com\"}");
+    a->event_json =
+        strdup("{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"Root\",\"principalId\":"
+               "\"111122223333\",\"arn\":\"arn:aws:iam::111122223333:root\"},\"eventName\":"
+               "\"CreateAccessKey\",\"eventSource\":\"iam.amazonaws.com\"}");
     a->file = strdup("bench");
     return a;
 }
@@ -163,7 +158,8 @@ int main(int argc, char **argv) {
 
     char cfgtext[512], store[4096];
     snprintf(cfgtext, sizeof cfgtext,
-             "channels:\n  - name: bench\n    type: webhook\n    url: http://127.0.0.1:%d/hook\n    secret: bench-secret\n",
+             "channels:\n  - name: bench\n    type: webhook\n    url: http://127.0.0.1:%d/hook\n   "
+             " secret: bench-secret\n",
              rx.port);
     snprintf(store, sizeof store, "%s/bench-%d.db", argv[1], (int)getpid());
     rw_notify_config *cfg = NULL;
@@ -174,8 +170,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     rw_alert **alerts = calloc(n, sizeof *alerts);
-    for (size_t i = 0; i < n; i++)
-        alerts[i] = make_alert(i);
+    for (size_t i = 0; i < n; i++) alerts[i] = make_alert(i);
     int64_t t0 = mono_us();
     for (size_t i = 0; i < n; i++) {
         if (rate > 0) {
@@ -198,8 +193,7 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_REALTIME, &limit);
     limit.tv_sec += 120;
     while (rx.arrivals < n)
-        if (pthread_cond_timedwait(&rx.done, &rx.lock, &limit))
-            break;
+        if (pthread_cond_timedwait(&rx.done, &rx.lock, &limit)) break;
     size_t got = rx.arrivals;
     pthread_mutex_unlock(&rx.lock);
     int64_t t1 = mono_us();
@@ -213,18 +207,18 @@ int main(int argc, char **argv) {
     int64_t *lat = calloc(n, sizeof *lat);
     for (size_t i = 0; i < n; i++) {
         lat[i] = rx.arrived_us[i] - rx.sent_us[i];
-        if (rx.arrived_us[i] > last)
-            last = rx.arrived_us[i];
+        if (rx.arrived_us[i] > last) last = rx.arrived_us[i];
     }
     qsort(lat, n, sizeof *lat, cmp64);
     double secs = (double)(last - t0) / 1e6;
-    printf("{\"alerts\":%zu,\"rate\":%g,\"seconds\":%.3f,\"alerts_per_second\":%.0f,\"latency_ms_p50\":%.2f,"
+    printf("{\"alerts\":%zu,\"rate\":%g,\"seconds\":%.3f,\"alerts_per_second\":%.0f,\"latency_ms_"
+           "p50\":%.2f,"
            "\"latency_ms_p99\":%.2f,\"latency_ms_max\":%.2f,\"sent\":%llu,\"failed\":%llu}\n",
-           n, rate, secs, (double)n / secs, (double)lat[n / 2] / 1000.0, (double)lat[(n * 99) / 100] / 1000.0,
-           (double)lat[n - 1] / 1000.0, (unsigned long long)stats.sent, (unsigned long long)stats.failed);
+           n, rate, secs, (double)n / secs, (double)lat[n / 2] / 1000.0,
+           (double)lat[(n * 99) / 100] / 1000.0, (double)lat[n - 1] / 1000.0,
+           (unsigned long long)stats.sent, (unsigned long long)stats.failed);
     (void)t1;
-    for (size_t i = 0; i < n; i++)
-        rw_alert_free(alerts[i]);
+    for (size_t i = 0; i < n; i++) rw_alert_free(alerts[i]);
     free(alerts);
     rw_notify_config_free(cfg);
     unlink(store);

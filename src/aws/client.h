@@ -47,7 +47,8 @@ typedef struct rw_aws_client rw_aws_client;
 
 /* One client per thread (it owns an HTTP handle). cfg and creds must outlive it; env may be NULL
  * (the real clock, random numbers and sleep). */
-rw_aws_client *rw_aws_client_new(const rw_aws_config *cfg, rw_aws_provider *creds, const rw_aws_env *env);
+rw_aws_client *rw_aws_client_new(const rw_aws_config *cfg, rw_aws_provider *creds,
+                                 const rw_aws_env *env);
 void rw_aws_client_free(rw_aws_client *c);
 
 /* Spaces this client's requests (retries included) at most per_second apart (CloudTrail's
@@ -71,21 +72,22 @@ const rw_aws_error *rw_aws_client_error(const rw_aws_client *c);
 
 /* Query protocol (STS, IAM, SNS, SQS, CloudWatch): Action and params (name, value pairs,
  * NULL-terminated list); the reply's XML. region NULL: the configured one. */
-int rw_aws_query(rw_aws_client *c, const rw_aws_service *svc, const char *region, const char *action,
-                 const char *const *params, rw_xml **out);
+int rw_aws_query(rw_aws_client *c, const rw_aws_service *svc, const char *region,
+                 const char *action, const char *const *params, rw_xml **out);
 /* JSON protocol (CloudTrail, CloudWatch Logs, EventBridge, Config): the operation and its JSON
  * body; the reply parsed into doc (whose root is the reply object). */
-int rw_aws_json(rw_aws_client *c, const rw_aws_service *svc, const char *region, const char *operation,
-                const char *body, rw_json_doc *doc);
-/* The same, with the reply's bytes as they came (for callers that hand them to the trail reader). */
+int rw_aws_json(rw_aws_client *c, const rw_aws_service *svc, const char *region,
+                const char *operation, const char *body, rw_json_doc *doc);
+/* The same, with the reply's bytes as they came (for callers that hand them to the trail reader).
+ */
 int rw_aws_json_raw(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                     const char *operation, const char *body, rw_http_response *out);
 /* REST (S3): the operation (for messages: "ListObjectsV2"), method, path (already encoded),
  * query (encoded, may be NULL), a body; the raw reply (a 2xx status; anything else is an error,
  * RW_ENOTFOUND for 404, RW_ERETRY for throttling and 5xx that outlasted the retries). */
-int rw_aws_rest(rw_aws_client *c, const rw_aws_service *svc, const char *region, const char *operation,
-                const char *method, const char *path, const char *query, const void *body,
-                size_t body_len, rw_http_response *out);
+int rw_aws_rest(rw_aws_client *c, const rw_aws_service *svc, const char *region,
+                const char *operation, const char *method, const char *path, const char *query,
+                const void *body, size_t body_len, rw_http_response *out);
 
 /* S3's virtual-hosted style, as the SDKs use it on AWS's own endpoints: for an https endpoint
  * s3[.-]...amazonaws.com[.cn] and a path /BUCKET/KEY whose bucket is one DNS label, returns the

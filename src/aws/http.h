@@ -23,7 +23,7 @@ typedef struct rw_http_request {
     size_t nheaders;
     const void *body;
     size_t body_len;
-    long timeout_ms; /* 0: the handle's default */
+    long timeout_ms;         /* 0: the handle's default */
     long connect_timeout_ms; /* 0: the handle's default */
     /* plain http to the link-local credential endpoints of EC2 and ECS/EKS (169.254.169.254,
      * 169.254.170.2, 169.254.170.23, fd00:ec2::254, fd00:ec2::23), which have no TLS */
@@ -31,9 +31,9 @@ typedef struct rw_http_request {
 } rw_http_request;
 
 typedef struct rw_http_response {
-    long status;     /* 0 when no response came (a network error) */
+    long status; /* 0 when no response came (a network error) */
     rw_buf body;
-    rw_buf headers;  /* "name: value\n" lines, names in lower case */
+    rw_buf headers; /* "name: value\n" lines, names in lower case */
 } rw_http_response;
 
 typedef struct rw_http rw_http;

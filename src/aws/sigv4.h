@@ -1,5 +1,6 @@
-/* AWS Signature Version 4 (docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html),
- * checked against AWS's test suite and against botocore. */
+/* AWS Signature Version 4
+ * (docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html), checked
+ * against AWS's test suite and against botocore. */
 #ifndef RW_SIGV4_H
 #define RW_SIGV4_H
 
@@ -16,8 +17,8 @@ typedef struct rw_http_header {
 
 typedef struct rw_sigv4_request {
     const char *method;
-    const char *path;  /* as sent on the wire (percent-encoded); "" or NULL means "/" */
-    const char *query; /* as sent, without the '?'; NULL or "" when none */
+    const char *path;              /* as sent on the wire (percent-encoded); "" or NULL means "/" */
+    const char *query;             /* as sent, without the '?'; NULL or "" when none */
     const rw_http_header *headers; /* as sent, host included; x-amz-date (and, with a session
                                       token, x-amz-security-token) must be among them */
     size_t nheaders;
@@ -31,12 +32,12 @@ enum {
 };
 
 typedef struct rw_sigv4_result {
-    char amz_date[17];         /* 20150830T123600Z */
-    char payload_hash[65];     /* what was signed as the payload's hash */
-    rw_buf canonical_request;  /* for tests and debugging (holds no secret) */
+    char amz_date[17];        /* 20150830T123600Z */
+    char payload_hash[65];    /* what was signed as the payload's hash */
+    rw_buf canonical_request; /* for tests and debugging (holds no secret) */
     rw_buf string_to_sign;
     char signature[65];
-    rw_buf authorization;      /* the Authorization header's value */
+    rw_buf authorization; /* the Authorization header's value */
 } rw_sigv4_result;
 
 /* Formats now as X-Amz-Date wants it. */

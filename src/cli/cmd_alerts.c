@@ -60,8 +60,7 @@ static int usage_error(const char *fmt, const char *arg) {
 static int open_store(const char *opt, rw_store **s) {
     /* --store, else the configuration's store:, else the default (docs/notify.md) */
     char *path = opt ? rw_xstrdup(opt) : rw_notify_config_store();
-    if (!path)
-        path = rw_store_default_path();
+    if (!path) path = rw_store_default_path();
     int rc = rw_store_open_readonly(s, path);
     if (rc == RW_ENOTFOUND)
         rw_log_error("no store at %s (nothing has been notified yet)", path);

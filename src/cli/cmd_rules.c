@@ -13,15 +13,16 @@
 #include "util/xmalloc.h"
 
 static void usage(FILE *out) {
-    fputs("usage: rootwatch rules list [--rules FILE]... [--no-builtin] [--format table|json] [-v]\n"
-          "       rootwatch rules check FILE...\n"
-          "\n"
-          "list   shows the rules rootwatch applies: the built-in root rules and those of each\n"
-          "       --rules FILE (YAML, docs/rules.md); -v adds each rule's event pattern and\n"
-          "       exceptions; --format json gives everything as JSON\n"
-          "check  loads rule files and reports every problem (file, line, column, rule); exit\n"
-          "       status 0 when they are all valid, 2 otherwise\n",
-          out);
+    fputs(
+        "usage: rootwatch rules list [--rules FILE]... [--no-builtin] [--format table|json] [-v]\n"
+        "       rootwatch rules check FILE...\n"
+        "\n"
+        "list   shows the rules rootwatch applies: the built-in root rules and those of each\n"
+        "       --rules FILE (YAML, docs/rules.md); -v adds each rule's event pattern and\n"
+        "       exceptions; --format json gives everything as JSON\n"
+        "check  loads rule files and reports every problem (file, line, column, rule); exit\n"
+        "       status 0 when they are all valid, 2 otherwise\n",
+        out);
 }
 
 static void put_time(rw_buf *b, const char *key, bool has, int64_t t) {
@@ -71,8 +72,8 @@ static void list_table(const rw_ruleset *rs, bool verbose) {
     printf("%-28s  %-8s  %-24s  %s\n", "ID", "SEVERITY", "SOURCE", "TITLE");
     for (size_t i = 0; i < rw_ruleset_count(rs); i++) {
         const rw_rule *r = rw_ruleset_rule(rs, i);
-        printf("%-28s  %-8s  %-24s  %s\n", r->id, r->severity_auto ? "auto" : rw_severity_name(r->severity),
-               r->origin, r->title);
+        printf("%-28s  %-8s  %-24s  %s\n", r->id,
+               r->severity_auto ? "auto" : rw_severity_name(r->severity), r->origin, r->title);
         if (!verbose) continue;
         printf("    pattern: %s\n", r->pattern_json);
         for (size_t e = 0; e < r->nexceptions; e++) {
@@ -80,8 +81,9 @@ static void list_table(const rw_ruleset *rs, bool verbose) {
             char from[32] = "", until[32] = "";
             if (x->has_from) rw_time_format(x->from, from);
             if (x->has_expires) rw_time_format(x->expires, until);
-            printf("    exception: %s%s%s%s%s\n      pattern: %s\n", x->reason, x->has_from ? ", from " : "", from,
-                   x->has_expires ? ", expires " : "", until, x->pattern_json);
+            printf("    exception: %s%s%s%s%s\n      pattern: %s\n", x->reason,
+                   x->has_from ? ", from " : "", from, x->has_expires ? ", expires " : "", until,
+                   x->pattern_json);
         }
     }
 }
@@ -128,7 +130,9 @@ int rw_cmd_rules(int argc, char **argv) {
             files[nfiles++] = optarg;
             files[nfiles] = NULL;
             break;
-        case O_NOBUILTIN: builtin = false; break;
+        case O_NOBUILTIN:
+            builtin = false;
+            break;
         case 'f':
             if (strcmp(optarg, "json") == 0)
                 json = true;
@@ -137,9 +141,16 @@ int rw_cmd_rules(int argc, char **argv) {
                 rc = 2;
             }
             break;
-        case 'v': verbose = true; break;
-        case 'h': usage(stdout); free(files); return 0;
-        default: rw_log_error("rules list: unknown or incomplete option '%s'", argv[optind]); rc = 2;
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            free(files);
+            return 0;
+        default:
+            rw_log_error("rules list: unknown or incomplete option '%s'", argv[optind]);
+            rc = 2;
         }
     }
     if (!rc && optind < argc - 1) {

@@ -843,8 +843,10 @@ int rw_cmd_scan(int argc, char **argv) {
             verdict = "No root account activity detected in the history that could be read.";
         if (fmt == RW_FMT_TABLE) {
             /* the table already says "No root account activity detected." when it is empty */
-            if (s.sum.alerts) printf("%s\n", verdict);
-            else if (s.failed) fprintf(stderr, "%s\n", verdict);
+            if (s.sum.alerts)
+                printf("%s\n", verdict);
+            else if (s.failed)
+                fprintf(stderr, "%s\n", verdict);
             fflush(stdout);
         } else {
             fprintf(stderr, "%s\n", verdict);

@@ -34,8 +34,10 @@ static void usage(FILE *out) {
 /* The text of an argument: itself, or the contents of @FILE / file://FILE / @- (stdin). */
 static int load(const char *arg, rw_buf *out) {
     const char *path = NULL;
-    if (arg[0] == '@') path = arg + 1;
-    else if (strncmp(arg, "file://", 7) == 0) path = arg + 7;
+    if (arg[0] == '@')
+        path = arg + 1;
+    else if (strncmp(arg, "file://", 7) == 0)
+        path = arg + 7;
     if (!path) return rw_buf_puts(out, arg);
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return rw_error_set(RW_EIO, "%s: %s", path, strerror(errno));
@@ -60,9 +62,15 @@ int rw_cmd_test_pattern(int argc, char **argv) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': pat_arg = optarg; break;
-        case 'e': ev_arg = optarg; break;
-        case 'h': usage(stdout); return 0;
+        case 'p':
+            pat_arg = optarg;
+            break;
+        case 'e':
+            ev_arg = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
         default:
             rw_log_error("test-pattern: unknown or incomplete option '%s'", argv[optind - 1]);
             fprintf(stderr, "Try 'rootwatch test-pattern --help'.\n");
@@ -90,18 +98,22 @@ int rw_cmd_test_pattern(int argc, char **argv) {
             fprintf(stderr, "An error occurred (InternalFailure) when calling the TestEventPattern "
                             "operation (reached max retries: 2): \n");
         else
-            fprintf(stderr, "An error occurred (InvalidEventPatternException) when calling the "
-                            "TestEventPattern operation: Event pattern is not valid. Reason: %s\n",
+            fprintf(stderr,
+                    "An error occurred (InvalidEventPatternException) when calling the "
+                    "TestEventPattern operation: Event pattern is not valid. Reason: %s\n",
                     err.reason);
         goto out;
     }
-    rw_json_opts jo = {.max_depth = 512, .max_memory = (size_t)256 << 20, .surrogate_as_question = 1};
+    rw_json_opts jo = {
+        .max_depth = 512, .max_memory = (size_t)256 << 20, .surrogate_as_question = 1};
     doc = rw_json_doc_new(&jo);
     if (rw_json_doc_parse(doc, et.data ? et.data : "", et.len) != RW_OK ||
         rw_pattern_check_event(rw_json_doc_root(doc)) != RW_OK) {
-        fprintf(stderr, "An error occurred (ValidationException) when calling the TestEventPattern "
-                        "operation: %s\n",
-                strstr(rw_error_last(), "Parameter Event") ? rw_error_last() : "Parameter Event is not valid.");
+        fprintf(stderr,
+                "An error occurred (ValidationException) when calling the TestEventPattern "
+                "operation: %s\n",
+                strstr(rw_error_last(), "Parameter Event") ? rw_error_last()
+                                                           : "Parameter Event is not valid.");
         goto out;
     }
     bool match = rw_pattern_matches(p, rw_json_doc_root(doc));

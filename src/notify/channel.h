@@ -51,9 +51,9 @@ typedef struct rw_notice {
 } rw_notice;
 
 typedef struct rw_send_result {
-    bool retryable;  /* worth another try later (network, 5xx, throttling) */
+    bool retryable;      /* worth another try later (network, 5xx, throttling) */
     long retry_after_ms; /* the receiver asked to wait this long first (Retry-After), or 0 */
-    char error[512]; /* what went wrong, for the store and the log (no secret) */
+    char error[512];     /* what went wrong, for the store and the log (no secret) */
 } rw_send_result;
 
 typedef struct rw_channel rw_channel;

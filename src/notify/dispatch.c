@@ -99,8 +99,7 @@ static void deliver(worker *w, rw_delivery *dl) {
     rw_channel *ch = w->ch;
     int64_t now = rw_now_ms();
     int claim = rw_store_mark_sending(w->store, dl->id, now);
-    if (claim == RW_ENOTFOUND)
-        return; /* finished meanwhile (sent or given up): nothing to do */
+    if (claim == RW_ENOTFOUND) return; /* finished meanwhile (sent or given up): nothing to do */
     if (claim != RW_OK) {
         rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
         return;

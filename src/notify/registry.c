@@ -4,15 +4,9 @@
 #include "notify/channel.h"
 
 const rw_channel_type *const rw_channel_types[] = {
-    &rw_channel_stdout,
-    &rw_channel_sns,
-    &rw_channel_smtp,
-    &rw_channel_syslog,
-    &rw_channel_webhook,
-    &rw_channel_slack,
-    &rw_channel_teams,
-    &rw_channel_pagerduty,
-    NULL,
+    &rw_channel_stdout, &rw_channel_sns,       &rw_channel_smtp,
+    &rw_channel_syslog, &rw_channel_webhook,   &rw_channel_slack,
+    &rw_channel_teams,  &rw_channel_pagerduty, NULL,
 };
 
 const rw_channel_type *rw_channel_type_find(const char *type) {

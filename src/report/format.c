@@ -78,10 +78,14 @@ static void join_reasons(rw_buf *b, const rw_alert *a) {
 
 static const char *sev_color(rw_severity s) {
     switch (s) {
-    case RW_SEV_CRITICAL: return "\033[1;31m";
-    case RW_SEV_HIGH: return "\033[31m";
-    case RW_SEV_MEDIUM: return "\033[33m";
-    case RW_SEV_LOW: break;
+    case RW_SEV_CRITICAL:
+        return "\033[1;31m";
+    case RW_SEV_HIGH:
+        return "\033[31m";
+    case RW_SEV_MEDIUM:
+        return "\033[33m";
+    case RW_SEV_LOW:
+        break;
     }
     return "";
 }
@@ -101,9 +105,10 @@ int rw_writer_alert(rw_writer *w, const rw_alert *a) {
         break;
     case RW_FMT_CSV: {
         if (!w->count)
-            rw_buf_puts(b, "eventTime,eventID,account,region,eventSource,eventName,kind,outcome,mfa,"
-                           "credential,readOnly,errorCode,sensitive,severity,reasons,"
-                           "sourceIPAddress,userAgent,rule,file,offset\n");
+            rw_buf_puts(b,
+                        "eventTime,eventID,account,region,eventSource,eventName,kind,outcome,mfa,"
+                        "credential,readOnly,errorCode,sensitive,severity,reasons,"
+                        "sourceIPAddress,userAgent,rule,file,offset\n");
         rw_buf r, off;
         rw_buf_init(&r, 0);
         rw_buf_init(&off, 0);
@@ -113,11 +118,26 @@ int rw_writer_alert(rw_writer *w, const rw_alert *a) {
         const char *ro = a->read_only == RW_TRI_TRUE    ? "true"
                          : a->read_only == RW_TRI_FALSE ? "false"
                                                         : "";
-        const char *fields[] = {a->event_time, a->event_id, a->account, a->region, a->event_source,
-                                a->event_name, rw_kind_name(a->kind), rw_outcome_name(a->outcome), mfa,
-                                rw_credential_name(a->credential), ro, a->error_code,
-                                a->sensitive ? "true" : "false", rw_severity_name(a->severity),
-                                r.data, a->source_ip, a->user_agent, a->rule, a->file, off.data};
+        const char *fields[] = {a->event_time,
+                                a->event_id,
+                                a->account,
+                                a->region,
+                                a->event_source,
+                                a->event_name,
+                                rw_kind_name(a->kind),
+                                rw_outcome_name(a->outcome),
+                                mfa,
+                                rw_credential_name(a->credential),
+                                ro,
+                                a->error_code,
+                                a->sensitive ? "true" : "false",
+                                rw_severity_name(a->severity),
+                                r.data,
+                                a->source_ip,
+                                a->user_agent,
+                                a->rule,
+                                a->file,
+                                off.data};
         size_t n = sizeof fields / sizeof fields[0];
         for (size_t i = 0; i < n; i++) csv_field(b, fields[i], i == n - 1);
         rw_buf_free(&r);
@@ -161,7 +181,8 @@ int rw_writer_alert(rw_writer *w, const rw_alert *a) {
 
 int rw_writer_end(rw_writer *w) {
     if (w->fmt == RW_FMT_JSON) fputs(w->count ? "\n]\n" : "[]\n", w->out);
-    if (w->fmt == RW_FMT_TABLE && w->count == 0) fputs("No root account activity detected.\n", w->out);
+    if (w->fmt == RW_FMT_TABLE && w->count == 0)
+        fputs("No root account activity detected.\n", w->out);
     int rc = RW_OK;
     if (fflush(w->out) != 0 || ferror(w->out))
         rc = rw_error_set(RW_EIO, "writing the output: %s", strerror(errno));

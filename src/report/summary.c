@@ -44,17 +44,18 @@ void rw_summary_print(FILE *out, const rw_summary *s) {
     fprintf(out, "summary: %llu file%s read (%llu CloudTrail", (unsigned long long)s->files,
             s->files == 1 ? "" : "s", (unsigned long long)s->files_trail);
     if (s->files_digest) fprintf(out, ", %llu digest skipped", (unsigned long long)s->files_digest);
-    if (s->files_other) fprintf(out, ", %llu not CloudTrail skipped", (unsigned long long)s->files_other);
+    if (s->files_other)
+        fprintf(out, ", %llu not CloudTrail skipped", (unsigned long long)s->files_other);
     if (s->files_empty) fprintf(out, ", %llu empty", (unsigned long long)s->files_empty);
     fprintf(out, ", %llu failed)\n", (unsigned long long)s->files_failed);
-    fprintf(out, "summary: %llu records (%llu parsed in full), %s read, %s decompressed, in %.2f s\n",
+    fprintf(out,
+            "summary: %llu records (%llu parsed in full), %s read, %s decompressed, in %.2f s\n",
             (unsigned long long)s->records, (unsigned long long)s->candidates, in, dec, s->seconds);
     fprintf(out, "summary: %llu alert%s", (unsigned long long)s->alerts, s->alerts == 1 ? "" : "s");
     if (s->duplicates)
         fprintf(out, ", %llu duplicate deliver%s ignored", (unsigned long long)s->duplicates,
                 s->duplicates == 1 ? "y" : "ies");
-    if (s->filtered)
-        fprintf(out, ", %llu outside the filters", (unsigned long long)s->filtered);
+    if (s->filtered) fprintf(out, ", %llu outside the filters", (unsigned long long)s->filtered);
     if (s->suppressed)
         fprintf(out, ", %llu held back by rule exceptions", (unsigned long long)s->suppressed);
     fputc('\n', out);

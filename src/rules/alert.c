@@ -12,8 +12,8 @@
 
 void rw_alert_free(rw_alert *a) {
     if (!a) return;
-    char **fields[] = {&a->event_id,     &a->event_time, &a->account,     &a->region,
-                       &a->event_source, &a->event_name, &a->source_ip,   &a->user_agent,
+    char **fields[] = {&a->event_id,     &a->event_time,    &a->account,       &a->region,
+                       &a->event_source, &a->event_name,    &a->source_ip,     &a->user_agent,
                        &a->error_code,   &a->error_message, &a->access_key_id, &a->rule,
                        &a->event_json,   &a->file};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) free(*fields[i]);
@@ -46,29 +46,40 @@ void rw_alert_reason(rw_alert *a, rw_severity sev, const char *fmt, ...) {
 
 const char *rw_kind_name(rw_kind k) {
     switch (k) {
-    case RW_KIND_CONSOLE_LOGIN: return "console_login";
-    case RW_KIND_SIGNIN_OTHER: return "signin_other";
-    case RW_KIND_API_CALL: return "api_call";
+    case RW_KIND_CONSOLE_LOGIN:
+        return "console_login";
+    case RW_KIND_SIGNIN_OTHER:
+        return "signin_other";
+    case RW_KIND_API_CALL:
+        return "api_call";
     }
     return "?";
 }
 
 const char *rw_outcome_name(rw_outcome o) {
     switch (o) {
-    case RW_OUTCOME_SUCCESS: return "success";
-    case RW_OUTCOME_FAILURE: return "failure";
-    case RW_OUTCOME_UNKNOWN: break;
+    case RW_OUTCOME_SUCCESS:
+        return "success";
+    case RW_OUTCOME_FAILURE:
+        return "failure";
+    case RW_OUTCOME_UNKNOWN:
+        break;
     }
     return NULL;
 }
 
 const char *rw_credential_name(rw_credential c) {
     switch (c) {
-    case RW_CRED_NONE: return NULL;
-    case RW_CRED_ACCESS_KEY: return "access_key";
-    case RW_CRED_CONSOLE_SESSION: return "console_session";
-    case RW_CRED_ASSUMED_ROOT: return "assumed_root";
-    case RW_CRED_UNKNOWN: return "unknown";
+    case RW_CRED_NONE:
+        return NULL;
+    case RW_CRED_ACCESS_KEY:
+        return "access_key";
+    case RW_CRED_CONSOLE_SESSION:
+        return "console_session";
+    case RW_CRED_ASSUMED_ROOT:
+        return "assumed_root";
+    case RW_CRED_UNKNOWN:
+        return "unknown";
     }
     return NULL;
 }

@@ -36,8 +36,8 @@ typedef struct rw_alert {
     rw_severity severity;
     char *reasons[RW_ALERT_MAX_REASONS];
     int nreasons;
-    char *rule;       /* the rule that fired (the most severe, when several did) */
-    char **rules;     /* every rule that fired */
+    char *rule;   /* the rule that fired (the most severe, when several did) */
+    char **rules; /* every rule that fired */
     int nrules;
     char *event_json; /* the CloudTrail record, compact JSON */
     char *file;       /* where it was read, and at which byte */

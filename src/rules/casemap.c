@@ -14,7 +14,8 @@ static const rw_casemap_entry *lookup(unsigned unit) {
         else
             hi = mid;
     }
-    return lo < rw_casemap_count && rw_casemap_table[lo].unit == unit ? &rw_casemap_table[lo] : NULL;
+    return lo < rw_casemap_count && rw_casemap_table[lo].unit == unit ? &rw_casemap_table[lo]
+                                                                      : NULL;
 }
 
 /* Decodes one UTF-8 sequence; returns its length (1 for an invalid byte, taken as it is). */
@@ -66,7 +67,8 @@ void rw_icase_compile(rw_icase *ic, const char *s, size_t n) {
             const rw_casemap_entry *e = cp < 0x110000 ? lookup(cp) : NULL;
             if (e) {
                 u->a = e->lo, u->na = e->nlo;
-                if (e->nlo != e->nup || memcmp(e->lo, e->up, e->nlo) != 0) u->b = e->up, u->nb = e->nup;
+                if (e->nlo != e->nup || memcmp(e->lo, e->up, e->nlo) != 0)
+                    u->b = e->up, u->nb = e->nup;
             } else {
                 memcpy(u->own, p + i, len);
                 u->a = u->own, u->na = (unsigned char)len;
@@ -111,7 +113,8 @@ bool rw_icase_match(const rw_icase *ic, const char *v, size_t n, rw_icase_mode m
         for (size_t j = 0; j <= n; j++) {
             if (!cur[j]) continue;
             if (u->na <= n - j && memcmp(v + j, u->a, u->na) == 0) next[j + u->na] = 1, any = true;
-            if (u->b && u->nb <= n - j && memcmp(v + j, u->b, u->nb) == 0) next[j + u->nb] = 1, any = true;
+            if (u->b && u->nb <= n - j && memcmp(v + j, u->b, u->nb) == 0)
+                next[j + u->nb] = 1, any = true;
         }
         unsigned char *t = cur;
         cur = next, next = t;

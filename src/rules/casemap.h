@@ -24,7 +24,7 @@ typedef struct rw_icase {
         const char *a, *b; /* b NULL when the unit has one form */
         unsigned char na, nb;
         char own[4]; /* storage for a unit that is its own only form */
-    } *u;
+    } * u;
     bool ascii; /* every unit is ASCII: a fast byte-wise compare suffices */
 } rw_icase;
 

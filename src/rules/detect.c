@@ -26,7 +26,8 @@ static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 static void load_builtin(void) {
     builtin = rw_ruleset_new();
     if (rw_ruleset_load_builtin(builtin) != RW_OK) { /* a build that ships broken rules */
-        fprintf(stderr, "rootwatch: the built-in rules do not load:\n%s", rw_ruleset_errors(builtin));
+        fprintf(stderr, "rootwatch: the built-in rules do not load:\n%s",
+                rw_ruleset_errors(builtin));
         abort();
     }
     rw_ruleset_freeze(builtin, rw_time_now());
@@ -37,7 +38,8 @@ rw_detector *rw_detector_new(const rw_filter *filter, size_t max_depth) {
     return rw_detector_new_rules(filter, builtin, max_depth);
 }
 
-rw_detector *rw_detector_new_rules(const rw_filter *filter, const rw_ruleset *rules, size_t max_depth) {
+rw_detector *rw_detector_new_rules(const rw_filter *filter, const rw_ruleset *rules,
+                                   size_t max_depth) {
     rw_detector *d = rw_xcalloc(1, sizeof *d);
     d->filter = filter;
     d->rules = rules;
@@ -97,7 +99,8 @@ static rw_json *wrap(rw_json_doc *doc, rw_json *record) {
     const char *src = rw_json_get_str(record, "eventSource");
     const char *etype = rw_json_get_str(record, "eventType");
     const char *dt = "AWS API Call via CloudTrail";
-    if ((etype && strcmp(etype, "AwsConsoleSignIn") == 0) || (src && strcmp(src, "signin.amazonaws.com") == 0))
+    if ((etype && strcmp(etype, "AwsConsoleSignIn") == 0) ||
+        (src && strcmp(src, "signin.amazonaws.com") == 0))
         dt = "AWS Console Sign In via CloudTrail";
     else if (etype && strcmp(etype, "AwsServiceEvent") == 0)
         dt = "AWS Service Event via CloudTrail";
@@ -107,8 +110,8 @@ static rw_json *wrap(rw_json_doc *doc, rw_json *record) {
         dt = "AWS Insight via CloudTrail";
     char source[160];
     const char *dot = src ? strchr(src, '.') : NULL;
-    snprintf(source, sizeof source, "aws.%.*s", src ? (int)(dot ? dot - src : (long)strlen(src)) : 10,
-             src ? src : "cloudtrail");
+    snprintf(source, sizeof source, "aws.%.*s",
+             src ? (int)(dot ? dot - src : (long)strlen(src)) : 10, src ? src : "cloudtrail");
     const char *account = rw_json_get_str(record, "recipientAccountId");
     if (!account) account = rw_json_get_str(rw_json_get(record, "userIdentity"), "accountId");
     const char *fields[][2] = {{"version", "0"},
@@ -162,8 +165,10 @@ rw_verdict rw_detector_check(rw_detector *d, const rw_trail_record *rec, const c
     *out = NULL;
     if (rw_json_doc_parse(d->doc, rec->data, rec->len) != RW_OK) {
         char msg[768];
-        snprintf(msg, sizeof msg, "malformed record (%s); it holds text the rules look for, so it "
-                 "may be root activity: inspect it", rw_error_last());
+        snprintf(msg, sizeof msg,
+                 "malformed record (%s); it holds text the rules look for, so it "
+                 "may be root activity: inspect it",
+                 rw_error_last());
         pc.offset = rec->offset + rw_json_doc_error_offset(d->doc);
         problem_at(&pc, msg);
         return RW_VERDICT_NONE;
@@ -177,13 +182,15 @@ rw_verdict rw_detector_check(rw_detector *d, const rw_trail_record *rec, const c
     }
     if (root->type != RW_JSON_OBJECT) {
         char msg[96];
-        snprintf(msg, sizeof msg, "a record is %s, expected an object", rw_json_type_name(root->type));
+        snprintf(msg, sizeof msg, "a record is %s, expected an object",
+                 rw_json_type_name(root->type));
         problem_at(&pc, msg);
         return RW_VERDICT_NONE;
     }
     rw_json *env = NULL, *record = root;
     if (rec->shape == RW_SHAPE_ENVELOPE ||
-        (rec->shape == RW_SHAPE_VALUE && rw_json_get(root, "detail-type") && rw_json_get(root, "detail"))) {
+        (rec->shape == RW_SHAPE_VALUE && rw_json_get(root, "detail-type") &&
+         rw_json_get(root, "detail"))) {
         env = root;
         record = rw_json_get(root, "detail");
         if (!record || record->type != RW_JSON_OBJECT) {

@@ -25,7 +25,8 @@ typedef void (*rw_detect_problem_fn)(void *ctx, uint64_t offset, const char *msg
 /* A detector with the built-in root rules. */
 rw_detector *rw_detector_new(const rw_filter *filter, size_t max_depth);
 /* A detector with these rules (frozen; shared by every thread's detector). */
-rw_detector *rw_detector_new_rules(const rw_filter *filter, const rw_ruleset *rules, size_t max_depth);
+rw_detector *rw_detector_new_rules(const rw_filter *filter, const rw_ruleset *rules,
+                                   size_t max_depth);
 void rw_detector_free(rw_detector *d);
 
 typedef enum rw_verdict {

@@ -111,7 +111,8 @@ static bool parse_v6(const char *s, size_t n, uint8_t out[16]) {
 done:
     if (gap ? nh + nt > 7 : nh != 8) return false;
     memset(out, 0, 16);
-    for (int k = 0; k < nh; k++) out[2 * k] = (uint8_t)(head[k] >> 8), out[2 * k + 1] = (uint8_t)head[k];
+    for (int k = 0; k < nh; k++)
+        out[2 * k] = (uint8_t)(head[k] >> 8), out[2 * k + 1] = (uint8_t)head[k];
     for (int k = 0; k < nt; k++) {
         int pos = 8 - nt + k;
         out[2 * pos] = (uint8_t)(tail[k] >> 8), out[2 * pos + 1] = (uint8_t)tail[k];

@@ -1,12 +1,13 @@
 /* EventBridge event patterns: the whole language EventBridge event buses accept, compiled once,
- * with AWS's semantics and AWS's reasons for rejecting a pattern (docs/eventbridge-pattern-semantics.md).
+ * with AWS's semantics and AWS's reasons for rejecting a pattern
+ * (docs/eventbridge-pattern-semantics.md).
  *
  * A pattern compiles to sub-rules (one per $or alternative); a sub-rule is a list of conditions,
- * one per field path, each a list of alternatives (exact values, prefix, suffix, equals-ignore-case,
- * anything-but, numeric, cidr, exists, wildcard). A matcher holds many compiled patterns and
- * matches an event against all of them at once: the event is flattened once, only along the paths
- * some pattern uses, and exact and prefix conditions are looked up in indexes rather than tried
- * one pattern after another. */
+ * one per field path, each a list of alternatives (exact values, prefix, suffix,
+ * equals-ignore-case, anything-but, numeric, cidr, exists, wildcard). A matcher holds many compiled
+ * patterns and matches an event against all of them at once: the event is flattened once, only
+ * along the paths some pattern uses, and exact and prefix conditions are looked up in indexes
+ * rather than tried one pattern after another. */
 #ifndef RW_PATTERN_H
 #define RW_PATTERN_H
 

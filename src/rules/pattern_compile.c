@@ -262,15 +262,16 @@ typedef struct ctx {
     rw_pattern *p;
     rw_pattern_error *err;
     bool failed;
-    bool overflow;        /* more than MAX_SUBRULES sub-rules: stop building, keep validating */
-    bool internal;        /* an empty anything-but list: AWS fails internally */
-    alt **arrays;         /* every alternative array, for freeing */
+    bool overflow; /* more than MAX_SUBRULES sub-rules: stop building, keep validating */
+    bool internal; /* an empty anything-but list: AWS fails internally */
+    alt **arrays;  /* every alternative array, for freeing */
     size_t *array_n, narrays, arrays_cap;
     char **paths;
     size_t npaths, paths_cap;
 } ctx;
 
-static bool fail(ctx *c, const rw_json *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail(ctx *c, const rw_json *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static bool fail(ctx *c, const rw_json *at, const char *fmt, ...) {
     if (c->failed) return false;
     c->failed = true;
@@ -331,13 +332,22 @@ static void free_altlist(altlist *l) {
 static const char *token(const rw_json *v, char buf[64]) {
     if (!v) return "]";
     switch (v->type) {
-    case RW_JSON_OBJECT: return "{";
-    case RW_JSON_ARRAY: return "[";
-    case RW_JSON_TRUE: return "true";
-    case RW_JSON_FALSE: return "false";
-    case RW_JSON_NULL: return "null";
-    case RW_JSON_NUMBER: snprintf(buf, 64, "%.60s", v->str); return buf;
-    case RW_JSON_STRING: snprintf(buf, 64, "%.60s", v->str); return buf;
+    case RW_JSON_OBJECT:
+        return "{";
+    case RW_JSON_ARRAY:
+        return "[";
+    case RW_JSON_TRUE:
+        return "true";
+    case RW_JSON_FALSE:
+        return "false";
+    case RW_JSON_NULL:
+        return "null";
+    case RW_JSON_NUMBER:
+        snprintf(buf, 64, "%.60s", v->str);
+        return buf;
+    case RW_JSON_STRING:
+        snprintf(buf, 64, "%.60s", v->str);
+        return buf;
     }
     return "?";
 }
@@ -366,8 +376,10 @@ static bool numeric(ctx *c, const rw_json *m, altlist *out) {
         if (e1->next) return fail(c, e1->next, "Too many elements in numeric expression");
         double v;
         if (!comparable_or_fail(c, e1, &v)) return false;
-        if (eq) a.has_lo = a.has_hi = a.lo_incl = a.hi_incl = true, a.lo = a.hi = v;
-        else a.has_hi = true, a.hi = v, a.hi_incl = le;
+        if (eq)
+            a.has_lo = a.has_hi = a.lo_incl = a.hi_incl = true, a.lo = a.hi = v;
+        else
+            a.has_hi = true, a.hi = v, a.hi_incl = le;
     } else {
         const rw_json *e2 = e1->next;
         a.has_lo = true;
@@ -375,7 +387,8 @@ static bool numeric(ctx *c, const rw_json *m, altlist *out) {
         if (!e2) {
             if (!comparable_or_fail(c, e1, &a.lo)) return false;
         } else {
-            if (e2->type != RW_JSON_STRING) return fail(c, e2, "Bad value in numeric range: %s", token(e2, tb));
+            if (e2->type != RW_JSON_STRING)
+                return fail(c, e2, "Bad value in numeric range: %s", token(e2, tb));
             const char *op2 = e2->str;
             bool lt2 = strcmp(op2, "<") == 0, le2 = strcmp(op2, "<=") == 0;
             if (!lt2 && !le2) return fail(c, e2, "Bad numeric range operator: %.100s", op2);
@@ -383,7 +396,8 @@ static bool numeric(ctx *c, const rw_json *m, altlist *out) {
             if (!e3 || e3->type != RW_JSON_NUMBER)
                 return fail(c, e3 ? e3 : m, "Value of %s must be numeric", op2);
             if (e3->next) return fail(c, e3->next, "Too many terms in numeric range expression");
-            if (!comparable_or_fail(c, e1, &a.lo) || !comparable_or_fail(c, e3, &a.hi)) return false;
+            if (!comparable_or_fail(c, e1, &a.lo) || !comparable_or_fail(c, e3, &a.hi))
+                return false;
             if (!(a.lo < a.hi)) return fail(c, e1, "Bottom must be less than top");
             a.has_hi = true;
             a.hi_incl = le2;
@@ -400,7 +414,8 @@ static bool anything_but(ctx *c, const rw_json *m, altlist *out) {
     if (v->type == RW_JSON_OBJECT) {
         const rw_json *f = v->child;
         if (!f) return fail(c, v, "Anything-But expression name not found");
-        if (!keyis(f, "equals-ignore-case") && !keyis(f, "prefix") && !keyis(f, "suffix") && !keyis(f, "wildcard"))
+        if (!keyis(f, "equals-ignore-case") && !keyis(f, "prefix") && !keyis(f, "suffix") &&
+            !keyis(f, "wildcard"))
             return fail(c, f, "Unsupported anything-but pattern: %.100s", f->key);
         inner = f->key;
         inner_more = f->next != NULL;
@@ -413,20 +428,27 @@ static bool anything_but(ctx *c, const rw_json *m, altlist *out) {
             size_t ns = 0, nn = 0;
             for (const rw_json *e = v->child; e; e = e->next) {
                 if (e->type != RW_JSON_STRING && e->type != RW_JSON_NUMBER)
-                    return fail(c, e, "Inside anything but list, start|null|boolean is not supported.");
+                    return fail(c, e,
+                                "Inside anything but list, start|null|boolean is not supported.");
                 double d;
                 if (e->type == RW_JSON_NUMBER && !comparable_or_fail(c, e, &d)) return false;
                 e->type == RW_JSON_STRING ? ns++ : nn++;
             }
             if ((ns == 0 && nn == 0) || (ns && nn))
-                return fail(c, v, "Inside anything but list, either all values are number or string, mixed type is not supported");
+                return fail(c, v,
+                            "Inside anything but list, either all values are number or string, "
+                            "mixed type is not supported");
             alt *a = push_alt(out, ns ? A_AB_STR : A_AB_NUM);
             size_t k = 0, n = ns + nn;
-            if (ns) a->list = rw_xcalloc(n, sizeof *a->list);
-            else a->nums = rw_xcalloc(n, sizeof *a->nums);
+            if (ns)
+                a->list = rw_xcalloc(n, sizeof *a->list);
+            else
+                a->nums = rw_xcalloc(n, sizeof *a->nums);
             for (const rw_json *e = v->child; e; e = e->next, k++) {
-                if (ns) a->list[k] = str_of(e);
-                else rw_number_comparable(e->str, &a->nums[k]);
+                if (ns)
+                    a->list[k] = str_of(e);
+                else
+                    rw_number_comparable(e->str, &a->nums[k]);
             }
             a->nlist = n;
         } else if (v->type == RW_JSON_STRING) {
@@ -446,7 +468,8 @@ static bool anything_but(ctx *c, const rw_json *m, altlist *out) {
     }
     bool ic = strcmp(inner, "equals-ignore-case") == 0, wild = strcmp(inner, "wildcard") == 0;
     bool pre = strcmp(inner, "prefix") == 0;
-    const char *type_msg = ic     ? "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported."
+    const char *type_msg = ic     ? "Inside anything-but/equals-ignore-case list, "
+                                    "number|start|null|boolean is not supported."
                            : wild ? "wildcard match pattern must be a string"
                                   : "prefix/suffix match pattern must be a string";
     const rw_json *one[1] = {v};
@@ -500,15 +523,18 @@ static bool match_expression(ctx *c, const rw_json *o, altlist *out) {
             const rw_json *f = m->child;
             if (!f) return fail(c, m, "%s expression name not found", pre ? "Prefix" : "Suffix");
             if (!keyis(f, "equals-ignore-case"))
-                return fail(c, f, "Unsupported %s pattern: %.100s", pre ? "prefix" : "suffix", f->key);
-            if (f->type != RW_JSON_STRING) return fail(c, f, "equals-ignore-case match pattern must be a string");
+                return fail(c, f, "Unsupported %s pattern: %.100s", pre ? "prefix" : "suffix",
+                            f->key);
+            if (f->type != RW_JSON_STRING)
+                return fail(c, f, "equals-ignore-case match pattern must be a string");
             alt *a = push_alt(out, pre ? A_PREFIX_IC : A_SUFFIX_IC);
             a->s = str_of(f);
             a->ic = rw_xcalloc(1, sizeof *a->ic);
             rw_icase_compile(a->ic, f->str, f->len);
             if (f->next) return fail(c, f->next, "%s", only_one);
         } else {
-            if (m->type != RW_JSON_STRING) return fail(c, m, "%s match pattern must be a string", pre ? "prefix" : "suffix");
+            if (m->type != RW_JSON_STRING)
+                return fail(c, m, "%s match pattern must be a string", pre ? "prefix" : "suffix");
             push_alt(out, pre ? A_PREFIX : A_SUFFIX)->s = str_of(m);
         }
     } else if (keyis(m, "numeric")) {
@@ -528,7 +554,8 @@ static bool match_expression(ctx *c, const rw_json *o, altlist *out) {
         a->s.s = rw_xstrndup(lo, n), a->s.n = n;
         a->top.s = rw_xstrndup(hi, n), a->top.n = n;
     } else if (keyis(m, "equals-ignore-case")) {
-        if (m->type != RW_JSON_STRING) return fail(c, m, "equals-ignore-case match pattern must be a string");
+        if (m->type != RW_JSON_STRING)
+            return fail(c, m, "equals-ignore-case match pattern must be a string");
         alt *a = push_alt(out, A_EQ_IC);
         a->s = str_of(m);
         a->ic = rw_xcalloc(1, sizeof *a->ic);
@@ -577,24 +604,50 @@ static bool value_array(ctx *c, const rw_json *arr, altlist *out) {
             a->comparable = rw_number_comparable(e->str, &a->d);
             break;
         }
-        case RW_JSON_TRUE: push_alt(out, A_TRUE); break;
-        case RW_JSON_FALSE: push_alt(out, A_FALSE); break;
-        case RW_JSON_NULL: push_alt(out, A_NULL); break;
+        case RW_JSON_TRUE:
+            push_alt(out, A_TRUE);
+            break;
+        case RW_JSON_FALSE:
+            push_alt(out, A_FALSE);
+            break;
+        case RW_JSON_NULL:
+            push_alt(out, A_NULL);
+            break;
         case RW_JSON_OBJECT:
             if (!match_expression(c, e, out)) return false;
             break;
-        case RW_JSON_ARRAY: return fail(c, e, "Match value must be String, number, true, false, or null");
+        case RW_JSON_ARRAY:
+            return fail(c, e, "Match value must be String, number, true, false, or null");
         }
     }
     if (!arr->child) return fail(c, arr, "Empty arrays are not allowed");
     return true;
 }
 
-static const char *const reserved[] = {
-    "exactly", "equals-ignore-case", "prefix", "suffix", "anything-but", "exists", "wildcard",
-    "numeric", "cidr", "=", "<", "<=", ">", ">=", "regex", "not-wildcard", "not-equals-ignore-case",
-    "date-after", "date-on-or-after", "date-before", "date-on-or-before", "in-date-range",
-    "ip-address-in-range", "ip-address-not-in-range"};
+static const char *const reserved[] = {"exactly",
+                                       "equals-ignore-case",
+                                       "prefix",
+                                       "suffix",
+                                       "anything-but",
+                                       "exists",
+                                       "wildcard",
+                                       "numeric",
+                                       "cidr",
+                                       "=",
+                                       "<",
+                                       "<=",
+                                       ">",
+                                       ">=",
+                                       "regex",
+                                       "not-wildcard",
+                                       "not-equals-ignore-case",
+                                       "date-after",
+                                       "date-on-or-after",
+                                       "date-before",
+                                       "date-on-or-before",
+                                       "in-date-range",
+                                       "ip-address-in-range",
+                                       "ip-address-not-in-range"};
 
 static bool is_reserved(const rw_json *m) {
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
@@ -643,16 +696,20 @@ static char *keep_path(ctx *c, const char *prefix, const rw_json *m) {
     }
     memcpy(p + w, m->key, m->key_len);
     p[w + m->key_len] = 0;
-    if (c->npaths == c->paths_cap) c->paths = rw_xrealloc(c->paths, (c->paths_cap = c->paths_cap ? c->paths_cap * 2 : 16) * sizeof *c->paths);
+    if (c->npaths == c->paths_cap)
+        c->paths = rw_xrealloc(c->paths, (c->paths_cap = c->paths_cap ? c->paths_cap * 2 : 16) *
+                                             sizeof *c->paths);
     c->paths[c->npaths++] = p;
     return p;
 }
 
-static bool object_members(ctx *c, const rw_json *obj, const char *prefix, rlist *rules, bool in_or) {
+static bool object_members(ctx *c, const rw_json *obj, const char *prefix, rlist *rules,
+                           bool in_or) {
     if (!obj->child) return fail(c, obj, "Empty objects are not allowed");
     for (const rw_json *m = obj->child; m; m = m->next) {
         if (keyis(m, "$or")) {
-            if (m->type != RW_JSON_ARRAY) return fail(c, m, "It must be an Array followed with $or.");
+            if (m->type != RW_JSON_ARRAY)
+                return fail(c, m, "It must be an Array followed with $or.");
             rlist out = {NULL, 0};
             size_t count = 0;
             for (const rw_json *e = m->child; e; e = e->next) {
@@ -687,7 +744,8 @@ static bool object_members(ctx *c, const rw_json *obj, const char *prefix, rlist
             continue;
         }
         if (in_or && is_reserved(m))
-            return fail(c, m, "%.100s is Ruler reserved fieldName which cannot be used inside $or.", m->key);
+            return fail(c, m, "%.100s is Ruler reserved fieldName which cannot be used inside $or.",
+                        m->key);
         char *path = keep_path(c, prefix, m);
         if (m->type == RW_JSON_OBJECT) {
             if (!object_members(c, m, path, rules, in_or)) return false;
@@ -704,7 +762,8 @@ static bool object_members(ctx *c, const rw_json *obj, const char *prefix, rlist
             }
             c->arrays[c->narrays] = l.a;
             c->array_n[c->narrays++] = l.n;
-            for (size_t i = 0; i < rules->n; i++) build_put(&rules->b[i], path, l.a, l.n, l.absent_ok);
+            for (size_t i = 0; i < rules->n; i++)
+                build_put(&rules->b[i], path, l.a, l.n, l.absent_ok);
         } else {
             return fail(c, m, "\"%.100s\" must be an object or an array", m->key);
         }
@@ -725,9 +784,12 @@ static unsigned next_unit(const unsigned char **p, unsigned *low) {
     const unsigned char *s = *p;
     if (!*s) return 0;
     unsigned c = s[0], cp = c, len = 1;
-    if (c >= 0xF0 && s[1] && s[2] && s[3]) cp = (c & 7) << 18 | (s[1] & 63u) << 12 | (s[2] & 63u) << 6 | (s[3] & 63u), len = 4;
-    else if (c >= 0xE0 && s[1] && s[2]) cp = (c & 15) << 12 | (s[1] & 63u) << 6 | (s[2] & 63u), len = 3;
-    else if (c >= 0xC0 && s[1]) cp = (c & 31) << 6 | (s[1] & 63u), len = 2;
+    if (c >= 0xF0 && s[1] && s[2] && s[3])
+        cp = (c & 7) << 18 | (s[1] & 63u) << 12 | (s[2] & 63u) << 6 | (s[3] & 63u), len = 4;
+    else if (c >= 0xE0 && s[1] && s[2])
+        cp = (c & 15) << 12 | (s[1] & 63u) << 6 | (s[2] & 63u), len = 3;
+    else if (c >= 0xC0 && s[1])
+        cp = (c & 31) << 6 | (s[1] & 63u), len = 2;
     *p = s + len;
     if (cp >= 0x10000) {
         cp -= 0x10000;
@@ -859,7 +921,8 @@ static bool check_complexity(ctx *c) {
     return true;
 }
 
-/* ---- literals for the prefilter --------------------------------------------------------------- */
+/* ---- literals for the prefilter ---------------------------------------------------------------
+ */
 
 static bool plain_char(unsigned char ch) {
     return ch >= 0x20 && ch != '"' && ch != '\\' && ch != '/' && ch != 0x7F;
@@ -882,8 +945,10 @@ static char *alt_literal(const alt *a) {
         *o = 0;
         return strlen(l) >= 3 ? l : (free(l), NULL);
     }
-    case A_TRUE: return rw_xstrdup("true");
-    case A_FALSE: return rw_xstrdup("false");
+    case A_TRUE:
+        return rw_xstrdup("true");
+    case A_FALSE:
+        return rw_xstrdup("false");
     case A_WILDCARD: { /* the longest run of plain bytes between stars */
         const rw_wildcard *w = a->wc;
         size_t best = 0, bl = 0, run = 0;
@@ -897,7 +962,8 @@ static char *alt_literal(const alt *a) {
         }
         return bl >= 3 ? rw_xstrndup(w->text + best, bl) : NULL;
     }
-    default: return NULL;
+    default:
+        return NULL;
     }
 }
 
@@ -927,8 +993,15 @@ static void add_literal_options(rw_pattern *p) {
  * eventSource), CloudTrail's constant values, very short text. */
 static int literal_penalty(const char *l) {
     size_t n = strlen(l);
-    static const char *const common[] = {"true", "false", "\"AwsApiCall\"", "\"Management\"", "\"Data\"",
-                                         "\"AwsServiceEvent\"", "\"AwsConsoleSignIn\"", "\"1.08\"", "\"1.09\""};
+    static const char *const common[] = {"true",
+                                         "false",
+                                         "\"AwsApiCall\"",
+                                         "\"Management\"",
+                                         "\"Data\"",
+                                         "\"AwsServiceEvent\"",
+                                         "\"AwsConsoleSignIn\"",
+                                         "\"1.08\"",
+                                         "\"1.09\""};
     for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
         if (strcmp(l, common[i]) == 0) return 2;
     if (n > 15 && strcmp(l + n - 15, ".amazonaws.com\"") == 0) return 2;
@@ -960,7 +1033,8 @@ bool rw_patterns_literals(const rw_pattern *const *ps, size_t np, char ***out, s
                     size_t i = 0;
                     while (i < ncnt && strcmp(cnt[i].lit, l) != 0) i++;
                     if (i == ncnt) {
-                        if (ncnt == cap) cnt = rw_xrealloc(cnt, (cap = cap ? cap * 2 : 16) * sizeof *cnt);
+                        if (ncnt == cap)
+                            cnt = rw_xrealloc(cnt, (cap = cap ? cap * 2 : 16) * sizeof *cnt);
                         cnt[ncnt++] = (litcount){l, 0};
                     }
                     cnt[i].subs++;
@@ -988,8 +1062,10 @@ bool rw_patterns_literals(const rw_pattern *const *ps, size_t np, char ***out, s
                     if (u < pop) pop = u;
                     if (m < len) len = m;
                 }
-                bool better = best < 0 || pen < bpen ||
-                              (pen == bpen && (pop > bpop || (pop == bpop && (ls->n < bn || (ls->n == bn && len > blen)))));
+                bool better =
+                    best < 0 || pen < bpen ||
+                    (pen == bpen &&
+                     (pop > bpop || (pop == bpop && (ls->n < bn || (ls->n == bn && len > blen)))));
                 if (better) best = (long)o, bpen = pen, bpop = pop, bn = ls->n, blen = len;
             }
             if (best < 0) {
@@ -1023,7 +1099,8 @@ bool rw_pattern_literals(const rw_pattern *p, const char *const **out, size_t *n
     return !p->literal_free;
 }
 
-/* ---- entry points ----------------------------------------------------------------------------- */
+/* ---- entry points -----------------------------------------------------------------------------
+ */
 
 /* the pattern owns the alternative arrays and paths through these */
 typedef struct owned {
@@ -1074,7 +1151,8 @@ int rw_pattern_compile_json(rw_pattern **out, const rw_json *root, rw_pattern_er
     owned *o = (owned *)(p + 1);
     o->arrays = c.arrays, o->array_n = c.array_n, o->narrays = c.narrays;
     o->paths = c.paths, o->npaths = c.npaths;
-    if (ok && c.overflow) ok = fail(&c, NULL, "Or operator is producing over 1000 rule combinations");
+    if (ok && c.overflow)
+        ok = fail(&c, NULL, "Or operator is producing over 1000 rule combinations");
     if (ok) {
         p->subs = rw_xcalloc(rules.n ? rules.n : 1, sizeof *p->subs);
         for (size_t i = 0; i < rules.n; i++) {
@@ -1082,7 +1160,8 @@ int rw_pattern_compile_json(rw_pattern **out, const rw_json *root, rw_pattern_er
             subrule *s = &p->subs[p->nsubs++];
             s->conds = rw_xcalloc(b->n ? b->n : 1, sizeof *s->conds);
             for (size_t k = 0; k < b->n; k++)
-                s->conds[s->n++] = (cond){b->e[k].path, b->e[k].alts, b->e[k].nalts, b->e[k].absent_ok};
+                s->conds[s->n++] =
+                    (cond){b->e[k].path, b->e[k].alts, b->e[k].nalts, b->e[k].absent_ok};
             qsort(s->conds, s->n, sizeof *s->conds, cmp_cond);
         }
         ok = check_complexity(&c);
@@ -1384,7 +1463,8 @@ static void jlocation(const jscan *j, size_t at, char *out, size_t cap) {
 static void unclosed(jscan *j, size_t start, const char *what) {
     char loc[320];
     jlocation(j, start, loc, sizeof loc);
-    jfail(j, j->i, "Unexpected end-of-input: expected close marker for %s (start marker at %s)", what, loc);
+    jfail(j, j->i, "Unexpected end-of-input: expected close marker for %s (start marker at %s)",
+          what, loc);
 }
 
 static bool jscan_pattern(jscan *j, size_t *root_end) {

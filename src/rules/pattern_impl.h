@@ -11,9 +11,9 @@
 #include "rules/wildcard.h"
 
 typedef enum alt_kind {
-    A_STR,       /* an exact string (also "exactly") */
-    A_IP,        /* an IP address given as a plain value: matched as a one-address range */
-    A_NUM,       /* an exact number */
+    A_STR, /* an exact string (also "exactly") */
+    A_IP,  /* an IP address given as a plain value: matched as a one-address range */
+    A_NUM, /* an exact number */
     A_TRUE,
     A_FALSE,
     A_NULL,
@@ -21,13 +21,13 @@ typedef enum alt_kind {
     A_SUFFIX,
     A_PREFIX_IC, /* prefix with equals-ignore-case */
     A_SUFFIX_IC,
-    A_EQ_IC,     /* equals-ignore-case */
+    A_EQ_IC, /* equals-ignore-case */
     A_WILDCARD,
-    A_NUMERIC,   /* a numeric range */
+    A_NUMERIC, /* a numeric range */
     A_CIDR,
-    A_EXISTS,    /* exists: true (exists: false is the condition's absent_ok) */
-    A_AB_STR,    /* anything-but strings */
-    A_AB_NUM,    /* anything-but numbers */
+    A_EXISTS, /* exists: true (exists: false is the condition's absent_ok) */
+    A_AB_STR, /* anything-but strings */
+    A_AB_NUM, /* anything-but numbers */
     A_AB_PREFIX,
     A_AB_SUFFIX,
     A_AB_IC,
@@ -41,17 +41,17 @@ typedef struct str {
 
 typedef struct alt {
     alt_kind kind;
-    str s;               /* A_STR, A_PREFIX, A_SUFFIX; A_IP and A_CIDR: the bottom in hex */
-    str top;             /* A_CIDR: the top in hex */
-    double d;            /* A_NUM */
-    bool comparable;     /* A_NUM: compared by value (else by text only) */
+    str s;           /* A_STR, A_PREFIX, A_SUFFIX; A_IP and A_CIDR: the bottom in hex */
+    str top;         /* A_CIDR: the top in hex */
+    double d;        /* A_NUM */
+    bool comparable; /* A_NUM: compared by value (else by text only) */
     bool has_lo, has_hi, lo_incl, hi_incl; /* A_NUMERIC */
     double lo, hi;
-    str *list;           /* anything-but lists (strings) */
+    str *list; /* anything-but lists (strings) */
     size_t nlist;
-    double *nums;        /* A_AB_NUM */
-    rw_icase *ic;        /* *_IC (one per list item for A_AB_IC) */
-    rw_wildcard *wc;     /* A_WILDCARD (one), A_AB_WILDCARD (nlist) */
+    double *nums;    /* A_AB_NUM */
+    rw_icase *ic;    /* *_IC (one per list item for A_AB_IC) */
+    rw_wildcard *wc; /* A_WILDCARD (one), A_AB_WILDCARD (nlist) */
 } alt;
 
 typedef struct cond {

@@ -18,7 +18,8 @@
 #include "util/timeutil.h"
 #include "util/xmalloc.h"
 
-/* ---- the path trie ---------------------------------------------------------------------------- */
+/* ---- the path trie ----------------------------------------------------------------------------
+ */
 
 typedef struct pnode {
     const char *seg;
@@ -58,13 +59,13 @@ typedef struct ptnode {
 
 /* what the index holds for one path, so that lookups that cannot hit are not made */
 typedef struct pathix {
-    bool any;            /* some pivot is on this path */
-    bool str, lit, num;  /* exact strings, true/false/null, numbers */
-    uint64_t first[4];   /* the first bytes of the exact strings and prefixes (a 256-bit set) */
+    bool any;                /* some pivot is on this path */
+    bool str, lit, num;      /* exact strings, true/false/null, numbers */
+    uint64_t first[4];       /* the first bytes of the exact strings and prefixes (a 256-bit set) */
     uint32_t minlen, maxlen; /* of the exact strings */
-    ptnode *pt;          /* the prefix trie (NULL: no prefix pivot), node 0 the root */
+    ptnode *pt;              /* the prefix trie (NULL: no prefix pivot), node 0 the root */
     uint32_t npt;
-    uint32_t *present;   /* sub-rules that are candidates whenever the path has a value */
+    uint32_t *present; /* sub-rules that are candidates whenever the path has a value */
     size_t npresent, cappresent;
 } pathix;
 
@@ -94,7 +95,8 @@ struct rw_matcher {
     pathix *px; /* per path */
 };
 
-/* ---- events as fields ------------------------------------------------------------------------- */
+/* ---- events as fields -------------------------------------------------------------------------
+ */
 
 enum { F_STR, F_NUM, F_TRUE, F_FALSE, F_NULL };
 
@@ -167,7 +169,8 @@ void rw_match_scratch_free(rw_match_scratch *s) {
         }                                                                                          \
     } while (0)
 
-/* ---- building --------------------------------------------------------------------------------- */
+/* ---- building ---------------------------------------------------------------------------------
+ */
 
 rw_matcher *rw_matcher_new(void) {
     rw_matcher *m = rw_xcalloc(1, sizeof *m);
@@ -227,7 +230,8 @@ static inline uint32_t find_kid(const rw_matcher *m, const pnode *p, const char 
     uint64_t head = head_fast(seg, n);
     if (p->table) {
         uint32_t id;
-        for (uint32_t j = kid_hash(head, n) & p->tmask; (id = p->table[j]) != 0; j = (j + 1) & p->tmask) {
+        for (uint32_t j = kid_hash(head, n) & p->tmask; (id = p->table[j]) != 0;
+             j = (j + 1) & p->tmask) {
             const pnode *k = &m->nodes[id - 1];
             if (k->head == head && k->seglen == n && same_tail(k->seg, seg, n)) return id - 1;
         }
@@ -247,14 +251,16 @@ static uint32_t child(rw_matcher *m, uint32_t node, const char *seg, size_t n, b
         for (uint32_t j = kid_hash(head, n) & p->tmask; p->table[j]; j = (j + 1) & p->tmask) {
             uint32_t id = p->table[j] - 1;
             pnode *k = &m->nodes[id];
-            if (k->head == head && k->seglen == n && (n <= 8 || memcmp(k->seg + 8, seg + 8, n - 8) == 0))
+            if (k->head == head && k->seglen == n &&
+                (n <= 8 || memcmp(k->seg + 8, seg + 8, n - 8) == 0))
                 return id;
         }
         if (!create) return UINT32_MAX;
     }
     for (uint32_t i = 0; i < p->nkids; i++) {
         pnode *k = &m->nodes[p->kids[i]];
-        if (k->head == head && k->seglen == n && (n <= 8 || memcmp(k->seg + 8, seg + 8, n - 8) == 0))
+        if (k->head == head && k->seglen == n &&
+            (n <= 8 || memcmp(k->seg + 8, seg + 8, n - 8) == 0))
             return p->kids[i];
     }
     if (!create) return UINT32_MAX;
@@ -290,7 +296,8 @@ static inline uint64_t mix(uint64_t h, uint64_t v) {
 }
 
 /* eight bytes at a time; padded: key is a document string (RW_JSON_SLACK bytes follow it) */
-static inline uint64_t ix_hash_any(uint32_t path, uint8_t kind, const char *key, size_t n, double num, bool padded) {
+static inline uint64_t ix_hash_any(uint32_t path, uint8_t kind, const char *key, size_t n,
+                                   double num, bool padded) {
     uint64_t h = mix(0x243F6A8885A308D3ULL, (uint64_t)path << 8 | kind);
     if (kind == IX_NUM) {
         uint64_t v;
@@ -316,8 +323,8 @@ static uint64_t ix_hash(uint32_t path, uint8_t kind, const char *key, size_t n, 
     return ix_hash_any(path, kind, key, n, num, false);
 }
 
-static ixent *ix_find(rw_matcher *m, uint32_t path, uint8_t kind, const char *key, size_t n, double num,
-                      bool create) {
+static ixent *ix_find(rw_matcher *m, uint32_t path, uint8_t kind, const char *key, size_t n,
+                      double num, bool create) {
     if (!m->ixcap) {
         if (!create) return NULL;
         m->ixcap = 64;
@@ -330,13 +337,15 @@ static ixent *ix_find(rw_matcher *m, uint32_t path, uint8_t kind, const char *ke
         m->ix = rw_xcalloc(m->ixcap, sizeof *m->ix);
         for (size_t i = 0; i < oldcap; i++) {
             if (!old[i].subs) continue;
-            size_t j = ix_hash(old[i].path_id, old[i].kind, old[i].key, old[i].keylen, old[i].num) & (m->ixcap - 1);
+            size_t j = ix_hash(old[i].path_id, old[i].kind, old[i].key, old[i].keylen, old[i].num) &
+                       (m->ixcap - 1);
             while (m->ix[j].subs) j = (j + 1) & (m->ixcap - 1);
             m->ix[j] = old[i];
         }
         free(old);
     }
-    size_t j = ix_hash_any(path, kind, key, n, num, !create) & (m->ixcap - 1); /* lookups: document strings */
+    size_t j = ix_hash_any(path, kind, key, n, num, !create) &
+               (m->ixcap - 1); /* lookups: document strings */
     while (m->ix[j].subs) {
         ixent *e = &m->ix[j];
         if (e->path_id == path && e->kind == kind &&
@@ -351,8 +360,8 @@ static ixent *ix_find(rw_matcher *m, uint32_t path, uint8_t kind, const char *ke
     return e;
 }
 
-static void ix_add(rw_matcher *m, uint32_t path, uint8_t kind, const char *key, size_t n, double num,
-                   uint32_t sub) {
+static void ix_add(rw_matcher *m, uint32_t path, uint8_t kind, const char *key, size_t n,
+                   double num, uint32_t sub) {
     ixent *e = ix_find(m, path, kind, key, n, num, true);
     if (e->nsubs && e->subs[e->nsubs - 1] == sub) return;
     GROW(e->subs, e->nsubs, e->capsubs);
@@ -361,11 +370,21 @@ static void ix_add(rw_matcher *m, uint32_t path, uint8_t kind, const char *key, 
 
 /* Paths whose values CloudTrail events share widely: a condition there selects little. */
 static bool few_values(const char *path) {
-    static const char *const common[] = {"detail-type", "source", "version", "region", "account",
-                                         "detail.eventType", "detail.eventCategory", "detail.eventVersion",
-                                         "detail.managementEvent", "detail.readOnly", "detail.awsRegion",
-                                         "detail.eventSource", "detail.recipientAccountId",
-                                         "detail.userIdentity.type", "detail.userIdentity.accountId"};
+    static const char *const common[] = {"detail-type",
+                                         "source",
+                                         "version",
+                                         "region",
+                                         "account",
+                                         "detail.eventType",
+                                         "detail.eventCategory",
+                                         "detail.eventVersion",
+                                         "detail.managementEvent",
+                                         "detail.readOnly",
+                                         "detail.awsRegion",
+                                         "detail.eventSource",
+                                         "detail.recipientAccountId",
+                                         "detail.userIdentity.type",
+                                         "detail.userIdentity.accountId"};
     for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
         if (strcmp(path, common[i]) == 0) return true;
     return false;
@@ -383,15 +402,19 @@ static int pivot_score(const cond *c) {
         case A_STR:
         case A_TRUE:
         case A_FALSE:
-        case A_NULL: break;
+        case A_NULL:
+            break;
         case A_NUM:
             if (!a->comparable) kind = 1;
             break;
         case A_PREFIX:
-            if (a->s.n == 0) kind = 1;
-            else if (kind > 2) kind = 2;
+            if (a->s.n == 0)
+                kind = 1;
+            else if (kind > 2)
+                kind = 2;
             break;
-        default: kind = 1;
+        default:
+            kind = 1;
         }
     }
     int score = kind * 1000;
@@ -510,7 +533,8 @@ static void build(rw_matcher *m) {
         }
         const mcond *mc = &ms->conds[ms->pivot];
         pathix *x = &m->px[mc->path_id];
-        if ((pivot_score(mc->c) + 999) / 1000 < 2) { /* the kind is presence (1): no value to look up */
+        if ((pivot_score(mc->c) + 999) / 1000 <
+            2) { /* the kind is presence (1): no value to look up */
             add_present(x, (uint32_t)i);
             continue;
         }
@@ -520,21 +544,33 @@ static void build(rw_matcher *m) {
             switch (a->kind) {
             case A_STR:
                 ix_add(m, mc->path_id, IX_STR, a->s.s, a->s.n, 0, (uint32_t)i);
-                if (a->s.n) x->first[(unsigned char)a->s.s[0] >> 6] |= 1ULL << ((unsigned char)a->s.s[0] & 63);
-                else x->first[0] |= 1; /* "" is looked up by its first byte, the NUL after it */
+                if (a->s.n)
+                    x->first[(unsigned char)a->s.s[0] >> 6] |= 1ULL
+                                                               << ((unsigned char)a->s.s[0] & 63);
+                else
+                    x->first[0] |= 1; /* "" is looked up by its first byte, the NUL after it */
                 if (!x->str || a->s.n < x->minlen) x->minlen = (uint32_t)a->s.n;
                 if (!x->str || a->s.n > x->maxlen) x->maxlen = (uint32_t)a->s.n;
                 x->str = true;
                 break;
-            case A_TRUE: ix_add(m, mc->path_id, IX_TRUE, "", 0, 0, (uint32_t)i), x->lit = true; break;
-            case A_FALSE: ix_add(m, mc->path_id, IX_FALSE, "", 0, 0, (uint32_t)i), x->lit = true; break;
-            case A_NULL: ix_add(m, mc->path_id, IX_NULL, "", 0, 0, (uint32_t)i), x->lit = true; break;
-            case A_NUM: ix_add(m, mc->path_id, IX_NUM, "", 0, a->d, (uint32_t)i), x->num = true; break;
+            case A_TRUE:
+                ix_add(m, mc->path_id, IX_TRUE, "", 0, 0, (uint32_t)i), x->lit = true;
+                break;
+            case A_FALSE:
+                ix_add(m, mc->path_id, IX_FALSE, "", 0, 0, (uint32_t)i), x->lit = true;
+                break;
+            case A_NULL:
+                ix_add(m, mc->path_id, IX_NULL, "", 0, 0, (uint32_t)i), x->lit = true;
+                break;
+            case A_NUM:
+                ix_add(m, mc->path_id, IX_NUM, "", 0, a->d, (uint32_t)i), x->num = true;
+                break;
             case A_PREFIX:
                 add_prefix(x, a->s.s, a->s.n, (uint32_t)i);
                 x->first[(unsigned char)a->s.s[0] >> 6] |= 1ULL << ((unsigned char)a->s.s[0] & 63);
                 break;
-            default: break;
+            default:
+                break;
             }
         }
     }
@@ -559,7 +595,8 @@ void rw_matcher_free(rw_matcher *m) {
     free(m);
 }
 
-/* ---- flattening ------------------------------------------------------------------------------- */
+/* ---- flattening -------------------------------------------------------------------------------
+ */
 
 static void emit(rw_matcher *m, rw_match_scratch *s, uint32_t node, const rw_json *v) {
     int32_t pid = m->nodes[node].path_id;
@@ -569,11 +606,21 @@ static void emit(rw_matcher *m, rw_match_scratch *s, uint32_t node, const rw_jso
     memset(f, 0, offsetof(field, ip));
     f->path_id = (uint32_t)pid;
     switch (v->type) {
-    case RW_JSON_STRING: f->type = F_STR, f->s = v->str, f->n = v->len; break;
-    case RW_JSON_NUMBER: f->type = F_NUM, f->s = v->str, f->n = v->len; break;
-    case RW_JSON_TRUE: f->type = F_TRUE; break;
-    case RW_JSON_FALSE: f->type = F_FALSE; break;
-    default: f->type = F_NULL; break;
+    case RW_JSON_STRING:
+        f->type = F_STR, f->s = v->str, f->n = v->len;
+        break;
+    case RW_JSON_NUMBER:
+        f->type = F_NUM, f->s = v->str, f->n = v->len;
+        break;
+    case RW_JSON_TRUE:
+        f->type = F_TRUE;
+        break;
+    case RW_JSON_FALSE:
+        f->type = F_FALSE;
+        break;
+    default:
+        f->type = F_NULL;
+        break;
     }
     if (s->nstack) {
         f->memb = (uint32_t)s->nm;
@@ -593,7 +640,8 @@ static void emit(rw_matcher *m, rw_match_scratch *s, uint32_t node, const rw_jso
 
 /* The first '.' in [k, end), or end: eight bytes at a time (never reading past end). */
 static inline const char *find_dot(const char *k, const char *end) {
-    const uint64_t dots = 0x2E2E2E2E2E2E2E2EULL, lo = 0x0101010101010101ULL, hi = 0x8080808080808080ULL;
+    const uint64_t dots = 0x2E2E2E2E2E2E2E2EULL, lo = 0x0101010101010101ULL,
+                   hi = 0x8080808080808080ULL;
     while (end - k >= 8) {
         uint64_t w;
         memcpy(&w, k, 8);
@@ -652,11 +700,13 @@ static void flatten(rw_matcher *m, rw_match_scratch *s, const rw_json *event) {
     walk(m, s, 0, event);
 }
 
-/* ---- deciding --------------------------------------------------------------------------------- */
+/* ---- deciding ---------------------------------------------------------------------------------
+ */
 
 static bool num_info(field *f) {
     if (f->numstate == 0) {
-        if (strpbrk(f->s, ".eE")) { /* a float becomes the nearest double, comparable unless infinite */
+        if (strpbrk(f->s,
+                    ".eE")) { /* a float becomes the nearest double, comparable unless infinite */
             f->d = strtod(f->s, NULL);
             f->numstate = isfinite(f->d) ? 1 : -1;
         } else {
@@ -685,9 +735,15 @@ static const char *range_bytes(field *f, size_t *n, char buf[40]) {
         *n = strlen(t);
         return t;
     }
-    case F_TRUE: *n = 4; return "true";
-    case F_FALSE: *n = 5; return "false";
-    default: *n = 4; return "null";
+    case F_TRUE:
+        *n = 4;
+        return "true";
+    case F_FALSE:
+        *n = 5;
+        return "false";
+    default:
+        *n = 4;
+        return "null";
     }
 }
 
@@ -703,7 +759,8 @@ static bool alt_match(const alt *a, field *f) {
     size_t n;
     const char *v;
     switch (a->kind) {
-    case A_STR: return is_str && f->n == a->s.n && memcmp(f->s, a->s.s, f->n) == 0;
+    case A_STR:
+        return is_str && f->n == a->s.n && memcmp(f->s, a->s.s, f->n) == 0;
     case A_IP:
         if (!(v = range_bytes(f, &n, buf))) return false;
         return n >= a->s.n && memcmp(v, a->s.s, a->s.n) == 0;
@@ -711,15 +768,24 @@ static bool alt_match(const alt *a, field *f) {
         if (f->type != F_NUM) return false;
         if (num_info(f)) return a->comparable && f->d == a->d;
         return strcmp(rw_number_canonical(f->s, buf), a->s.s) == 0;
-    case A_TRUE: return f->type == F_TRUE;
-    case A_FALSE: return f->type == F_FALSE;
-    case A_NULL: return f->type == F_NULL;
-    case A_PREFIX: return is_str && f->n >= a->s.n && memcmp(f->s, a->s.s, a->s.n) == 0;
-    case A_SUFFIX: return is_str && f->n >= a->s.n && memcmp(f->s + f->n - a->s.n, a->s.s, a->s.n) == 0;
-    case A_PREFIX_IC: return is_str && rw_icase_match(a->ic, f->s, f->n, RW_ICASE_PREFIX);
-    case A_SUFFIX_IC: return is_str && rw_icase_match(a->ic, f->s, f->n, RW_ICASE_SUFFIX);
-    case A_EQ_IC: return is_str && rw_icase_match(a->ic, f->s, f->n, RW_ICASE_EQUALS);
-    case A_WILDCARD: return is_str && rw_wildcard_match(a->wc, f->s, f->n);
+    case A_TRUE:
+        return f->type == F_TRUE;
+    case A_FALSE:
+        return f->type == F_FALSE;
+    case A_NULL:
+        return f->type == F_NULL;
+    case A_PREFIX:
+        return is_str && f->n >= a->s.n && memcmp(f->s, a->s.s, a->s.n) == 0;
+    case A_SUFFIX:
+        return is_str && f->n >= a->s.n && memcmp(f->s + f->n - a->s.n, a->s.s, a->s.n) == 0;
+    case A_PREFIX_IC:
+        return is_str && rw_icase_match(a->ic, f->s, f->n, RW_ICASE_PREFIX);
+    case A_SUFFIX_IC:
+        return is_str && rw_icase_match(a->ic, f->s, f->n, RW_ICASE_SUFFIX);
+    case A_EQ_IC:
+        return is_str && rw_icase_match(a->ic, f->s, f->n, RW_ICASE_EQUALS);
+    case A_WILDCARD:
+        return is_str && rw_wildcard_match(a->wc, f->s, f->n);
     case A_NUMERIC:
         if (f->type != F_NUM || !num_info(f)) return false;
         if (a->has_lo && (a->lo_incl ? f->d < a->lo : f->d <= a->lo)) return false;
@@ -728,8 +794,10 @@ static bool alt_match(const alt *a, field *f) {
     case A_CIDR:
         if (!(v = range_bytes(f, &n, buf))) return false;
         return rw_hex_range_match(v, n, a->s.s, a->top.s, a->s.n);
-    case A_EXISTS: return true;
-    case A_AB_STR: return !(is_str && str_in(a->list, a->nlist, f->s, f->n));
+    case A_EXISTS:
+        return true;
+    case A_AB_STR:
+        return !(is_str && str_in(a->list, a->nlist, f->s, f->n));
     case A_AB_NUM:
         if (f->type != F_NUM || !num_info(f)) return true;
         for (size_t i = 0; i < a->nlist; i++)
@@ -743,7 +811,8 @@ static bool alt_match(const alt *a, field *f) {
     case A_AB_SUFFIX:
         if (!is_str) return true;
         for (size_t i = 0; i < a->nlist; i++)
-            if (f->n >= a->list[i].n && memcmp(f->s + f->n - a->list[i].n, a->list[i].s, a->list[i].n) == 0)
+            if (f->n >= a->list[i].n &&
+                memcmp(f->s + f->n - a->list[i].n, a->list[i].s, a->list[i].n) == 0)
                 return false;
         return true;
     case A_AB_IC:
@@ -776,7 +845,8 @@ static bool search(rw_match_scratch *s, const msub *ms, size_t i) {
     uint32_t first = s->first[mc->path_id];
     if (c->absent_ok) {
         bool present = false;
-        for (uint32_t k = first; k && !present; k = s->f[k - 1].next) present = consistent(s, &s->f[k - 1]);
+        for (uint32_t k = first; k && !present; k = s->f[k - 1].next)
+            present = consistent(s, &s->f[k - 1]);
         if (!present && search(s, ms, i + 1)) return true;
     }
     for (uint32_t k = first; k; k = s->f[k - 1].next) {
@@ -804,8 +874,8 @@ static void candidate(rw_match_scratch *s, uint32_t sub) {
     s->cands[s->ncands++] = sub;
 }
 
-
-size_t rw_matcher_match(rw_matcher *m, rw_match_scratch *s, const rw_json *event, size_t *out, size_t max) {
+size_t rw_matcher_match(rw_matcher *m, rw_match_scratch *s, const rw_json *event, size_t *out,
+                        size_t max) {
     if (!m->built) build(m);
     flatten(m, s, event);
     if (s->capsub < m->nsubs) {
@@ -838,9 +908,15 @@ size_t rw_matcher_match(rw_matcher *m, rw_match_scratch *s, const rw_json *event
             if (may && x->str && f->n >= x->minlen && f->n <= x->maxlen)
                 e = ix_find(m, f->path_id, IX_STR, f->s, f->n, 0, false);
             break;
-        case F_TRUE: e = x->lit ? ix_find(m, f->path_id, IX_TRUE, "", 0, 0, false) : NULL; break;
-        case F_FALSE: e = x->lit ? ix_find(m, f->path_id, IX_FALSE, "", 0, 0, false) : NULL; break;
-        case F_NULL: e = x->lit ? ix_find(m, f->path_id, IX_NULL, "", 0, 0, false) : NULL; break;
+        case F_TRUE:
+            e = x->lit ? ix_find(m, f->path_id, IX_TRUE, "", 0, 0, false) : NULL;
+            break;
+        case F_FALSE:
+            e = x->lit ? ix_find(m, f->path_id, IX_FALSE, "", 0, 0, false) : NULL;
+            break;
+        case F_NULL:
+            e = x->lit ? ix_find(m, f->path_id, IX_NULL, "", 0, 0, false) : NULL;
+            break;
         case F_NUM:
             if (x->num && num_info(f)) e = ix_find(m, f->path_id, IX_NUM, "", 0, f->d, false);
             break;
@@ -888,8 +964,10 @@ size_t rw_matcher_match(rw_matcher *m, rw_match_scratch *s, const rw_json *event
     size_t k = 0;
     for (size_t w = 0; w < words && k < count; w++) {
         for (uint64_t b = s->patbits[w]; b; b &= b - 1)
-            if (k < max) out[k++] = w * 64 + (size_t)__builtin_ctzll(b);
-            else k++;
+            if (k < max)
+                out[k++] = w * 64 + (size_t)__builtin_ctzll(b);
+            else
+                k++;
         s->patbits[w] = 0;
     }
     for (size_t w = 0; w < words; w++) s->patbits[w] = 0; /* past a stop at max */
@@ -908,10 +986,12 @@ bool rw_pattern_matches(const rw_pattern *p, const rw_json *event) {
 }
 
 int rw_pattern_check_event(const rw_json *ev) {
-    if (!ev || ev->type != RW_JSON_OBJECT) return rw_error_set(RW_EINVAL, "Parameter Event is not valid.");
+    if (!ev || ev->type != RW_JSON_OBJECT)
+        return rw_error_set(RW_EINVAL, "Parameter Event is not valid.");
     static const char *const need[] = {"id", "detail-type", "source", "account", "time", "region"};
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
-        if (!rw_json_get(ev, need[i])) return rw_error_set(RW_EINVAL, "Parameter Event is not valid.");
+        if (!rw_json_get(ev, need[i]))
+            return rw_error_set(RW_EINVAL, "Parameter Event is not valid.");
     const rw_json *t = rw_json_get(ev, "time");
     int64_t when;
     if (t->type != RW_JSON_STRING || rw_time_parse(t->str, &when) != RW_OK)

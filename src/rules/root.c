@@ -111,8 +111,10 @@ const char *rw_root_sensitive(const char *source, const char *name) {
     size_t n = service_len(source);
     for (size_t i = 0; i < sizeof sensitive / sizeof sensitive[0]; i++) {
         const char *svc = sensitive[i].service;
-        /* equal for n bytes (strncmp stops at svc's end), then svc ends there: no strlen per entry */
-        if (svc[0] == source[0] && strncmp(svc, source, n) == 0 && svc[n] == 0 && strcmp(sensitive[i].name, name) == 0)
+        /* equal for n bytes (strncmp stops at svc's end), then svc ends there: no strlen per entry
+         */
+        if (svc[0] == source[0] && strncmp(svc, source, n) == 0 && svc[n] == 0 &&
+            strcmp(sensitive[i].name, name) == 0)
             return sensitive[i].what;
     }
     return NULL;
@@ -150,12 +152,15 @@ static bool identity_is_root(const rw_json *ui, rw_problem_fn pf, void *ctx) {
         if (m->key_len != 4 || memcmp(m->key, "type", 4) != 0) continue;
         ntype++;
         if (m->type != RW_JSON_STRING)
-            problem(pf, ctx, "userIdentity.type is %s, expected a string", rw_json_type_name(m->type));
+            problem(pf, ctx, "userIdentity.type is %s, expected a string",
+                    rw_json_type_name(m->type));
         else if (m->len == 4 && memcmp(m->str, "Root", 4) == 0)
             root = true;
     }
     if (ntype > 1)
-        problem(pf, ctx, "userIdentity has %zu \"type\" members; it counts as root if any is \"Root\"", ntype);
+        problem(pf, ctx,
+                "userIdentity has %zu \"type\" members; it counts as root if any is \"Root\"",
+                ntype);
     return root;
 }
 
@@ -174,7 +179,8 @@ static const rw_json *root_identity(const rw_json *rec, rw_problem_fn pf, void *
         if (identity_is_root(m, pf, ctx) && !found) found = m;
     }
     if (n > 1)
-        problem(pf, ctx, "the record has %zu userIdentity members; it counts as root if any is Root", n);
+        problem(pf, ctx,
+                "the record has %zu userIdentity members; it counts as root if any is Root", n);
     return found;
 }
 
@@ -246,28 +252,32 @@ static void reasons(rw_alert *a) {
         else
             rw_alert_reason(a, RW_SEV_HIGH, "root sign-in event %s", name);
         return;
-    case RW_KIND_API_CALL: break;
+    case RW_KIND_API_CALL:
+        break;
     }
     bool failed = a->outcome == RW_OUTCOME_FAILURE;
     const char *what = rw_root_sensitive(a->event_source, a->event_name);
     if (what) {
         if (failed)
-            rw_alert_reason(a, RW_SEV_HIGH, "attempted sensitive action %.*s:%s (%s), refused with %s",
-                            svclen, src, name, what, a->error_code ? a->error_code : "an error");
+            rw_alert_reason(a, RW_SEV_HIGH,
+                            "attempted sensitive action %.*s:%s (%s), refused with %s", svclen, src,
+                            name, what, a->error_code ? a->error_code : "an error");
         else
-            rw_alert_reason(a, RW_SEV_CRITICAL, "sensitive action %.*s:%s: %s", svclen, src, name, what);
+            rw_alert_reason(a, RW_SEV_CRITICAL, "sensitive action %.*s:%s: %s", svclen, src, name,
+                            what);
     } else if (a->read_only == RW_TRI_TRUE) {
         if (failed)
-            rw_alert_reason(a, RW_SEV_LOW, "root read-only call %.*s:%s, refused with %s", svclen, src, name,
-                            a->error_code ? a->error_code : "an error");
+            rw_alert_reason(a, RW_SEV_LOW, "root read-only call %.*s:%s, refused with %s", svclen,
+                            src, name, a->error_code ? a->error_code : "an error");
         else
             rw_alert_reason(a, RW_SEV_MEDIUM, "root read-only call %.*s:%s", svclen, src, name);
     } else {
         if (failed)
-            rw_alert_reason(a, RW_SEV_MEDIUM, "root attempted %.*s:%s, refused with %s", svclen, src, name,
-                            a->error_code ? a->error_code : "an error");
+            rw_alert_reason(a, RW_SEV_MEDIUM, "root attempted %.*s:%s, refused with %s", svclen,
+                            src, name, a->error_code ? a->error_code : "an error");
         else
-            rw_alert_reason(a, RW_SEV_HIGH, "root call that can change resources: %.*s:%s", svclen, src, name);
+            rw_alert_reason(a, RW_SEV_HIGH, "root call that can change resources: %.*s:%s", svclen,
+                            src, name);
     }
     if (a->credential == RW_CRED_ACCESS_KEY)
         rw_alert_reason(a, RW_SEV_CRITICAL, "a long-term root access key was used (%s)",

@@ -87,14 +87,16 @@ size_t rw_ruleset_npatterns(const rw_ruleset *rs) {
     return rs->npatterns;
 }
 
-/* ---- loading ---------------------------------------------------------------------------------- */
+/* ---- loading ----------------------------------------------------------------------------------
+ */
 
 typedef struct loader {
     rw_ruleset *rs;
     const char *name, *text;
     size_t len;
     size_t nerrors;
-    size_t at, line; /* a position already counted: rules come in order, so lines are counted once */
+    size_t at,
+        line; /* a position already counted: rules come in order, so lines are counted once */
 } loader;
 
 /* The line of an offset, counting on from the last one asked when it is further on. */
@@ -133,12 +135,14 @@ static bool valid_id(const char *s) {
 }
 
 /* Compiles a pattern given as a YAML/JSON mapping or as a string of JSON text. */
-static rw_pattern *compile(loader *l, const rw_json *v, const char *rule, const char *what, char **json) {
+static rw_pattern *compile(loader *l, const rw_json *v, const char *rule, const char *what,
+                           char **json) {
     rw_pattern_error err;
     rw_pattern *p = NULL;
     if (v->type == RW_JSON_STRING) {
         if (rw_pattern_compile(&p, v->str, v->len, &err) != RW_OK) {
-            problem(l, v->offset, rule, "%s: Event pattern is not valid. Reason: %s (at byte %zu of the pattern text)",
+            problem(l, v->offset, rule,
+                    "%s: Event pattern is not valid. Reason: %s (at byte %zu of the pattern text)",
                     what, err.reason, err.offset);
             return NULL;
         }
@@ -146,8 +150,8 @@ static rw_pattern *compile(loader *l, const rw_json *v, const char *rule, const 
         return p;
     }
     if (rw_pattern_compile_json(&p, v, &err) != RW_OK) {
-        problem(l, err.offset ? err.offset : v->offset, rule, "%s: Event pattern is not valid. Reason: %s",
-                what, err.reason);
+        problem(l, err.offset ? err.offset : v->offset, rule,
+                "%s: Event pattern is not valid. Reason: %s", what, err.reason);
         return NULL;
     }
     rw_buf b;
@@ -166,8 +170,10 @@ static bool check_keys(loader *l, const rw_json *obj, const char *rule, const ch
         if (!known) {
             rw_buf list;
             rw_buf_init(&list, 0);
-            for (const char *const *a = allowed; *a; a++) rw_buf_printf(&list, "%s%s", a == allowed ? "" : ", ", *a);
-            problem(l, m->offset, rule, "unknown key '%s' in %s (expected %s)", m->key, where, list.data);
+            for (const char *const *a = allowed; *a; a++)
+                rw_buf_printf(&list, "%s%s", a == allowed ? "" : ", ", *a);
+            problem(l, m->offset, rule, "unknown key '%s' in %s (expected %s)", m->key, where,
+                    list.data);
             rw_buf_free(&list);
             ok = false;
         } else if (rw_json_count(obj, m->key) > 1) {
@@ -178,20 +184,23 @@ static bool check_keys(loader *l, const rw_json *obj, const char *rule, const ch
     return ok;
 }
 
-static const char *get_string(loader *l, const rw_json *obj, const char *key, bool required, const char *rule) {
+static const char *get_string(loader *l, const rw_json *obj, const char *key, bool required,
+                              const char *rule) {
     const rw_json *v = rw_json_get(obj, key);
     if (!v) {
         if (required) problem(l, obj->offset, rule, "'%s' is missing", key);
         return NULL;
     }
     if (v->type != RW_JSON_STRING) {
-        problem(l, v->offset, rule, "'%s' must be a string, not %s", key, rw_json_type_name(v->type));
+        problem(l, v->offset, rule, "'%s' must be a string, not %s", key,
+                rw_json_type_name(v->type));
         return NULL;
     }
     return v->str;
 }
 
-static bool get_time(loader *l, const rw_json *obj, const char *key, const char *rule, bool *has, int64_t *t) {
+static bool get_time(loader *l, const rw_json *obj, const char *key, const char *rule, bool *has,
+                     int64_t *t) {
     const rw_json *v = rw_json_get(obj, key);
     *has = false;
     if (!v) return true;
@@ -204,10 +213,12 @@ static bool get_time(loader *l, const rw_json *obj, const char *key, const char 
 }
 
 static void load_rule(loader *l, const rw_json *r, bool builtin) {
-    static const char *const keys[] = {"id", "title", "severity", "description", "pattern", "exceptions", NULL};
+    static const char *const keys[] = {"id",      "title",      "severity", "description",
+                                       "pattern", "exceptions", NULL};
     static const char *const exc_keys[] = {"reason", "pattern", "from", "expires", NULL};
     if (r->type != RW_JSON_OBJECT) {
-        problem(l, r->offset, NULL, "a rule must be a mapping (id, title, severity, pattern, ...), not %s",
+        problem(l, r->offset, NULL,
+                "a rule must be a mapping (id, title, severity, pattern, ...), not %s",
                 rw_json_type_name(r->type));
         return;
     }
@@ -215,17 +226,19 @@ static void load_rule(loader *l, const rw_json *r, bool builtin) {
     const char *id = get_string(l, r, "id", true, NULL);
     const char *rid = id ? id : "?"; /* for messages, even when the id is not valid */
     if (id && !valid_id(id)) {
-        problem(l, rw_json_get(r, "id")->offset, NULL,
-                "rule id '%s' must be letters, digits, '-', '_' or '.' (at most 128, starting with a "
-                "letter or digit)", id);
+        problem(
+            l, rw_json_get(r, "id")->offset, NULL,
+            "rule id '%s' must be letters, digits, '-', '_' or '.' (at most 128, starting with a "
+            "letter or digit)",
+            id);
         id = NULL;
     }
     check_keys(l, r, rid, keys, "a rule");
     if (id)
         for (size_t i = 0; i < l->rs->n; i++)
             if (strcmp(l->rs->rules[i].id, id) == 0)
-                problem(l, rw_json_get(r, "id")->offset, rid, "the id is already used by the rule from %s",
-                        l->rs->rules[i].origin);
+                problem(l, rw_json_get(r, "id")->offset, rid,
+                        "the id is already used by the rule from %s", l->rs->rules[i].origin);
     const char *title = get_string(l, r, "title", true, rid);
     const char *desc = get_string(l, r, "description", false, rid);
     const char *sev = get_string(l, r, "severity", true, rid);
@@ -253,7 +266,8 @@ static void load_rule(loader *l, const rw_json *r, bool builtin) {
         rule.exceptions = rw_xcalloc(ex->len ? ex->len : 1, sizeof *rule.exceptions);
         for (const rw_json *e = ex->child; e; e = e->next) {
             if (e->type != RW_JSON_OBJECT) {
-                problem(l, e->offset, rid, "an exception must be a mapping (reason, pattern, from, expires)");
+                problem(l, e->offset, rid,
+                        "an exception must be a mapping (reason, pattern, from, expires)");
                 continue;
             }
             check_keys(l, e, rid, exc_keys, "an exception");
@@ -264,13 +278,15 @@ static void load_rule(loader *l, const rw_json *r, bool builtin) {
             if (!ep)
                 problem(l, e->offset, rid, "an exception needs a 'pattern'");
             else if (ep->type != RW_JSON_OBJECT && ep->type != RW_JSON_STRING)
-                problem(l, ep->offset, rid, "an exception's 'pattern' must be a mapping or a string of JSON");
+                problem(l, ep->offset, rid,
+                        "an exception's 'pattern' must be a mapping or a string of JSON");
             else
                 x.pattern = compile(l, ep, rid, "exception pattern", &x.pattern_json);
             bool ok_from = get_time(l, e, "from", rid, &x.has_from, &x.from); /* both reported */
             bool ok = get_time(l, e, "expires", rid, &x.has_expires, &x.expires) && ok_from;
             if (ok && x.has_from && x.has_expires && x.expires <= x.from)
-                problem(l, e->offset, rid, "an exception's 'expires' must be later than its 'from'");
+                problem(l, e->offset, rid,
+                        "an exception's 'expires' must be later than its 'from'");
             x.reason = reason ? rw_xstrdup(reason) : NULL;
             rule.exceptions[rule.nexceptions++] = x;
         }
@@ -366,7 +382,8 @@ int rw_ruleset_load_file(rw_ruleset *rs, const char *path) {
     return rc;
 }
 
-/* ---- matching --------------------------------------------------------------------------------- */
+/* ---- matching ---------------------------------------------------------------------------------
+ */
 
 static void add_literal(rw_ruleset *rs, const char *s) {
     for (size_t i = 0; i < rs->nliterals; i++)
@@ -394,17 +411,19 @@ void rw_ruleset_freeze(rw_ruleset *rs, int64_t now) {
                 char when[32];
                 rw_time_format(r->exceptions[e].expires, when);
                 rw_buf_printf(&rs->warnings,
-                              "rule '%s': the exception \"%s\" expired at %s: it holds back only older events\n",
+                              "rule '%s': the exception \"%s\" expired at %s: it holds back only "
+                              "older events\n",
                               r->id, r->exceptions[e].reason, when);
             }
         }
         const char *const *lits;
         size_t nl;
         if (!rw_pattern_literals(r->pattern, &lits, &nl))
-            rw_buf_printf(&rs->warnings,
-                          "rule '%s' can match without any fixed text under \"detail\", so every record "
-                          "must be parsed: scans are slower\n",
-                          r->id);
+            rw_buf_printf(
+                &rs->warnings,
+                "rule '%s' can match without any fixed text under \"detail\", so every record "
+                "must be parsed: scans are slower\n",
+                r->id);
     }
     /* the literals, chosen for all the rules together (exceptions only hold rules back) */
     const rw_pattern **ps = rw_xcalloc(rs->n ? rs->n : 1, sizeof *ps);
@@ -440,8 +459,8 @@ static bool active(const rw_rule_exception *x, int64_t t) {
     return (!x->has_from || t >= x->from) && (!x->has_expires || t < x->expires);
 }
 
-size_t rw_ruleset_match(const rw_ruleset *rs, rw_match_scratch *s, const rw_json *event, int64_t time,
-                        size_t *hits, size_t *fired, size_t max, size_t *suppressed) {
+size_t rw_ruleset_match(const rw_ruleset *rs, rw_match_scratch *s, const rw_json *event,
+                        int64_t time, size_t *hits, size_t *fired, size_t max, size_t *suppressed) {
     *suppressed = 0;
     size_t nh = rw_matcher_match(rs->matcher, s, event, hits, rs->npatterns);
     size_t count = 0;

@@ -1,7 +1,8 @@
 /* Rules: what rootwatch alerts on. A rule file (YAML) holds rules, each an EventBridge event
  * pattern with an id, a title, a severity, a description and optional exceptions (patterns that
  * suppress the rule, with a reason and an optional time window). The built-in root rules are such
- * a file (src/rules/builtin.yaml), compiled into the program. docs/rules.md tells how to write them. */
+ * a file (src/rules/builtin.yaml), compiled into the program. docs/rules.md tells how to write
+ * them. */
 #ifndef RW_RULESET_H
 #define RW_RULESET_H
 
@@ -58,7 +59,7 @@ size_t rw_ruleset_npatterns(const rw_ruleset *rs);
 /* Which rules fire for an event (an EventBridge event; time is its time in epoch seconds, or
  * INT64_MIN): their indexes, ascending, in fired (at most max). *suppressed counts rules that
  * matched but an exception held back. hits must have room for rw_ruleset_npatterns(). */
-size_t rw_ruleset_match(const rw_ruleset *rs, rw_match_scratch *s, const rw_json *event, int64_t time,
-                        size_t *hits, size_t *fired, size_t max, size_t *suppressed);
+size_t rw_ruleset_match(const rw_ruleset *rs, rw_match_scratch *s, const rw_json *event,
+                        int64_t time, size_t *hits, size_t *fired, size_t max, size_t *suppressed);
 
 #endif

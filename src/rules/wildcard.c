@@ -80,14 +80,14 @@ bool rw_wildcard_match(const rw_wildcard *w, const char *v, size_t n) {
  * about to enter through a wildcard. */
 
 typedef struct nstate {
-    int pattern;         /* -1 for the start */
-    int byte_to;         /* -1: none */
-    unsigned char byte;  /* the byte of byte_to */
-    int skip_to;         /* S(j-1) -b-> S(j+1) when t(j-1) is WILD: byte skip_byte */
+    int pattern;        /* -1 for the start */
+    int byte_to;        /* -1: none */
+    unsigned char byte; /* the byte of byte_to */
+    int skip_to;        /* S(j-1) -b-> S(j+1) when t(j-1) is WILD: byte skip_byte */
     unsigned char skip_byte;
-    int any_to;          /* -1: none */
-    bool self_any;       /* a wildcard loop */
-    bool match;          /* M */
+    int any_to;    /* -1: none */
+    bool self_any; /* a wildcard loop */
+    bool match;    /* M */
 } nstate;
 
 typedef struct set {
@@ -173,7 +173,8 @@ size_t rw_wildcard_complexity(const rw_wildcard *const *ws, size_t count, size_t
         set s = {rw_xmalloc((count ? count : 1) * sizeof(int)), count};
         for (size_t k = 0; k < count; k++) s.v[k] = start_to[k];
         qsort(s.v, s.n, sizeof *s.v, cmp_int);
-        if (ntodo == todo_cap) todo = rw_xrealloc(todo, (todo_cap = todo_cap ? todo_cap * 2 : 64) * sizeof *todo);
+        if (ntodo == todo_cap)
+            todo = rw_xrealloc(todo, (todo_cap = todo_cap ? todo_cap * 2 : 64) * sizeof *todo);
         todo[ntodo++] = s;
     }
     while (ntodo && best <= limit && explored < max_explored) {
@@ -191,7 +192,8 @@ size_t rw_wildcard_complexity(const rw_wildcard *const *ws, size_t count, size_t
             free(D.v);
             continue;
         }
-        if (nseen == seen_cap) seen = rw_xrealloc(seen, (seen_cap = seen_cap ? seen_cap * 2 : 64) * sizeof *seen);
+        if (nseen == seen_cap)
+            seen = rw_xrealloc(seen, (seen_cap = seen_cap ? seen_cap * 2 : 64) * sizeof *seen);
         seen[nseen++] = D;
         htab[slot] = (uint32_t)nseen;
         explored++;
@@ -230,7 +232,8 @@ size_t rw_wildcard_complexity(const rw_wildcard *const *ws, size_t count, size_t
             }
             set E = {rw_xmalloc(u * sizeof(int)), u};
             memcpy(E.v, tmp, u * sizeof(int));
-            if (ntodo == todo_cap) todo = rw_xrealloc(todo, (todo_cap = todo_cap ? todo_cap * 2 : 64) * sizeof *todo);
+            if (ntodo == todo_cap)
+                todo = rw_xrealloc(todo, (todo_cap = todo_cap ? todo_cap * 2 : 64) * sizeof *todo);
             todo[ntodo++] = E;
         }
     }

@@ -32,7 +32,7 @@ typedef struct qentry {
 struct rw_prefilter {
     needle *n;
     size_t count, max_len;
-    bool *grouped;  /* per needle: found by the quote group, not by a pass of its own */
+    bool *grouped;   /* per needle: found by the quote group, not by a pass of its own */
     uint64_t *qbits; /* NULL: no quote group */
     qentry *qent;    /* sorted by hash */
     size_t nqent;
@@ -55,7 +55,9 @@ static inline uint32_t qhash(const char *p) { /* the three bytes at p */
 
 static int cmp_qentry(const void *a, const void *b) {
     const qentry *x = a, *y = b;
-    return x->hash < y->hash ? -1 : x->hash > y->hash ? 1 : (x->needle > y->needle) - (x->needle < y->needle);
+    return x->hash < y->hash   ? -1
+           : x->hash > y->hash ? 1
+                               : (x->needle > y->needle) - (x->needle < y->needle);
 }
 
 static void build_group(rw_prefilter *pf) {
@@ -79,15 +81,17 @@ static void build_group(rw_prefilter *pf) {
 }
 
 /* A quote at data[j]: does a grouped needle start there? */
-static inline void qcheck(const rw_prefilter *pf, const char *data, size_t len, size_t j, uint64_t base,
-                          rw_u64vec *hits) {
+static inline void qcheck(const rw_prefilter *pf, const char *data, size_t len, size_t j,
+                          uint64_t base, rw_u64vec *hits) {
     uint32_t h = qhash(data + j + 1);
     if (!(pf->qbits[h >> 6] & (1ULL << (h & 63)))) return;
     size_t lo = 0, hi = pf->nqent;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (pf->qent[mid].hash < h) lo = mid + 1;
-        else hi = mid;
+        if (pf->qent[mid].hash < h)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     for (; lo < pf->nqent && pf->qent[lo].hash == h; lo++) {
         const needle *nd = &pf->n[pf->qent[lo].needle];
@@ -98,7 +102,8 @@ static inline void qcheck(const rw_prefilter *pf, const char *data, size_t len, 
     }
 }
 
-static void qscan_generic(const rw_prefilter *pf, const char *data, size_t len, uint64_t base, rw_u64vec *hits) {
+static void qscan_generic(const rw_prefilter *pf, const char *data, size_t len, uint64_t base,
+                          rw_u64vec *hits) {
     const char *p = data, *end = data + len;
     while ((p = memchr(p, '"', (size_t)(end - p))) != NULL) {
         qcheck(pf, data, len, (size_t)(p - data), base, hits);
@@ -172,7 +177,8 @@ static void scan_generic(const needle *nd, const char *data, size_t len, uint64_
         if (!q) break;
         const char *start = q - nd->i1;
         if ((size_t)(end - start) < nd->len) break;
-        if (memcmp(start, nd->s, nd->len) == 0) rw_u64vec_push(hits, base + (uint64_t)(start - data));
+        if (memcmp(start, nd->s, nd->len) == 0)
+            rw_u64vec_push(hits, base + (uint64_t)(start - data));
         p = start + 1;
     }
 }
@@ -180,9 +186,8 @@ static void scan_generic(const needle *nd, const char *data, size_t len, uint64_
 #ifdef RW_X86
 /* Two bytes of the needle at their distance apart, 32 positions at a time; candidates are
  * checked in full. Reads at most 32 + i2 bytes past the last start, within the padding. */
-__attribute__((target("avx2,bmi"))) static void scan_avx2(const needle *nd, const char *data,
-                                                           size_t len, uint64_t base,
-                                                           rw_u64vec *hits) {
+__attribute__((target("avx2,bmi"))) static void
+scan_avx2(const needle *nd, const char *data, size_t len, uint64_t base, rw_u64vec *hits) {
     if (len < nd->len) return;
     const __m256i c1 = _mm256_set1_epi8(nd->s[nd->i1]), c2 = _mm256_set1_epi8(nd->s[nd->i2]);
     size_t last = len - nd->len; /* the last possible start */
@@ -203,23 +208,27 @@ __attribute__((target("avx2,bmi"))) static void scan_avx2(const needle *nd, cons
 
 #ifdef RW_X86
 /* The quote group, 32 positions at a time. Reads up to 4 bytes past a quote, within the padding. */
-__attribute__((target("avx2,bmi"))) static void qscan_avx2(const rw_prefilter *pf, const char *data,
-                                                            size_t len, uint64_t base, rw_u64vec *hits) {
-    const __m256i q = _mm256_set1_epi8('"'), nib = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+__attribute__((target("avx2,bmi"))) static void
+qscan_avx2(const rw_prefilter *pf, const char *data, size_t len, uint64_t base, rw_u64vec *hits) {
+    const __m256i q = _mm256_set1_epi8('"'), nib = _mm256_set1_epi8(0x0F),
+                  zero = _mm256_setzero_si256();
     const __m256i lo1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)pf->lo1));
     const __m256i hi1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)pf->hi1));
     const __m256i lo2 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)pf->lo2));
     const __m256i hi2 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)pf->hi2));
     for (size_t i = 0; i < len; i += 32) {
-        uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(data + i)), q));
+        uint32_t m = (uint32_t)_mm256_movemask_epi8(
+            _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(data + i)), q));
         if (!m) continue;
         /* keep quotes whose next two bytes can start a needle's text */
         __m256i x1 = _mm256_loadu_si256((const __m256i *)(data + i + 1));
         __m256i x2 = _mm256_loadu_si256((const __m256i *)(data + i + 2));
-        __m256i s1 = _mm256_and_si256(_mm256_shuffle_epi8(lo1, _mm256_and_si256(x1, nib)),
-                                      _mm256_shuffle_epi8(hi1, _mm256_and_si256(_mm256_srli_epi16(x1, 4), nib)));
-        __m256i s2 = _mm256_and_si256(_mm256_shuffle_epi8(lo2, _mm256_and_si256(x2, nib)),
-                                      _mm256_shuffle_epi8(hi2, _mm256_and_si256(_mm256_srli_epi16(x2, 4), nib)));
+        __m256i s1 = _mm256_and_si256(
+            _mm256_shuffle_epi8(lo1, _mm256_and_si256(x1, nib)),
+            _mm256_shuffle_epi8(hi1, _mm256_and_si256(_mm256_srli_epi16(x1, 4), nib)));
+        __m256i s2 = _mm256_and_si256(
+            _mm256_shuffle_epi8(lo2, _mm256_and_si256(x2, nib)),
+            _mm256_shuffle_epi8(hi2, _mm256_and_si256(_mm256_srli_epi16(x2, 4), nib)));
         m &= ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(s1, zero));
         m &= ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(s2, zero));
         while (m) {

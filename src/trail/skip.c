@@ -100,7 +100,7 @@ static masks masks_scalar(const char *p) {
         uint64_t b = 1ULL << i;
         if (c == '"') m.quote |= b;
         if (c == '\\') m.backslash |= b;
-        if ((c | 0x20) == '{') m.open |= b; /* '{' or '[' */
+        if ((c | 0x20) == '{') m.open |= b;  /* '{' or '[' */
         if ((c | 0x20) == '}') m.close |= b; /* '}' or ']' */
     }
     return m;
@@ -148,13 +148,14 @@ static int skip_sse2(rw_skip_state *st, const char *start, size_t avail, size_t 
 
 __attribute__((target("avx2,bmi,popcnt"))) static inline masks masks_avx2(const char *p) {
     masks m;
-    const __m256i q = _mm256_set1_epi8('"'), b = _mm256_set1_epi8('\\'),
-                  o = _mm256_set1_epi8('{'), c = _mm256_set1_epi8('}'),
-                  lower = _mm256_set1_epi8(0x20);
+    const __m256i q = _mm256_set1_epi8('"'), b = _mm256_set1_epi8('\\'), o = _mm256_set1_epi8('{'),
+                  c = _mm256_set1_epi8('}'), lower = _mm256_set1_epi8(0x20);
     __m256i v0 = _mm256_loadu_si256((const __m256i *)p);
     __m256i v1 = _mm256_loadu_si256((const __m256i *)(p + 32));
     __m256i f0 = _mm256_or_si256(v0, lower), f1 = _mm256_or_si256(v1, lower);
-#define M2(x0, x1) ((uint64_t)(uint32_t)_mm256_movemask_epi8(x0) | (uint64_t)(uint32_t)_mm256_movemask_epi8(x1) << 32)
+#define M2(x0, x1)                                                                                 \
+    ((uint64_t)(uint32_t)_mm256_movemask_epi8(x0) | (uint64_t)(uint32_t)_mm256_movemask_epi8(x1)   \
+                                                        << 32)
     m.quote = M2(_mm256_cmpeq_epi8(v0, q), _mm256_cmpeq_epi8(v1, q));
     m.backslash = M2(_mm256_cmpeq_epi8(v0, b), _mm256_cmpeq_epi8(v1, b));
     m.open = M2(_mm256_cmpeq_epi8(f0, o), _mm256_cmpeq_epi8(f1, o));
@@ -163,9 +164,8 @@ __attribute__((target("avx2,bmi,popcnt"))) static inline masks masks_avx2(const 
     return m;
 }
 
-__attribute__((target("avx2,bmi,popcnt"))) static int skip_avx2(rw_skip_state *st,
-                                                                  const char *start, size_t avail,
-                                                                  size_t *len) {
+__attribute__((target("avx2,bmi,popcnt"))) static int
+skip_avx2(rw_skip_state *st, const char *start, size_t avail, size_t *len) {
     SKIP_LOOP(masks_avx2)
 }
 #endif

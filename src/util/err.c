@@ -44,13 +44,20 @@ void rw_error_clear(void) {
 
 const char *rw_error_name(int code) {
     switch (code) {
-    case RW_OK: return "success";
-    case RW_EINVAL: return "invalid input";
-    case RW_EIO: return "I/O error";
-    case RW_ENOTFOUND: return "not found";
-    case RW_ERETRY: return "temporary failure";
-    case RW_ELIMIT: return "limit exceeded";
-    case RW_EAGAIN: return "more input needed";
+    case RW_OK:
+        return "success";
+    case RW_EINVAL:
+        return "invalid input";
+    case RW_EIO:
+        return "I/O error";
+    case RW_ENOTFOUND:
+        return "not found";
+    case RW_ERETRY:
+        return "temporary failure";
+    case RW_ELIMIT:
+        return "limit exceeded";
+    case RW_EAGAIN:
+        return "more input needed";
     }
     return "unknown error";
 }

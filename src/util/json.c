@@ -16,7 +16,8 @@ static inline size_t plain_run(const unsigned char *s, size_t n) {
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        uint64_t ctl = (w - ones * 0x20) & ~w & high; /* a byte below 0x20 (or at 0x80 and up: w's high bit) */
+        uint64_t ctl =
+            (w - ones * 0x20) & ~w & high; /* a byte below 0x20 (or at 0x80 and up: w's high bit) */
         uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
         uint64_t hit = ctl | ((q - ones) & ~q & high) | ((b - ones) & ~b & high) | (w & high);
         if (hit) return i + ((size_t)__builtin_ctzll(hit) >> 3);
@@ -133,7 +134,8 @@ rw_json *rw_json_doc_node(rw_json_doc *d, rw_json_type type, const char *text, s
     v->type = type;
     v->offset = offset;
     if (type == RW_JSON_STRING || type == RW_JSON_NUMBER) {
-        if (len > UINT32_MAX || !(v->str = rw_json_doc_strdup(d, text ? text : "", len))) return NULL;
+        if (len > UINT32_MAX || !(v->str = rw_json_doc_strdup(d, text ? text : "", len)))
+            return NULL;
         v->len = (uint32_t)len;
         if (type == RW_JSON_NUMBER) v->num = strtod(v->str, NULL);
     }
@@ -170,14 +172,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
     if (c < 0xE0) return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
     if (c < 0xF0) {
         if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && s[1] < 0xA0) return 0; /* overlong */
+        if (c == 0xE0 && s[1] < 0xA0) return 0;  /* overlong */
         if (c == 0xED && s[1] >= 0xA0) return 0; /* surrogate */
         return 3;
     }
     if (c < 0xF5) {
         if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
             return 0;
-        if (c == 0xF0 && s[1] < 0x90) return 0; /* overlong */
+        if (c == 0xF0 && s[1] < 0x90) return 0;  /* overlong */
         if (c == 0xF4 && s[1] >= 0x90) return 0; /* above U+10FFFF */
         return 4;
     }
@@ -340,14 +342,30 @@ static int parse_string(parser *p, const char **out, uint32_t *out_len) {
             if (i + 1 >= j) return fail(p, i, "unterminated escape");
             unsigned e = p->s[i + 1];
             switch (e) {
-            case '"': o[w++] = '"'; break;
-            case '\\': o[w++] = '\\'; break;
-            case '/': o[w++] = '/'; break;
-            case 'b': o[w++] = '\b'; break;
-            case 'f': o[w++] = '\f'; break;
-            case 'n': o[w++] = '\n'; break;
-            case 'r': o[w++] = '\r'; break;
-            case 't': o[w++] = '\t'; break;
+            case '"':
+                o[w++] = '"';
+                break;
+            case '\\':
+                o[w++] = '\\';
+                break;
+            case '/':
+                o[w++] = '/';
+                break;
+            case 'b':
+                o[w++] = '\b';
+                break;
+            case 'f':
+                o[w++] = '\f';
+                break;
+            case 'n':
+                o[w++] = '\n';
+                break;
+            case 'r':
+                o[w++] = '\r';
+                break;
+            case 't':
+                o[w++] = '\t';
+                break;
             case 'u': {
                 unsigned cp;
                 if (i + 6 > j || hex4(p->s + i + 2, &cp))
@@ -360,7 +378,8 @@ static int parse_string(parser *p, const char **out, uint32_t *out_len) {
                         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                         i += 6;
                     } else {
-                        cp = p->d->opts.surrogate_as_question ? '?' : 0xFFFD; /* a lone high surrogate */
+                        cp = p->d->opts.surrogate_as_question ? '?'
+                                                              : 0xFFFD; /* a lone high surrogate */
                     }
                 } else if (cp >= 0xDC00 && cp < 0xE000) {
                     cp = p->d->opts.surrogate_as_question ? '?' : 0xFFFD; /* a lone low surrogate */
@@ -368,7 +387,9 @@ static int parse_string(parser *p, const char **out, uint32_t *out_len) {
                 w += put_utf8(o + w, cp);
                 continue;
             }
-            default: return fail(p, i, "invalid escape '\\%c' in a string", e >= 0x20 && e < 0x7F ? (char)e : '?');
+            default:
+                return fail(p, i, "invalid escape '\\%c' in a string",
+                            e >= 0x20 && e < 0x7F ? (char)e : '?');
             }
             i += 2;
             continue;
@@ -461,7 +482,8 @@ static int parse(rw_json_doc *d, const char *data, size_t len) {
     for (;;) {
         skip_ws(p);
         if (p->i >= p->n) {
-            if (depth == 0 && d->root == NULL) return fail(p, p->i, "empty input: expected a JSON value");
+            if (depth == 0 && d->root == NULL)
+                return fail(p, p->i, "empty input: expected a JSON value");
             return fail(p, p->i, "unexpected end of input (truncated JSON)");
         }
         unsigned c = p->s[p->i];
@@ -474,12 +496,32 @@ static int parse(rw_json_doc *d, const char *data, size_t len) {
         int rc = RW_OK;
         bool open = false;
         switch (c) {
-        case '{': v->type = RW_JSON_OBJECT; open = true; p->i++; break;
-        case '[': v->type = RW_JSON_ARRAY; open = true; p->i++; break;
-        case '"': v->type = RW_JSON_STRING; rc = parse_string(p, &v->str, &v->len); break;
-        case 't': v->type = RW_JSON_TRUE; rc = literal(p, "true", 4); break;
-        case 'f': v->type = RW_JSON_FALSE; rc = literal(p, "false", 5); break;
-        case 'n': v->type = RW_JSON_NULL; rc = literal(p, "null", 4); break;
+        case '{':
+            v->type = RW_JSON_OBJECT;
+            open = true;
+            p->i++;
+            break;
+        case '[':
+            v->type = RW_JSON_ARRAY;
+            open = true;
+            p->i++;
+            break;
+        case '"':
+            v->type = RW_JSON_STRING;
+            rc = parse_string(p, &v->str, &v->len);
+            break;
+        case 't':
+            v->type = RW_JSON_TRUE;
+            rc = literal(p, "true", 4);
+            break;
+        case 'f':
+            v->type = RW_JSON_FALSE;
+            rc = literal(p, "false", 5);
+            break;
+        case 'n':
+            v->type = RW_JSON_NULL;
+            rc = literal(p, "null", 4);
+            break;
         default:
             if (c == '-' || (c >= '0' && c <= '9')) {
                 v->type = RW_JSON_NUMBER;
@@ -531,7 +573,8 @@ static int parse(rw_json_doc *d, const char *data, size_t len) {
                 skip_ws(p);
                 if (p->i < p->n) {
                     char b[16];
-                    return fail(p, p->i, "unexpected %s after the JSON value", describe(p, p->i, b));
+                    return fail(p, p->i, "unexpected %s after the JSON value",
+                                describe(p, p->i, b));
                 }
                 return RW_OK;
             }
@@ -551,7 +594,8 @@ static int parse(rw_json_doc *d, const char *data, size_t len) {
                 continue;
             }
             char b[16];
-            return fail(p, p->i, "unexpected %s, expected ',' or '%c'", describe(p, p->i, b), close);
+            return fail(p, p->i, "unexpected %s, expected ',' or '%c'", describe(p, p->i, b),
+                        close);
         }
     before_value:
         key = NULL;
@@ -617,13 +661,19 @@ rw_json *rw_json_path(const rw_json *obj, const char *path) {
 
 const char *rw_json_type_name(rw_json_type t) {
     switch (t) {
-    case RW_JSON_NULL: return "null";
+    case RW_JSON_NULL:
+        return "null";
     case RW_JSON_FALSE:
-    case RW_JSON_TRUE: return "a boolean";
-    case RW_JSON_NUMBER: return "a number";
-    case RW_JSON_STRING: return "a string";
-    case RW_JSON_ARRAY: return "an array";
-    case RW_JSON_OBJECT: return "an object";
+    case RW_JSON_TRUE:
+        return "a boolean";
+    case RW_JSON_NUMBER:
+        return "a number";
+    case RW_JSON_STRING:
+        return "a string";
+    case RW_JSON_ARRAY:
+        return "an array";
+    case RW_JSON_OBJECT:
+        return "an object";
     }
     return "?";
 }
@@ -650,13 +700,24 @@ int rw_json_write_str(rw_buf *out, const char *s, size_t n) {
             esc = "\\\\";
         else if (c < 0x20) {
             switch (c) {
-            case '\n': esc = "\\n"; break;
-            case '\r': esc = "\\r"; break;
-            case '\t': esc = "\\t"; break;
-            case '\b': esc = "\\b"; break;
-            case '\f': esc = "\\f"; break;
+            case '\n':
+                esc = "\\n";
+                break;
+            case '\r':
+                esc = "\\r";
+                break;
+            case '\t':
+                esc = "\\t";
+                break;
+            case '\b':
+                esc = "\\b";
+                break;
+            case '\f':
+                esc = "\\f";
+                break;
             default:
-                u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4], u[5] = hex[c & 15];
+                u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4],
+                u[5] = hex[c & 15];
                 u[6] = 0;
                 esc = u;
             }
@@ -687,11 +748,21 @@ int rw_json_write(rw_buf *out, const rw_json *v) {
             if ((rc = rw_buf_putc(out, ':'))) break;
         }
         switch (cur->type) {
-        case RW_JSON_NULL: rc = rw_buf_puts(out, "null"); break;
-        case RW_JSON_TRUE: rc = rw_buf_puts(out, "true"); break;
-        case RW_JSON_FALSE: rc = rw_buf_puts(out, "false"); break;
-        case RW_JSON_NUMBER: rc = rw_buf_append(out, cur->str, cur->len); break;
-        case RW_JSON_STRING: rc = rw_json_write_str(out, cur->str, cur->len); break;
+        case RW_JSON_NULL:
+            rc = rw_buf_puts(out, "null");
+            break;
+        case RW_JSON_TRUE:
+            rc = rw_buf_puts(out, "true");
+            break;
+        case RW_JSON_FALSE:
+            rc = rw_buf_puts(out, "false");
+            break;
+        case RW_JSON_NUMBER:
+            rc = rw_buf_append(out, cur->str, cur->len);
+            break;
+        case RW_JSON_STRING:
+            rc = rw_json_write_str(out, cur->str, cur->len);
+            break;
         case RW_JSON_ARRAY:
         case RW_JSON_OBJECT:
             rc = rw_buf_putc(out, cur->type == RW_JSON_ARRAY ? '[' : '{');

@@ -43,9 +43,9 @@ struct rw_json {
 #define RW_JSON_SLACK 8
 
 typedef struct rw_json_opts {
-    size_t max_depth;  /* deepest nesting accepted (default 512) */
-    size_t max_memory; /* most bytes the tree may use (default 64 MiB) */
-    int repair_utf8;   /* replace invalid UTF-8 in strings with U+FFFD instead of failing */
+    size_t max_depth;          /* deepest nesting accepted (default 512) */
+    size_t max_memory;         /* most bytes the tree may use (default 64 MiB) */
+    int repair_utf8;           /* replace invalid UTF-8 in strings with U+FFFD instead of failing */
     int surrogate_as_question; /* an unpaired \uD800-\uDFFF escape reads as '?' (as EventBridge,
                                   whose Java strings write them so), not U+FFFD */
 } rw_json_opts;

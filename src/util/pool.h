@@ -4,8 +4,8 @@
 #define RW_POOL_H
 
 typedef struct rw_pool_ops {
-    void *(*thread_init)(void *arg);   /* per-worker state (may be NULL) */
-    void (*thread_fini)(void *state);  /* may be NULL */
+    void *(*thread_init)(void *arg);  /* per-worker state (may be NULL) */
+    void (*thread_fini)(void *state); /* may be NULL */
     void (*work)(void *state, void *job);
     void (*done)(void *arg, void *job); /* on the submitting thread, in submission order */
     void *arg;

@@ -87,13 +87,24 @@ int rw_duration_parse(const char *s, int64_t *seconds) {
         long long v = strtoll(p, &end, 10);
         int64_t unit;
         switch (*end) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 7 * 86400; break;
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        case 'w':
+            unit = 7 * 86400;
+            break;
         default:
-            return rw_error_set(RW_EINVAL, "not a duration: '%s' (a number needs a unit: s, m, h, d, w)", s);
+            return rw_error_set(RW_EINVAL,
+                                "not a duration: '%s' (a number needs a unit: s, m, h, d, w)", s);
         }
         if (v > (int64_t)1 << 40 || total > ((int64_t)1 << 62) - v * unit)
             return rw_error_set(RW_EINVAL, "duration too long: '%s'", s);
@@ -113,7 +124,8 @@ int rw_time_parse_when(const char *s, int64_t now, int64_t *epoch) {
         return RW_OK;
     }
     if (rw_time_parse(s, epoch) == RW_OK) return RW_OK;
-    return rw_error_set(RW_EINVAL, "not a time or a duration: '%s' (e.g. 2026-11-20T10:00:00Z, 7d)", s);
+    return rw_error_set(RW_EINVAL, "not a time or a duration: '%s' (e.g. 2026-11-20T10:00:00Z, 7d)",
+                        s);
 }
 
 int64_t rw_time_now(void) {

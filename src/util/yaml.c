@@ -20,7 +20,8 @@ static bool is_json_number(const char *s, size_t n) {
     size_t i = 0;
     if (i < n && s[i] == '-') i++;
     if (i >= n || s[i] < '0' || s[i] > '9') return false;
-    if (s[i] == '0') i++;
+    if (s[i] == '0')
+        i++;
     else
         while (i < n && s[i] >= '0' && s[i] <= '9') i++;
     if (i < n && s[i] == '.') {
@@ -72,7 +73,8 @@ static int convert(conv *c, yaml_node_t *n, int depth, rw_json **out) {
     }
     case YAML_SEQUENCE_NODE:
         v = rw_json_doc_node(c->doc, RW_JSON_ARRAY, NULL, 0, off);
-        for (yaml_node_item_t *it = n->data.sequence.items.start; v && it < n->data.sequence.items.top; it++) {
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             v && it < n->data.sequence.items.top; it++) {
             rw_json *e;
             int rc = convert(c, yaml_document_get_node(c->y, *it), depth + 1, &e);
             if (rc) return rc;
@@ -81,17 +83,21 @@ static int convert(conv *c, yaml_node_t *n, int depth, rw_json **out) {
         break;
     case YAML_MAPPING_NODE:
         v = rw_json_doc_node(c->doc, RW_JSON_OBJECT, NULL, 0, off);
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; v && p < n->data.mapping.pairs.top; p++) {
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; v && p < n->data.mapping.pairs.top;
+             p++) {
             yaml_node_t *k = yaml_document_get_node(c->y, p->key);
-            if (!k || k->type != YAML_SCALAR_NODE) return fail(c, k, "a mapping key must be a plain string");
+            if (!k || k->type != YAML_SCALAR_NODE)
+                return fail(c, k, "a mapping key must be a plain string");
             rw_json *e;
             int rc = convert(c, yaml_document_get_node(c->y, p->value), depth + 1, &e);
             if (rc) return rc;
-            if (!rw_json_doc_append(c->doc, v, e, (const char *)k->data.scalar.value, k->data.scalar.length))
+            if (!rw_json_doc_append(c->doc, v, e, (const char *)k->data.scalar.value,
+                                    k->data.scalar.length))
                 v = NULL;
         }
         break;
-    default: return fail(c, n, "an empty YAML node");
+    default:
+        return fail(c, n, "an empty YAML node");
     }
     if (!v) return fail(c, n, "the YAML is too large");
     *out = v;
@@ -104,12 +110,14 @@ int rw_yaml_parse(rw_json_doc *doc, const char *text, size_t len, size_t *err_of
     size_t scratch;
     if (!err_offset) err_offset = &scratch;
     *err_offset = 0;
-    if (!yaml_parser_initialize(&parser)) return rw_error_set(RW_EINVAL, "cannot start the YAML parser");
+    if (!yaml_parser_initialize(&parser))
+        return rw_error_set(RW_EINVAL, "cannot start the YAML parser");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int rc = RW_OK;
     if (!yaml_parser_load(&parser, &y)) {
         *err_offset = parser.problem_mark.index;
-        rc = rw_error_set(RW_EINVAL, "YAML: %s%s%s", parser.problem ? parser.problem : "syntax error",
+        rc = rw_error_set(RW_EINVAL, "YAML: %s%s%s",
+                          parser.problem ? parser.problem : "syntax error",
                           parser.context ? " " : "", parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
         return rc;

@@ -36,14 +36,12 @@ static void walk(const rw_xml *x, int depth) {
 static void clean_field(const char *f, size_t cap) {
     size_t n = strnlen(f, cap);
     CHECK(n < cap);
-    for (size_t i = 0; i < n; i++)
-        CHECK((unsigned char)f[i] >= 0x20);
+    for (size_t i = 0; i < n; i++) CHECK((unsigned char)f[i] >= 0x20);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size > 1 << 16)
-        return 0;
+    if (size > 1 << 16) return 0;
     const char *text = (const char *)data;
     rw_xml *x = NULL;
     int rc = rw_xml_parse(&x, text, size);
@@ -61,8 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         rw_http_response r;
         rw_http_response_init(&r);
         rw_buf_append(&r.body, text, size);
-        if (i == 1)
-            rw_buf_puts(&r.headers, "x-amzn-requestid: abc\n");
+        if (i == 1) rw_buf_puts(&r.headers, "x-amzn-requestid: abc\n");
         r.status = statuses[i];
         rw_aws_error e;
         rw_aws_error_from_reply(&e, &r);

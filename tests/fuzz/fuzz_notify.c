@@ -23,8 +23,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size > 1 << 16)
-        return 0;
+    if (size > 1 << 16) return 0;
     const char *text = (const char *)data;
     rw_notify_config *c = NULL;
     int rc = rw_notify_config_parse(&c, text, size, "fuzz.yaml");
@@ -46,8 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             n.test = test;
             char *s = rw_render_sns_subject(&n, test ? "alias-\xc3\xa9\n" : NULL);
             CHECK(strlen(s) <= 100);
-            for (const char *p = s; *p; p++)
-                CHECK(*p >= 0x20 && *p <= 0x7e);
+            for (const char *p = s; *p; p++) CHECK(*p >= 0x20 && *p <= 0x7e);
             free(s);
             free(rw_render_title(&n, NULL));
             free(rw_render_text(&n, "a"));

@@ -138,7 +138,8 @@ static void test_time_filters(void **state) {
         problems p;
         rw_verdict v = check(d, r, RW_SHAPE_RECORD, 0, &a, &p);
         if (v != cases[i].v) fail_msg("%s: verdict %d, expected %d", cases[i].time, v, cases[i].v);
-        /* an alert comes back when a rule fired: kept (ALERT) or kept out by the filters (FILTERED) */
+        /* an alert comes back when a rule fired: kept (ALERT) or kept out by the filters (FILTERED)
+         */
         assert_true((v == RW_VERDICT_ALERT || v == RW_VERDICT_FILTERED) == (a != NULL));
         if (!cases[i].time) assert_true(p.n >= 1); /* no eventTime is a problem */
         rw_alert_free(a);

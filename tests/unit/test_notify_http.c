@@ -3,6 +3,7 @@
  * signature, PagerDuty's dedup_key and severities), how replies are judged (sent, retryable,
  * refused), that no secret reaches a message, and that plain http is refused but to loopback. */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -15,6 +16,7 @@
 #include "rwtest.h"
 
 #include "notify/channel.h"
+#include "notify/http_out.h"
 #include "notify/notify.h"
 #include "notify/render.h"
 #include "util/err.h"
@@ -801,11 +803,97 @@ static void test_replies_judged(void **state) {
             assert_no_secret_of(&kinds[k], res.error);
             assert_no_secret_of(&kinds[k], rw_error_last());
             if (cases[i].status == 429) assert_contains(res.error, "Retry-After: 30");
+            /* and passed on as a wait (429 and 503 only) */
+            assert_int_equal(res.retry_after_ms, cases[i].status == 429 ? 30000 : 0);
         }
         chan_close(&c);
         assert_int_equal(srv.accepts, 1);
         notice_free(&a);
         stop();
+    }
+}
+
+#define PAST "Sun, 06 Nov 1994 08:49:37 GMT"
+
+/* The receiver's Retry-After, in seconds or as an HTTP date, becomes res.retry_after_ms for a 429
+ * or a 503. */
+static void test_retry_after(void **state) {
+    (void)state;
+    char soon[128];
+    time_t in60 = time(NULL) + 60;
+    struct tm tm;
+    strftime(soon, sizeof soon, "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n", gmtime_r(&in60, &tm));
+    const struct {
+        int status;
+        const char *headers;
+        long min_ms, max_ms;
+    } cases[] = {
+        {429, "Retry-After: 7\r\n", 7000, 7000},
+        {503, "Retry-After: 120\r\n", 120000, 120000},
+        /* a date, measured from the receiver's Date */
+        {503, "Date: " PAST "\r\nRetry-After: Sun, 06 Nov 1994 08:51:07 GMT\r\n", 90000, 90000},
+        /* or from our clock, without one */
+        {429, soon, 55000, 60000},
+        {503, "Retry-After: " PAST "\r\n", 0, 0}, /* past */
+        {429, "Retry-After: soon\r\n", 0, 0},
+        {429, NULL, 0, 0},
+        {500, "Retry-After: 5\r\n", 0, 0}, /* only 429 and 503 */
+    };
+    /* one channel: the four share the code (test_replies_judged checks a 429 in each) */
+    size_t ncases = sizeof cases / sizeof cases[0];
+    reply script[16];
+    for (size_t i = 0; i < ncases; i++)
+        script[i] = (reply){cases[i].status, "busy", cases[i].headers};
+    start(script, ncases);
+    char settings[512];
+    snprintf(settings, sizeof settings, "{\"webhook_url\":\"http://127.0.0.1:%d/invoke\"}",
+             srv.port);
+    chan c;
+    chan_must_open(&c, &rw_channel_teams, settings);
+    notice a;
+    notice_make(&a, LOGIN, false);
+    for (size_t i = 0; i < ncases; i++) {
+        rw_send_result res;
+        memset(&res, 0, sizeof res);
+        assert_int_equal(c.ch.type->send(&c.ch, &a.n, &res), RW_ERETRY);
+        assert_true(res.retryable);
+        if (res.retry_after_ms < cases[i].min_ms || res.retry_after_ms > cases[i].max_ms)
+            fail_msg("case %zu (HTTP %d): retry_after_ms %ld, not %ld to %ld", i, cases[i].status,
+                     res.retry_after_ms, cases[i].min_ms, cases[i].max_ms);
+    }
+    chan_close(&c);
+    notice_free(&a);
+    stop();
+
+    /* the forms of the value (RFC 9110: delay-seconds, IMF-fixdate, RFC 850, asctime) */
+    const int64_t now = 784111777; /* Sun, 06 Nov 1994 08:49:37 GMT */
+    static const struct {
+        const char *value;
+        long ms;
+    } forms[] = {
+        {"7", 7000},
+        {"0", 0},
+        {"", 0},
+        {"-5", 0},
+        {"7.5", 0},
+        {"7 s", 0},
+        {"99999999999999999999999", LONG_MAX},
+        {"Sun, 06 Nov 1994 08:50:37 GMT", 60000},
+        {"Sunday, 06-Nov-94 08:50:37 GMT", 60000},
+        {"Sun Nov  6 08:50:37 1994", 60000},
+        {"Mon, 07 Nov 1994 08:49:37 GMT", 86400000},
+        {"Sun, 06 Nov 1994 08:49:37 GMT", 0},  /* now */
+        {"Sun, 06 Nov 1994 08:48:37 GMT", 0},  /* past */
+        {"Sun, 31 Feb 1995 08:50:37 GMT", 0},  /* no such day */
+        {"Sun, 06 Nov 1994 08:50:37 UTC", 0},  /* GMT only */
+        {"Sun, 06 Nov 1994 08:50:37 GMT!", 0}, /* nothing after */
+        {"Sun, 06 Foo 1994 08:50:37 GMT", 0},
+        {"Sun, 06 Nov 1994 25:50:37 GMT", 0},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        long ms = rw_http_out_retry_after(forms[i].value, strlen(forms[i].value), now);
+        if (ms != forms[i].ms)
+            fail_msg("Retry-After: %s: %ld ms, not %ld", forms[i].value, ms, forms[i].ms);
     }
 }
 
@@ -980,6 +1068,7 @@ int main(void) {
         cmocka_unit_test(test_pagerduty_event),
         cmocka_unit_test(test_pagerduty_long_summary_and_test),
         cmocka_unit_test(test_replies_judged),
+        cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_refused_connection),
         cmocka_unit_test(test_pagerduty_errors_array),
         cmocka_unit_test(test_url_secrets_scrubbed),

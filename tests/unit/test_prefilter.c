@@ -222,7 +222,8 @@ static void test_quote_group_vs_naive(void **state) {
             size_t len = 4 + rwt_below(&rng, 8);
             needles[k] = calloc(len + 1, 1);
             needles[k][0] = '"';
-            for (size_t i = 1; i < len; i++) needles[k][i] = alpha[rwt_below(&rng, sizeof alpha - 1)];
+            for (size_t i = 1; i < len; i++)
+                needles[k][i] = alpha[rwt_below(&rng, sizeof alpha - 1)];
         }
         size_t len = rwt_below(&rng, 3000);
         char *data = calloc(len + 64, 1);
@@ -240,7 +241,8 @@ static void test_quote_group_vs_naive(void **state) {
         for (size_t i = 0; i < len; i++) {
             bool any = false;
             for (size_t j = 0; j < nn && !any; j++)
-                any = strlen(needles[j]) <= len - i && memcmp(data + i, needles[j], strlen(needles[j])) == 0;
+                any = strlen(needles[j]) <= len - i &&
+                      memcmp(data + i, needles[j], strlen(needles[j])) == 0;
             if (!any) continue;
             if (k >= hits.n || hits.v[k] != 1000 + i)
                 fail_msg("round %d: the needle at %zu was not reported", round, i);
@@ -259,7 +261,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_needle_known),     cmocka_unit_test(test_needle_limits),
         cmocka_unit_test(test_overlaps_and_duplicates), cmocka_unit_test(test_random_vs_naive),
-        cmocka_unit_test(test_cloudtrail_like),      cmocka_unit_test(test_quote_group_vs_naive),
+        cmocka_unit_test(test_cloudtrail_like),         cmocka_unit_test(test_quote_group_vs_naive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
