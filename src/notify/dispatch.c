@@ -33,6 +33,10 @@ struct rw_dispatch {
     worker *workers;
     size_t nworkers;
     pthread_mutex_t lock;
+    /* Every write to the store from this process goes through here: SQLite lets one writer in at a
+     * time and makes the others sleep and poll (1 ms, 2 ms, 5 ms ... up to 100 ms), which put tens
+     * of milliseconds into deliveries; waiting on a mutex costs microseconds. */
+    pthread_mutex_t write_lock;
     pthread_cond_t wake;
     uint64_t generation; /* bumped by every added alert */
     bool closing;
@@ -98,7 +102,9 @@ static int64_t backoff(worker *w, int attempt) {
 static void deliver(worker *w, rw_delivery *dl) {
     rw_channel *ch = w->ch;
     int64_t now = rw_now_ms();
+    pthread_mutex_lock(&w->d->write_lock);
     int claim = rw_store_mark_sending(w->store, dl->id, now);
+    pthread_mutex_unlock(&w->d->write_lock);
     if (claim == RW_ENOTFOUND) return; /* finished meanwhile (sent or given up): nothing to do */
     if (claim != RW_OK) {
         rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
@@ -128,7 +134,10 @@ static void deliver(worker *w, rw_delivery *dl) {
     rw_json_doc_free(doc);
     now = rw_now_ms();
     if (rc == RW_OK) {
-        if (rw_store_mark_sent(w->store, dl->id, now) != RW_OK)
+        pthread_mutex_lock(&w->d->write_lock);
+        int src = rw_store_mark_sent(w->store, dl->id, now);
+        pthread_mutex_unlock(&w->d->write_lock);
+        if (src != RW_OK)
             rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
         w->sent++;
         return;
@@ -149,7 +158,10 @@ static void deliver(worker *w, rw_delivery *dl) {
                     dl->event_id, res.error, attempt, ch->max_attempts,
                     (double)(next - now) / 1000.0);
     }
-    if (rw_store_mark_failed(w->store, dl->id, now, next, final, res.error) != RW_OK)
+    pthread_mutex_lock(&w->d->write_lock);
+    int frc = rw_store_mark_failed(w->store, dl->id, now, next, final, res.error);
+    pthread_mutex_unlock(&w->d->write_lock);
+    if (frc != RW_OK)
         rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
 }
 
@@ -214,6 +226,7 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
                 "ROOTWATCH_NOTIFY_BACKOFF_MS: '%s' is not a number of milliseconds; using 1000", b);
     }
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->write_lock, NULL);
     pthread_cond_init(&d->wake, NULL);
     d->lock_fd = -1;
     int rc = rw_store_open(&d->store, d->store_path);
@@ -224,6 +237,7 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
     if (rc != RW_OK) {
         free(d->store_path);
         pthread_mutex_destroy(&d->lock);
+    pthread_mutex_destroy(&d->write_lock);
         pthread_cond_destroy(&d->wake);
         free(d);
         return rc;
@@ -282,7 +296,9 @@ int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added) {
                              .rule = a->rule,
                              .severity = rw_severity_name(a->severity),
                              .detected_ms = rw_now_ms()};
+        pthread_mutex_lock(&d->write_lock);
         rc = rw_store_add(d->store, &sa, names, nn, added);
+        pthread_mutex_unlock(&d->write_lock);
     }
     free(names);
     rw_json_doc_free(doc);
@@ -328,6 +344,7 @@ int rw_dispatch_close(rw_dispatch *d, int64_t deadline_ms, rw_dispatch_stats *st
     free(d->workers);
     free(d->store_path);
     pthread_mutex_destroy(&d->lock);
+    pthread_mutex_destroy(&d->write_lock);
     pthread_cond_destroy(&d->wake);
     free(d);
     return RW_OK;
