@@ -525,7 +525,6 @@ static void wrapped_element(rw_trail_reader *r, uint64_t start, uint64_t end) {
         r->st->other_values++;
         return;
     }
-    r->st->records++;
     if (r->scratch_cap < (size_t)s->len + PAD) {
         free(r->scratch);
         r->scratch_cap = (size_t)s->len + PAD;
@@ -533,13 +532,9 @@ static void wrapped_element(rw_trail_reader *r, uint64_t start, uint64_t end) {
     }
     memcpy(r->scratch, s->str, s->len);
     memset(r->scratch + s->len, ' ', PAD);
-    if (!r->o.prefilter || rw_prefilter_contains(r->o.prefilter, r->scratch, s->len) ||
-        memmem(r->scratch, s->len, "\\u", 2)) {
-        emit(r, r->scratch, s->len, start, RW_SHAPE_RECORD);
-        return;
-    }
-    /* Not a candidate: its structure is still checked, as a record's in a log file is, so that a
-     * record cut short inside its string is reported rather than passed over. */
+    /* The record's structure is checked whether or not it is a candidate, as a record's in a log
+     * file is: one cut short inside its string is reported (the same with any prefilter) and
+     * never handed on half. */
     size_t i = 0, n = s->len, len = 0;
     while (i < n && (r->scratch[i] == ' ' || r->scratch[i] == '\t' || r->scratch[i] == '\n' ||
                      r->scratch[i] == '\r'))
@@ -556,9 +551,15 @@ static void wrapped_element(rw_trail_reader *r, uint64_t start, uint64_t end) {
                     whole = false;
         }
     }
-    if (!whole)
+    if (!whole) {
         report(r, start, "element %llu: its %s is not one complete JSON object (cut short?)",
                (unsigned long long)r->arr_index, field);
+        return;
+    }
+    r->st->records++;
+    if (!r->o.prefilter || rw_prefilter_contains(r->o.prefilter, r->scratch, s->len) ||
+        memmem(r->scratch, s->len, "\\u", 2))
+        emit(r, r->scratch, s->len, start, RW_SHAPE_RECORD);
 }
 
 static uint64_t next_object_line(rw_trail_reader *r, uint64_t from, uint64_t limit);
