@@ -175,9 +175,11 @@ static void *worker_main(void *arg) {
         rw_delivery *due = NULL;
         size_t n = 0;
         int64_t now = rw_now_ms();
+        bool unreadable = false;
         if (rw_store_due(w->store, w->ch->name, now, 64, &due, &n) != RW_OK) {
             rw_log_error("notify: channel %s: %s", w->ch->name, rw_error_last());
             n = 0;
+            unreadable = true; /* tried again in a second, not in a tight loop */
         }
         for (size_t i = 0; i < n; i++) {
             deliver(w, &due[i]);
@@ -186,7 +188,7 @@ static void *worker_main(void *arg) {
         free(due);
         if (n) continue;
         /* nothing due: wait for a new alert, the next retry, or the end */
-        int64_t next = rw_store_next_due(w->store, w->ch->name);
+        int64_t next = unreadable ? now + 1000 : rw_store_next_due(w->store, w->ch->name);
         pthread_mutex_lock(&d->lock);
         bool stop = false;
         if (d->closing && (next == INT64_MAX || next > d->deadline_ms))
