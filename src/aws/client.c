@@ -546,17 +546,22 @@ int rw_aws_rest(rw_aws_client *c, const rw_aws_service *svc, const char *region,
 
 int rw_aws_json_pages(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                       const char *operation, const char *request, const char *token_in,
-                      const char *token_out, int (*page)(void *ctx, const rw_json *reply),
-                      void *ctx) {
+                      const char *token_out, rw_aws_page_fn page, void *ctx) {
     rw_json_doc *doc = rw_json_doc_new(NULL);
+    rw_http_response resp;
+    rw_http_response_init(&resp);
     char *token = NULL;
     rw_buf body;
     rw_buf_init(&body, RW_BUF_DEFAULT_MAX);
     const char *req = request && *request ? request : "{}";
     size_t rl = strlen(req);
     while (rl && isspace((unsigned char)req[rl - 1])) rl--;
+    /* "CloudTrail LookupEvents us-east-1, page 3" */
+    char where[256];
     int rc;
-    for (;;) {
+    for (int n = 1;; n++) {
+        snprintf(where, sizeof where, "%s %s%s%s, page %d", svc->name, operation, region ? " " : "",
+                 region ? region : "", n);
         rw_buf_reset(&body);
         if (token) {
             /* the request object with the token as its last member */
@@ -571,23 +576,41 @@ int rw_aws_json_pages(rw_aws_client *c, const rw_aws_service *svc, const char *r
         } else {
             rw_buf_append(&body, req, rl);
         }
-        rc = rw_aws_json(c, svc, region, operation, body.data, doc);
-        if (rc != RW_OK) break;
-        const rw_json *root = rw_json_doc_root(doc);
-        rc = page(ctx, root);
+        rc = rw_aws_json_raw(c, svc, region, operation, body.data, &resp);
+        if (rc != RW_OK) {
+            char *msg = rw_xstrdup(rw_error_last());
+            rc = rw_error_set(rc, "%s (page %d)", msg, n);
+            free(msg);
+            break;
+        }
+        const char *data = resp.body.data ? resp.body.data : "";
+        bool parsed = rw_json_doc_parse(doc, data, resp.body.len) == RW_OK;
+        /* the page goes to the caller even when it is not JSON: it may say where it breaks */
+        rc = page(ctx, n, parsed ? rw_json_doc_root(doc) : NULL, data, resp.body.len);
         if (rc) break;
-        const char *next = rw_json_get_str(root, token_out);
-        if (!next || !*next) break;
-        if (token && !strcmp(token, next)) {
-            rc = rw_error_set(RW_EIO, "%s %s: the service sent the same %s twice; stopping",
-                              svc->name, operation, token_out);
+        if (!parsed) {
+            rc = rw_error_set(RW_EIO,
+                              "%s: the reply is not JSON (at byte %zu); the pages after it cannot "
+                              "be asked for",
+                              where, rw_json_doc_error_offset(doc));
+            break;
+        }
+        const rw_json *next = rw_json_get(rw_json_doc_root(doc), token_out);
+        if (!next || next->type == RW_JSON_NULL) break;
+        if (next->type != RW_JSON_STRING || !next->len) {
+            rc = rw_error_set(RW_EIO, "%s: %s is not a string", where, token_out);
+            break;
+        }
+        if (token && !strcmp(token, next->str)) {
+            rc = rw_error_set(RW_EIO, "%s: the same %s came twice", where, token_out);
             break;
         }
         free(token);
-        token = rw_xstrdup(next);
+        token = rw_xstrdup(next->str);
     }
     free(token);
     rw_buf_free(&body);
+    rw_http_response_free(&resp);
     rw_json_doc_free(doc);
     return rc;
 }

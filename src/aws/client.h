@@ -95,13 +95,17 @@ int rw_aws_rest(rw_aws_client *c, const rw_aws_service *svc, const char *region,
  * style: emulators, endpoints given by the user, bucket names with dots). */
 char *rw_aws_s3_virtual_host(const char *endpoint, const char *path, char **rest);
 
+/* One page of a JSON-protocol listing: its number (from 1), the reply parsed (NULL when it is not
+ * JSON: the caller may say where it breaks) and as it came. Non-zero stops the listing. */
+typedef int (*rw_aws_page_fn)(void *ctx, int number, const rw_json *reply, const char *raw,
+                              size_t len);
 /* Pages through a JSON-protocol operation: request is the request object without its token (a
- * JSON object text); each reply is handed to page (return non-zero to stop, which is returned);
- * the reply's token_out member ("NextToken") is sent back as token_in in the next request. */
+ * JSON object text); the reply's token_out member ("NextToken") is sent back as token_in, the
+ * request's last member, until a reply has none. A reply that is not JSON, a token that is not a
+ * string or comes twice end the listing with an error naming the page. */
 int rw_aws_json_pages(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                       const char *operation, const char *request, const char *token_in,
-                      const char *token_out, int (*page)(void *ctx, const rw_json *reply),
-                      void *ctx);
+                      const char *token_out, rw_aws_page_fn page, void *ctx);
 
 /* Pages through a query-protocol operation: params as for rw_aws_query; each reply goes to page
  * (non-zero stops, and is returned); the text at token_path in the reply ("ListTopicsResult/

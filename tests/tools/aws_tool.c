@@ -69,7 +69,12 @@ static int on_query_page(void *ctx, const rw_xml *reply) {
     return 0;
 }
 
-static int on_json_page(void *ctx, const rw_json *reply) {
+static int on_json_page(void *ctx, int number, const rw_json *reply, const char *raw, size_t len) {
+    (void)number;
+    if (!reply) {
+        printf("%.*s\n", (int)len, raw);
+        return 0;
+    }
     int *pages = ctx;
     (*pages)++;
     rw_buf b;
@@ -119,7 +124,7 @@ int main(int argc, char **argv) {
         rc = rw_aws_json(c, svc, NULL, op, argv[4], d);
         if (rc == RW_OK) {
             int pages = 0;
-            on_json_page(&pages, rw_json_doc_root(d));
+            on_json_page(&pages, 1, rw_json_doc_root(d), NULL, 0);
         }
         rw_json_doc_free(d);
     } else if (!strcmp(mode, "json-pages") && argc >= 7) {
