@@ -14,7 +14,11 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/signals.h"
 #include "util/xmalloc.h"
+
+/* how often a waiting thread looks for SIGINT or SIGTERM */
+#define SIGNAL_POLL_MS 200
 
 typedef struct worker {
     struct rw_dispatch *d;
@@ -60,7 +64,7 @@ static int lock_store(rw_dispatch *d) {
         return rc;
     }
     bool said = false;
-    for (int i = 0; i < 600; i++) {
+    for (int i = 0; i < 600 && !rw_signal_stop_requested(); i++) {
         if (flock(d->lock_fd, LOCK_EX | LOCK_NB) == 0) {
             free(path);
             return RW_OK;
@@ -137,8 +141,7 @@ static void deliver(worker *w, rw_delivery *dl) {
         pthread_mutex_lock(&w->d->write_lock);
         int src = rw_store_mark_sent(w->store, dl->id, now);
         pthread_mutex_unlock(&w->d->write_lock);
-        if (src != RW_OK)
-            rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
+        if (src != RW_OK) rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
         w->sent++;
         return;
     }
@@ -161,8 +164,7 @@ static void deliver(worker *w, rw_delivery *dl) {
     pthread_mutex_lock(&w->d->write_lock);
     int frc = rw_store_mark_failed(w->store, dl->id, now, next, final, res.error);
     pthread_mutex_unlock(&w->d->write_lock);
-    if (frc != RW_OK)
-        rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
+    if (frc != RW_OK) rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
 }
 
 static void *worker_main(void *arg) {
@@ -181,27 +183,33 @@ static void *worker_main(void *arg) {
             n = 0;
             unreadable = true; /* tried again in a second, not in a tight loop */
         }
+        /* on SIGINT or SIGTERM the delivery in flight is finished and the rest stay pending */
         for (size_t i = 0; i < n; i++) {
-            deliver(w, &due[i]);
+            if (!rw_signal_stop_requested()) deliver(w, &due[i]);
             rw_delivery_free(&due[i]);
         }
         free(due);
+        if (rw_signal_stop_requested()) break;
         if (n) continue;
-        /* nothing due: wait for a new alert, the next retry, or the end */
+        /* nothing due: wait for a new alert, the next retry, the end, or a signal (polled: a
+         * handler cannot wake a condition variable) */
         int64_t next = unreadable ? now + 1000 : rw_store_next_due(w->store, w->ch->name);
         pthread_mutex_lock(&d->lock);
         bool stop = false;
-        if (d->closing && (next == INT64_MAX || next > d->deadline_ms))
-            stop = true;
-        else if (d->generation == gen) {
+        for (;;) {
+            if (rw_signal_stop_requested() ||
+                (d->closing && (next == INT64_MAX || next > d->deadline_ms))) {
+                stop = true;
+                break;
+            }
+            if (d->generation != gen) break;
             int64_t until = next;
             if (d->closing && d->deadline_ms < until) until = d->deadline_ms;
-            if (until == INT64_MAX) {
-                pthread_cond_wait(&d->wake, &d->lock);
-            } else {
-                struct timespec ts = {(time_t)(until / 1000), (long)(until % 1000) * 1000000L};
-                pthread_cond_timedwait(&d->wake, &d->lock, &ts);
-            }
+            int64_t t = rw_now_ms();
+            if (t >= until) break;
+            if (until > t + SIGNAL_POLL_MS) until = t + SIGNAL_POLL_MS;
+            struct timespec ts = {(time_t)(until / 1000), (long)(until % 1000) * 1000000L};
+            pthread_cond_timedwait(&d->wake, &d->lock, &ts);
         }
         pthread_mutex_unlock(&d->lock);
         if (stop) break;
@@ -239,7 +247,7 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
     if (rc != RW_OK) {
         free(d->store_path);
         pthread_mutex_destroy(&d->lock);
-    pthread_mutex_destroy(&d->write_lock);
+        pthread_mutex_destroy(&d->write_lock);
         pthread_cond_destroy(&d->wake);
         free(d);
         return rc;
@@ -271,7 +279,7 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
 
 int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added) {
     *added = false;
-    if (!a->event_id)
+    if (!a->event_id || !*a->event_id) /* the detector gives every alert one */
         return rw_error_set(RW_EINVAL, "notify: an alert without an eventID cannot be stored");
     rw_buf js;
     rw_buf_init(&js, RW_BUF_DEFAULT_MAX);

@@ -15,7 +15,7 @@ void rw_alert_free(rw_alert *a) {
     char **fields[] = {&a->event_id,     &a->event_time,    &a->account,       &a->region,
                        &a->event_source, &a->event_name,    &a->source_ip,     &a->user_agent,
                        &a->error_code,   &a->error_message, &a->access_key_id, &a->rule,
-                       &a->event_json,   &a->file};
+                       &a->event_json,   &a->file,          &a->invoked_by};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) free(*fields[i]);
     for (int i = 0; i < a->nreasons; i++) free(a->reasons[i]);
     for (int i = 0; i < a->nrules; i++) free(a->rules[i]);
@@ -122,6 +122,8 @@ static int put_tri(rw_buf *b, const char *k, rw_tri v) {
 int rw_alert_to_json(rw_buf *b, const rw_alert *a) {
     int rc = rw_buf_putc(b, '{');
     if (!rc) rc = put_str(b, "eventID", a->event_id);
+    if (!rc) rc = put_key(b, "eventIDDerived");
+    if (!rc) rc = rw_buf_puts(b, a->event_id_derived ? "true" : "false");
     if (!rc) rc = put_str(b, "eventTime", a->event_time);
     if (!rc) rc = put_str(b, "account", a->account);
     if (!rc) rc = put_str(b, "region", a->region);

@@ -22,11 +22,17 @@ typedef enum rw_severity { RW_SEV_LOW, RW_SEV_MEDIUM, RW_SEV_HIGH, RW_SEV_CRITIC
 #define RW_ALERT_MAX_REASONS 8
 
 typedef struct rw_alert {
-    char *event_id; /* NULL when the record has none */
+    char *event_id; /* the record's eventID, or one derived from the record (see below) */
+    /* Why event_id was derived (the record has no usable eventID: none, empty, not a string, or
+     * holding a NUL character): a static string, or NULL when event_id is the record's own. A
+     * derived id is "rw-sha256:" and the first 32 hex digits of the SHA-256 of the record as
+     * compact JSON, so the same record read again, from any source, gets the same id. */
+    const char *event_id_derived;
     char *event_time;
     int64_t time; /* epoch seconds; INT64_MIN when unknown */
     char *account, *region, *event_source, *event_name, *source_ip, *user_agent;
     char *error_code, *error_message, *access_key_id;
+    char *invoked_by; /* userIdentity.invokedBy: the console, or the service (not in the JSON) */
     rw_kind kind;
     rw_outcome outcome;
     rw_tri mfa;

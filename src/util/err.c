@@ -58,6 +58,8 @@ const char *rw_error_name(int code) {
         return "limit exceeded";
     case RW_EAGAIN:
         return "more input needed";
+    case RW_ECANCELED:
+        return "stopped";
     }
     return "unknown error";
 }

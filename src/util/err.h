@@ -10,6 +10,7 @@ enum {
     RW_ERETRY = -4,    /* a transient failure: try again later */
     RW_ELIMIT = -5,    /* a configured limit (size, depth, count) was exceeded */
     RW_EAGAIN = -6,    /* more input is needed to go on */
+    RW_ECANCELED = -7, /* stopped on request (SIGINT or SIGTERM) */
 };
 
 /* Records a formatted message for the calling thread and returns code. */

@@ -645,7 +645,35 @@ size_t rw_json_count(const rw_json *obj, const char *key) {
 
 const char *rw_json_get_str(const rw_json *obj, const char *key) {
     rw_json *v = rw_json_get(obj, key);
-    return v && v->type == RW_JSON_STRING ? v->str : NULL;
+    return v && v->type == RW_JSON_STRING && !rw_json_str_has_nul(v) ? v->str : NULL;
+}
+
+bool rw_json_str_has_nul(const rw_json *v) {
+    return v && v->type == RW_JSON_STRING && memchr(v->str, 0, v->len) != NULL;
+}
+
+bool rw_json_str_is(const rw_json *v, const char *lit) {
+    size_t n = strlen(lit);
+    return v && v->type == RW_JSON_STRING && v->len == n && memcmp(v->str, lit, n) == 0;
+}
+
+char *rw_json_str_dup_visible(const rw_json *v, size_t *nuls) {
+    size_t count = 0;
+    for (const char *p = v->str, *end = v->str + v->len; (p = memchr(p, 0, (size_t)(end - p))); p++)
+        count++;
+    if (nuls) *nuls = count;
+    char *o = rw_xmalloc((size_t)v->len + 2 * count + 1), *w = o;
+    for (uint32_t i = 0; i < v->len; i++) {
+        if (v->str[i]) {
+            *w++ = v->str[i];
+        } else { /* U+FFFD in UTF-8 */
+            *w++ = (char)0xEF;
+            *w++ = (char)0xBF;
+            *w++ = (char)0xBD;
+        }
+    }
+    *w = 0;
+    return o;
 }
 
 rw_json *rw_json_path(const rw_json *obj, const char *path) {

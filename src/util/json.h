@@ -83,8 +83,18 @@ void rw_json_doc_set_root(rw_json_doc *doc, rw_json *root);
 rw_json *rw_json_get(const rw_json *obj, const char *key);
 /* How many members are named key. */
 size_t rw_json_count(const rw_json *obj, const char *key);
-/* The member's string value, or NULL when it is absent or not a string. */
+/* The member's string value, or NULL when it is absent, not a string, or holds a NUL character
+ * (an escaped \u0000: as a C string it would read cut short, so that "Root\u0000x" would pass for
+ * "Root"; use rw_json_get and the node's len for such strings). */
 const char *rw_json_get_str(const rw_json *obj, const char *key);
+/* Does the string node v hold a NUL character? (false for anything but a string) */
+bool rw_json_str_has_nul(const rw_json *v);
+/* Is v a string equal to lit, over its whole length (embedded NULs included)? */
+bool rw_json_str_is(const rw_json *v, const char *lit);
+/* A copy of the string node v (a new NUL-terminated string, the caller frees it) in which every NUL
+ * character is written as U+FFFD, so that no reader of the copy finds it cut short; *nuls (may be
+ * NULL) says how many there were. */
+char *rw_json_str_dup_visible(const rw_json *v, size_t *nuls);
 /* Follows a dotted path of member names ("userIdentity.sessionContext.attributes"). */
 rw_json *rw_json_path(const rw_json *obj, const char *path);
 const char *rw_json_type_name(rw_json_type t);
