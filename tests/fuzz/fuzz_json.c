@@ -56,6 +56,16 @@ static void touch(const rw_json *root) {
         CHECK((v != NULL) == (n > 0));
         const char *s = rw_json_get_str(root, keys[k]);
         CHECK(!s || (v && v->type == RW_JSON_STRING && s == v->str));
+        /* a string holding a NUL is never handed out as a C string that would read cut short */
+        if (v && v->type == RW_JSON_STRING) {
+            CHECK((s != NULL) == !rw_json_str_has_nul(v));
+            CHECK(!s || strlen(s) == v->len);
+            size_t nuls;
+            char *vis = rw_json_str_dup_visible(v, &nuls);
+            CHECK(strlen(vis) == v->len + 2 * nuls);
+            CHECK(rw_json_str_has_nul(v) == (nuls > 0));
+            free(vis);
+        }
     }
     (void)rw_json_path(root, "userIdentity.sessionContext.attributes");
     (void)rw_json_path(root, "a.b.c");

@@ -627,6 +627,45 @@ static void test_memory_limit(void **state) {
 
 /* ---- accessors ------------------------------------------------------------------------------ */
 
+/* An escaped NUL keeps the string's whole length through parsing, access and writing: two strings
+ * that differ only after a NUL never read alike (issue: "dup\u0000a" and "dup" merged). */
+static void test_nul_escape_keeps_length(void **state) {
+    (void)state;
+    rw_json_doc *d = rw_json_doc_new(NULL);
+    rw_json *v = PARSE_OK(d, "{\"id\":\"dup\\u0000a\",\"plain\":\"dup\",\"t\":\"Root\\u0000x\","
+                             "\"k\\u0000ey\":\"v\",\"ua\":\"esc\\u0000nul\\u0000\"}");
+    rw_json *id = rw_json_get(v, "id");
+    assert_int_equal(id->len, 5);
+    assert_memory_equal(id->str, "dup\0a", 5);
+    assert_true(rw_json_str_has_nul(id));
+    assert_false(rw_json_str_has_nul(rw_json_get(v, "plain")));
+    assert_false(rw_json_str_has_nul(v)); /* not a string */
+    /* a C-string accessor never hands out a string that would read cut short */
+    assert_null(rw_json_get_str(v, "id"));
+    assert_null(rw_json_get_str(v, "t"));
+    assert_string_equal(rw_json_get_str(v, "plain"), "dup");
+    /* whole-length comparison: "Root\u0000x" is not "Root", "dup\u0000a" is not "dup" */
+    assert_false(rw_json_str_is(rw_json_get(v, "t"), "Root"));
+    assert_false(rw_json_str_is(id, "dup"));
+    assert_true(rw_json_str_is(rw_json_get(v, "plain"), "dup"));
+    /* member names keep their length too: "k\u0000ey" is not "k" */
+    assert_null(rw_json_get(v, "k"));
+    /* a visible copy: every NUL becomes U+FFFD, nothing is cut */
+    size_t nuls;
+    char *ua = rw_json_str_dup_visible(rw_json_get(v, "ua"), &nuls);
+    assert_int_equal(nuls, 2);
+    assert_string_equal(ua, "esc\xEF\xBF\xBDnul\xEF\xBF\xBD");
+    free(ua);
+    /* and the writer gives the escape back */
+    rw_buf b;
+    rw_buf_init(&b, 0);
+    assert_int_equal(rw_json_write(&b, id), RW_OK);
+    assert_int_equal(b.len, strlen("\"dup\\u0000a\""));
+    assert_memory_equal(b.data, "\"dup\\u0000a\"", b.len);
+    rw_buf_free(&b);
+    rw_json_doc_free(d);
+}
+
 static void test_repeated_keys(void **state) {
     (void)state;
     rw_json_doc *d = rw_json_doc_new(NULL);
@@ -961,6 +1000,7 @@ int main(void) {
         cmocka_unit_test(test_utf8_valid_prefix),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_memory_limit),
+        cmocka_unit_test(test_nul_escape_keeps_length),
         cmocka_unit_test(test_repeated_keys),
         cmocka_unit_test(test_path),
         cmocka_unit_test(test_type_names),
