@@ -59,6 +59,8 @@ typedef struct scan_job {
     uint64_t suppressed; /* matched a rule, held back by one of its exceptions */
     char **filtered;     /* the eventIDs of root activity outside the filters (NULL: none) */
     size_t nfiltered, filtered_cap;
+    rw_alert **service; /* root events AWS services made on the account's behalf: counted */
+    size_t nservice, service_cap;
 } scan_job;
 
 typedef struct scan {
@@ -69,6 +71,7 @@ typedef struct scan {
     rw_summary sum;
     rw_strset seen;
     rw_strset seen_filtered; /* counted once, as alerts are, however often delivered */
+    rw_strset seen_service;
     bool failed;
     bool verbose;
     int write_rc;
@@ -131,6 +134,13 @@ static int on_candidate(void *ctx, const rw_trail_record *rec) {
         rw_alert_free(a);
     }
     if (v == RW_VERDICT_SUPPRESSED) j->suppressed++;
+    if (v == RW_VERDICT_SERVICE) {
+        if (j->nservice == j->service_cap) {
+            j->service_cap = j->service_cap ? j->service_cap * 2 : 4;
+            j->service = rw_xrealloc(j->service, j->service_cap * sizeof *j->service);
+        }
+        j->service[j->nservice++] = a;
+    }
     if (v != RW_VERDICT_ALERT) return RW_OK;
     if (j->nalerts == j->alerts_cap) {
         j->alerts_cap = j->alerts_cap ? j->alerts_cap * 2 : 4;
@@ -245,6 +255,8 @@ static void free_job(scan_job *j) {
     for (size_t i = 0; i < j->nprobs; i++) free(j->probs[i].msg);
     for (size_t i = 0; i < j->nfiltered; i++) free(j->filtered[i]);
     free(j->filtered);
+    for (size_t i = 0; i < j->nservice; i++) rw_alert_free(j->service[i]);
+    free(j->service);
     free(j->alerts);
     free(j->probs);
     free(j->open_error);
@@ -277,6 +289,12 @@ static void done(void *arg, void *job) {
     for (size_t i = 0; i < j->nfiltered; i++)
         if (!j->filtered[i] || rw_strset_add(&s->seen_filtered, j->filtered[i])) sum->filtered++;
     sum->suppressed += j->suppressed;
+    for (size_t i = 0; i < j->nservice; i++) { /* once, however often delivered */
+        rw_alert *a = j->service[i];
+        if (a->event_id && !rw_strset_add(&s->seen_service, a->event_id)) continue;
+        rw_format_term_safe(a->invoked_by, strlen(a->invoked_by)); /* it quotes the record */
+        rw_summary_add_service(sum, a->invoked_by);
+    }
     const char *where = j->st.gzip ? "decompressed byte" : "byte";
     for (size_t i = 0; i < j->nprobs; i++) {
         if (j->probs[i].page)
@@ -865,6 +883,7 @@ int rw_cmd_scan(int argc, char **argv) {
     rw_prefilter_free(pf);
     rw_strset_free(&s.seen);
     rw_strset_free(&s.seen_filtered);
+    rw_strset_free(&s.seen_service);
     rw_summary_free(&s.sum);
     goto out;
 

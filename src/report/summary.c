@@ -5,19 +5,26 @@
 
 #include "util/xmalloc.h"
 
+static void count(rw_count **list, size_t *n, const char *name) {
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*list)[i].name, name) == 0) {
+            (*list)[i].n++;
+            return;
+        }
+    *list = rw_xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[*n].name = rw_xstrdup(name);
+    (*list)[(*n)++].n = 1;
+}
+
 void rw_summary_add_alert(rw_summary *s, const rw_alert *a) {
     s->alerts++;
     s->by_kind[a->kind]++;
     s->by_severity[a->severity]++;
-    const char *acct = a->account ? a->account : "unknown";
-    for (size_t i = 0; i < s->naccounts; i++)
-        if (strcmp(s->by_account[i].name, acct) == 0) {
-            s->by_account[i].n++;
-            return;
-        }
-    s->by_account = rw_xrealloc(s->by_account, (s->naccounts + 1) * sizeof *s->by_account);
-    s->by_account[s->naccounts].name = rw_xstrdup(acct);
-    s->by_account[s->naccounts++].n = 1;
+    count(&s->by_account, &s->naccounts, a->account ? a->account : "unknown");
+}
+
+void rw_summary_add_service(rw_summary *s, const char *service) {
+    count(&s->by_service, &s->nservices, service);
 }
 
 static void size_str(uint64_t n, char out[32]) {
@@ -77,6 +84,17 @@ void rw_summary_print(FILE *out, const rw_summary *s) {
                 (unsigned long long)s->by_severity[RW_SEV_MEDIUM],
                 (unsigned long long)s->by_severity[RW_SEV_LOW]);
     }
+    if (s->nservices) {
+        rw_count *svc = rw_xmalloc(s->nservices * sizeof *svc);
+        memcpy(svc, s->by_service, s->nservices * sizeof *svc);
+        qsort(svc, s->nservices, sizeof *svc, cmp_count);
+        fprintf(out, "summary: root events made by AWS services on the account's behalf, not "
+                     "alerted:");
+        for (size_t i = 0; i < s->nservices; i++)
+            fprintf(out, "%s %s %llu", i ? "," : "", svc[i].name, (unsigned long long)svc[i].n);
+        fputc('\n', out);
+        free(svc);
+    }
     if (s->problems)
         fprintf(out, "summary: %llu problem%s reported above\n", (unsigned long long)s->problems,
                 s->problems == 1 ? "" : "s");
@@ -87,4 +105,8 @@ void rw_summary_free(rw_summary *s) {
     free(s->by_account);
     s->by_account = NULL;
     s->naccounts = 0;
+    for (size_t i = 0; i < s->nservices; i++) free(s->by_service[i].name);
+    free(s->by_service);
+    s->by_service = NULL;
+    s->nservices = 0;
 }

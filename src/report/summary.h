@@ -19,10 +19,14 @@ typedef struct rw_summary {
     uint64_t by_kind[3], by_severity[4];
     rw_count *by_account;
     size_t naccounts;
+    rw_count *by_service; /* root events AWS services made for the account: not alerted (CIS) */
+    size_t nservices;
     double seconds;
 } rw_summary;
 
 void rw_summary_add_alert(rw_summary *s, const rw_alert *a);
+/* Counts a root event the AWS service (userIdentity.invokedBy) made on the account's behalf. */
+void rw_summary_add_service(rw_summary *s, const char *service);
 void rw_summary_print(FILE *out, const rw_summary *s);
 void rw_summary_free(rw_summary *s);
 

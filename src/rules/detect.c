@@ -210,7 +210,19 @@ rw_verdict rw_detector_check(rw_detector *d, const rw_trail_record *rec, const c
     size_t suppressed;
     size_t n = rw_ruleset_match(d->rules, d->scratch, event, t, d->hits, d->fired,
                                 rw_ruleset_count(d->rules), &suppressed);
-    if (!n) return suppressed ? RW_VERDICT_SUPPRESSED : RW_VERDICT_NONE;
+    if (!n) {
+        if (suppressed) return RW_VERDICT_SUPPRESSED;
+        if (!rw_root_made_by_service(record)) return RW_VERDICT_NONE;
+        /* not alerted, as CIS has it, but counted by service: classified for its eventID and
+         * invoked_by, and for the filters (outside them it is not counted at all) */
+        rw_alert *a = rw_root_classify(record, env, NULL, NULL);
+        if (!passes(d->filter, a)) {
+            rw_alert_free(a);
+            return RW_VERDICT_NONE;
+        }
+        *out = a;
+        return RW_VERDICT_SERVICE;
+    }
     rw_alert *a = rw_root_classify(record, env, problem_at, &pc);
     apply_rules(a, d->rules, d->fired, n);
     if (!passes(d->filter, a)) {

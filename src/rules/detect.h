@@ -34,13 +34,16 @@ typedef enum rw_verdict {
     RW_VERDICT_ALERT,
     RW_VERDICT_FILTERED,   /* a rule fired, but the event is outside --since, --account, ... */
     RW_VERDICT_SUPPRESSED, /* a rule matched, but one of its exceptions held it back */
+    RW_VERDICT_SERVICE,    /* no rule fired: a root event an AWS service made on the account's
+                              behalf (userIdentity.invokedBy a service), inside the filters */
 } rw_verdict;
 
 /* Decides one candidate: wraps a bare CloudTrail record in the EventBridge event EventBridge
  * would deliver, runs the rules, and classifies. On RW_VERDICT_ALERT, *out is a new alert (file
  * is set from the argument); on RW_VERDICT_FILTERED, *out is the alert the filters kept out
- * (classified, without the event's JSON), for the caller to count and free. Problems go to
- * problem(ctx, ...). */
+ * (classified, without the event's JSON), for the caller to count and free; on
+ * RW_VERDICT_SERVICE, *out is the same for the service's root event, invoked_by naming the
+ * service. Problems go to problem(ctx, ...). */
 rw_verdict rw_detector_check(rw_detector *d, const rw_trail_record *rec, const char *file,
                              rw_alert **out, rw_detect_problem_fn problem, void *ctx);
 

@@ -227,6 +227,61 @@ rules:
                     p = rwtest.run(["test-pattern", "--event-pattern", json.dumps(rule["pattern"]), "--event", json.dumps(ev)])
                     self.assertEqual(p.returncode, 0 if rule["id"] == name else 1, p.stderr_text)
 
+    def test_console_invoked_root_calls_alert_and_service_ones_are_counted(self):
+        # CIS's filter drops every root event with userIdentity.invokedBy, taking them all for AWS
+        # services acting on the account's behalf. AWS records what a person does in the console
+        # with invokedBy (and userAgent) signin.amazonaws.com: for the root user that is the person
+        # signed in, and rootwatch alerts it. Events services make stay out, counted by service.
+        def root(by):
+            return dict(ROOT, accessKeyId="ASIAEXAMPLESESSION01", invokedBy=by, sessionContext={
+                "attributes": {"creationDate": "2026-11-20T09:00:00Z", "mfaAuthenticated": "true"}})
+
+        def by_service(eid, by, name="DescribeInstances"):
+            return record(eid, name, root(by), source="ec2.amazonaws.com", userAgent=by, sourceIPAddress=by,
+                          readOnly=name.startswith("Describe"))
+
+        console = record("console-key", "CreateAccessKey", root("signin.amazonaws.com"),
+                         userAgent="signin.amazonaws.com", requestParameters=None,
+                         responseElements={"accessKey": {"accessKeyId": "AKIAEXAMPLENEWKEY001", "status": "Active"}})
+        services = [by_service("as-1", "autoscaling.amazonaws.com", "RunInstances"),
+                    by_service("as-2", "autoscaling.amazonaws.com", "TerminateInstances"),
+                    by_service("as-3", "autoscaling.amazonaws.com"),
+                    by_service("support-1", "support.amazonaws.com"),
+                    by_service("ta-1", "trustedadvisor.amazonaws.com"),
+                    by_service("as-1", "autoscaling.amazonaws.com", "RunInstances")]  # delivered twice
+        trail = self.trail([console] + services)
+        p, a = self.scan([trail], 1)
+        self.assertEqual(list(a), ["console-key"])
+        self.assertEqual(a["console-key"]["rule"], "root-api-call")
+        self.assertEqual(a["console-key"]["severity"], "critical")
+        self.assertEqual(a["console-key"]["credential"], "console_session")
+        self.assertIn("made through the AWS console (userIdentity.invokedBy signin.amazonaws.com): CIS's filter, "
+                      "which drops every root event with invokedBy, misses it", a["console-key"]["reasons"])
+        self.assertIn("summary: root events made by AWS services on the account's behalf, not alerted: "
+                      "autoscaling.amazonaws.com 3, support.amazonaws.com 1, trustedadvisor.amazonaws.com 1\n",
+                      p.stdout_text)
+        self.assertIn("summary: 1 alert\n", p.stdout_text)
+        self.assertNotIn("problem", p.stdout_text + p.stderr_text)
+        # console.amazonaws.com (the user agent AWS documents for the root user at the console) too
+        alt = dict(console, eventID="console-ui", userIdentity=root("console.amazonaws.com"))
+        p, a = self.scan([self.trail([alt], "alt.json")], 1)
+        self.assertEqual(list(a), ["console-ui"])
+        self.assertNotIn("made by AWS services", p.stdout_text)
+        # only services: exit 0, and still said
+        p, a = self.scan([self.trail(services, "services.json")], 0)
+        self.assertEqual(a, {})
+        self.assertIn("not alerted: autoscaling.amazonaws.com 3, support.amazonaws.com 1, "
+                      "trustedadvisor.amazonaws.com 1\n", p.stdout_text)
+        # EventBridge gives the same answers with the built-in pattern, deployed as it is
+        pattern = [r for r in json.loads(rwtest.run(["rules", "list", "--format", "json"]).stdout_text)
+                   if r["id"] == "root-api-call"][0]["pattern"]
+        for rec, want in [(console, 0), (alt, 0)] + [(s, 1) for s in services]:
+            ev = {"version": "0", "id": "x", "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam",
+                  "account": ACCOUNT, "time": rec["eventTime"], "region": "us-east-1", "resources": [], "detail": rec}
+            with self.subTest(event=rec["eventID"], invokedBy=rec["userIdentity"]["invokedBy"]):
+                p = rwtest.run(["test-pattern", "--event-pattern", json.dumps(pattern), "--event", json.dumps(ev)])
+                self.assertEqual(p.returncode, want, p.stdout_text + p.stderr_text)
+
     def test_rule_without_literal_warns_and_still_works(self):
         rules = self.write("rules.yaml", """
 rules:

@@ -90,7 +90,7 @@ static void test_alert_from_record(void **state) {
                      RW_VERDICT_NONE);
     assert_null(a);
     assert_int_equal(p.n, 0);
-    /* service events and invokedBy are not alerts */
+    /* service events and invokedBy a service are not alerts (the latter are counted) */
     assert_int_equal(
         check(d, "{\"userIdentity\":{\"type\":\"Root\"},\"eventType\":\"AwsServiceEvent\"}",
               RW_SHAPE_RECORD, 0, &a, &p),
@@ -98,7 +98,9 @@ static void test_alert_from_record(void **state) {
     assert_int_equal(
         check(d, "{\"userIdentity\":{\"type\":\"Root\",\"invokedBy\":\"x.amazonaws.com\"}}",
               RW_SHAPE_RECORD, 0, &a, &p),
-        RW_VERDICT_NONE);
+        RW_VERDICT_SERVICE);
+    assert_string_equal(a->invoked_by, "x.amazonaws.com");
+    rw_alert_free(a);
     /* a detector decides many records in a row */
     for (int i = 0; i < 100; i++) {
         assert_int_equal(check(d, r, RW_SHAPE_RECORD, (uint64_t)i, &a, &p), RW_VERDICT_ALERT);
@@ -282,6 +284,137 @@ static void test_envelopes(void **state) {
     rw_detector_free(d);
 }
 
+/* A root record invoked by BY (NULL: no invokedBy), userAgent the same, as AWS records console
+ * actions and services acting on the account's behalf. */
+static char *invoked_record(const char *id, const char *by, const char *source, const char *name,
+                            const char *time) {
+    rwt_str s = {0};
+    rwt_adds(&s, "{\"eventVersion\":\"1.05\",\"userIdentity\":{\"type\":\"Root\",\"principalId\":"
+                 "\"111122223333\",\"arn\":\"arn:aws:iam::111122223333:root\",\"accountId\":"
+                 "\"111122223333\",\"accessKeyId\":\"ASIAEXAMPLE\",\"sessionContext\":{"
+                 "\"attributes\":{\"mfaAuthenticated\":\"true\"}}");
+    if (by) rwt_addf(&s, ",\"invokedBy\":\"%s\"", by);
+    rwt_addf(&s,
+             "},\"eventTime\":\"%s\",\"eventSource\":\"%s\",\"eventName\":\"%s\","
+             "\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"%s\",\"userAgent\":\"%s\","
+             "\"eventID\":\"%s\",\"eventType\":\"AwsApiCall\",\"recipientAccountId\":"
+             "\"111122223333\"}",
+             time, source, name, by ? by : "198.51.100.7", by ? by : "aws-cli/2", id);
+    return s.p;
+}
+
+static void test_invoked_by_console_or_service(void **state) {
+    (void)state;
+    rw_filter f = {0};
+    f.has_since = true;
+    f.since = INT64_C(1795168800); /* 2026-11-20T10:00:00Z */
+    rw_detector *d = rw_detector_new(&f, 0);
+    rw_alert *a;
+    problems p;
+    /* the root user at the console: CIS's filter drops it, rootwatch alerts it */
+    char *r = invoked_record("console-key", "signin.amazonaws.com", "iam.amazonaws.com",
+                             "CreateAccessKey", "2026-11-20T10:00:00Z");
+    assert_int_equal(check(d, r, RW_SHAPE_RECORD, 0, &a, &p), RW_VERDICT_ALERT);
+    assert_int_equal(p.n, 0);
+    assert_string_equal(a->event_id, "console-key");
+    assert_string_equal(a->rule, "root-api-call");
+    assert_int_equal(a->severity, RW_SEV_CRITICAL);
+    assert_int_equal(a->credential, RW_CRED_CONSOLE_SESSION);
+    assert_string_equal(a->invoked_by, "signin.amazonaws.com");
+    bool said = false;
+    for (int i = 0; i < a->nreasons; i++)
+        said |= strstr(a->reasons[i], "made through the AWS console (userIdentity.invokedBy "
+                                      "signin.amazonaws.com)") != NULL &&
+                strstr(a->reasons[i], "CIS's filter") != NULL;
+    assert_true(said);
+    rw_alert_free(a);
+    free(r);
+    r = invoked_record("console-ui", "console.amazonaws.com", "s3.amazonaws.com", "ListBuckets",
+                       "2026-11-20T10:00:00Z");
+    assert_int_equal(check(d, r, RW_SHAPE_RECORD, 0, &a, &p), RW_VERDICT_ALERT);
+    rw_alert_free(a);
+    free(r);
+    /* in an EventBridge envelope too (the built-in patterns, as EventBridge runs them) */
+    r = invoked_record("console-eb", "signin.amazonaws.com", "iam.amazonaws.com", "CreateUser",
+                       "2026-11-20T10:00:00Z");
+    rwt_str env = {0};
+    rwt_addf(&env,
+             "{\"version\":\"0\",\"id\":\"x\",\"detail-type\":\"AWS API Call via CloudTrail\","
+             "\"source\":\"aws.iam\",\"account\":\"111122223333\",\"time\":"
+             "\"2026-11-20T10:00:00Z\",\"region\":\"us-east-1\",\"resources\":[],\"detail\":%s}",
+             r);
+    assert_int_equal(check(d, env.p, RW_SHAPE_ENVELOPE, 0, &a, &p), RW_VERDICT_ALERT);
+    rw_alert_free(a);
+    free(env.p);
+    free(r);
+
+    /* AWS services on the account's behalf: not alerted, given back to be counted by service */
+    static const char *const services[] = {"autoscaling.amazonaws.com", "support.amazonaws.com",
+                                           "trustedadvisor.amazonaws.com", "AWS Internal"};
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
+        r = invoked_record("svc", services[i], "ec2.amazonaws.com", "DescribeInstances",
+                           "2026-11-20T10:00:00Z");
+        a = NULL;
+        assert_int_equal(check(d, r, RW_SHAPE_RECORD, 0, &a, &p), RW_VERDICT_SERVICE);
+        assert_int_equal(p.n, 0);
+        assert_non_null(a);
+        assert_string_equal(a->invoked_by, services[i]);
+        assert_string_equal(a->event_id, "svc");
+        rw_alert_free(a);
+        /* outside the filters: not counted at all */
+        free(r);
+        r = invoked_record("svc-old", services[i], "ec2.amazonaws.com", "DescribeInstances",
+                           "2026-11-19T10:00:00Z");
+        a = (rw_alert *)1;
+        assert_int_equal(check(d, r, RW_SHAPE_RECORD, 0, &a, &p), RW_VERDICT_NONE);
+        assert_null(a);
+        free(r);
+    }
+    /* the same console call outside the filters is root activity kept out by them */
+    r = invoked_record("console-old", "signin.amazonaws.com", "iam.amazonaws.com",
+                       "CreateAccessKey", "2026-11-19T10:00:00Z");
+    assert_int_equal(check(d, r, RW_SHAPE_RECORD, 0, &a, &p), RW_VERDICT_FILTERED);
+    rw_alert_free(a);
+    free(r);
+    rw_detector_free(d);
+
+    /* a user's rule that matches a service's root event makes it an alert, not a count */
+    rw_ruleset *rs = rw_ruleset_new();
+    static const char rules[] = "rules:\n"
+                                "  - id: support-root\n"
+                                "    title: Support used root\n"
+                                "    severity: low\n"
+                                "    pattern: {detail: {userIdentity: {invokedBy: "
+                                "[support.amazonaws.com]}}}\n";
+    assert_int_equal(rw_ruleset_load_builtin(rs), RW_OK);
+    assert_int_equal(rw_ruleset_load_text(rs, rules, strlen(rules), "rules.yaml"), RW_OK);
+    rw_ruleset_freeze(rs, 0);
+    d = rw_detector_new_rules(NULL, rs, 0);
+    r = invoked_record("svc", "support.amazonaws.com", "ec2.amazonaws.com", "DescribeInstances",
+                       "2026-11-20T10:00:00Z");
+    assert_int_equal(check(d, r, RW_SHAPE_RECORD, 0, &a, &p), RW_VERDICT_ALERT);
+    assert_string_equal(a->rule, "support-root");
+    rw_alert_free(a);
+    free(r);
+    rw_detector_free(d);
+    rw_ruleset_free(rs);
+}
+
+static void test_builtin_literals(void **state) {
+    (void)state;
+    /* the console's invokedBy values add no literal: the built-in rules still need only "Root",
+     * so the prefilter parses no more records than before */
+    rw_ruleset *rs = rw_ruleset_new();
+    assert_int_equal(rw_ruleset_load_builtin(rs), RW_OK);
+    rw_ruleset_freeze(rs, 0);
+    const char *const *lits;
+    size_t n;
+    assert_true(rw_ruleset_literals(rs, &lits, &n));
+    assert_int_equal(n, 1);
+    assert_string_equal(lits[0], "\"Root\"");
+    rw_ruleset_free(rs);
+}
+
 static void test_malformed_candidates(void **state) {
     (void)state;
     rw_detector *d = rw_detector_new(NULL, 0);
@@ -349,9 +482,13 @@ static void test_malformed_candidates(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_alert_from_record),      cmocka_unit_test(test_time_filters),
-        cmocka_unit_test(test_account_region_filters), cmocka_unit_test(test_envelopes),
+        cmocka_unit_test(test_alert_from_record),
+        cmocka_unit_test(test_time_filters),
+        cmocka_unit_test(test_account_region_filters),
+        cmocka_unit_test(test_envelopes),
         cmocka_unit_test(test_malformed_candidates),
+        cmocka_unit_test(test_invoked_by_console_or_service),
+        cmocka_unit_test(test_builtin_literals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -458,6 +458,123 @@ static void test_api_calls(void **state) {
     rw_alert_free(a);
 }
 
+/* ---- invoked by the console, or by an AWS service ------------------------------------------- */
+
+/* A root call the console made, as AWS's examples record console actions (and as a public
+ * detection project's root CreateAccessKey test case has it): invokedBy and userAgent are
+ * signin.amazonaws.com. BY is the invokedBy value. */
+#define INVOKED(by, src, name)                                                                     \
+    "{\"eventVersion\":\"1.05\",\"userIdentity\":{\"type\":\"Root\",\"principalId\":"              \
+    "\"123456789012\",\"arn\":\"arn:aws:iam::123456789012:root\",\"accountId\":\"123456789012\","  \
+    "\"accessKeyId\":\"ASIAEXAMPLE\",\"sessionContext\":{\"attributes\":{\"creationDate\":"        \
+    "\"2026-11-20T09:00:00Z\",\"mfaAuthenticated\":\"true\"}},\"invokedBy\":\"" by "\"},"          \
+    "\"eventTime\":\"2026-11-20T10:00:00Z\",\"eventSource\":\"" src "\",\"eventName\":\"" name     \
+    "\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"198.51.100.7\",\"userAgent\":\"" by      \
+    "\",\"requestParameters\":null,\"eventID\":\"e-1\",\"eventType\":\"AwsApiCall\","              \
+    "\"recipientAccountId\":\"123456789012\"}"
+
+static void test_invoked_by_console_or_service(void **state) {
+    (void)state;
+    problems p;
+    /* the values that name the console, exactly */
+    static const char *const console[] = {"signin.amazonaws.com", "console.amazonaws.com"};
+    for (size_t i = 0; i < 2; i++)
+        assert_true(rw_root_invoked_by_console(console[i], strlen(console[i])));
+    static const char *const not_console[] = {"AWS Internal",
+                                              "support.amazonaws.com",
+                                              "autoscaling.amazonaws.com",
+                                              "Signin.amazonaws.com",
+                                              "signin.amazonaws.com ",
+                                              "signin.amazonaws.co",
+                                              "signin.amazonaws.com.x",
+                                              "xsignin.amazonaws.com",
+                                              "",
+                                              "signin",
+                                              "console.aws.amazon.com",
+                                              "trustedadvisor.amazonaws.com"};
+    for (size_t i = 0; i < sizeof not_console / sizeof not_console[0]; i++)
+        if (rw_root_invoked_by_console(not_console[i], strlen(not_console[i])))
+            fail_msg("'%s' taken as the console", not_console[i]);
+    assert_false(rw_root_invoked_by_console("signin.amazonaws.com\0x", 22)); /* a NUL inside */
+    assert_false(rw_root_invoked_by_console(NULL, 0));
+
+    /* root activity: the person at the console, beyond CIS's filter */
+    assert_true(
+        is_root(INVOKED("signin.amazonaws.com", "iam.amazonaws.com", "CreateAccessKey"), &p));
+    assert_int_equal(p.n, 0);
+    assert_true(is_root(INVOKED("console.amazonaws.com", "s3.amazonaws.com", "ListBuckets"), &p));
+    assert_int_equal(p.n, 0);
+    assert_false(rw_root_made_by_service(
+        rec(INVOKED("signin.amazonaws.com", "iam.amazonaws.com", "CreateAccessKey"))));
+    /* ... unless it is a service event, as for any root record */
+    assert_false(is_root("{\"userIdentity\":{\"type\":\"Root\",\"invokedBy\":"
+                         "\"signin.amazonaws.com\"},\"eventType\":\"AwsServiceEvent\"}",
+                         &p));
+
+    /* services acting on the account's behalf: not root activity (CIS), nothing odd about them */
+    static const char *const services[] = {
+        INVOKED("autoscaling.amazonaws.com", "ec2.amazonaws.com", "RunInstances"),
+        INVOKED("support.amazonaws.com", "ec2.amazonaws.com", "DescribeInstances"),
+        INVOKED("trustedadvisor.amazonaws.com", "iam.amazonaws.com", "GetAccountSummary"),
+        INVOKED("AWS Internal", "ec2.amazonaws.com", "DescribeInstances"),
+    };
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
+        assert_false(is_root(services[i], &p));
+        assert_int_equal(p.n, 0);
+        assert_true(rw_root_made_by_service(rec(services[i])));
+    }
+    /* made by a service only with a Root identity and a non-empty string */
+    assert_false(rw_root_made_by_service(rec("{\"userIdentity\":{\"type\":\"Root\"}}")));
+    assert_false(rw_root_made_by_service(
+        rec("{\"userIdentity\":{\"type\":\"AWSService\",\"invokedBy\":\"a.amazonaws.com\"}}")));
+    assert_false(
+        rw_root_made_by_service(rec("{\"userIdentity\":{\"type\":\"Root\",\"invokedBy\":\"\"}}")));
+    assert_false(
+        rw_root_made_by_service(rec("{\"userIdentity\":{\"type\":\"Root\",\"invokedBy\":7}}")));
+    assert_false(rw_root_made_by_service(rec("[1]")));
+    assert_false(rw_root_made_by_service(NULL));
+
+    /* classified as the call it is, with a reason that says the console made it */
+    rw_alert *a =
+        classify(INVOKED("signin.amazonaws.com", "iam.amazonaws.com", "CreateAccessKey"), NULL, &p);
+    assert_int_equal(p.n, 0);
+    assert_int_equal(a->kind, RW_KIND_API_CALL);
+    assert_int_equal(a->credential, RW_CRED_CONSOLE_SESSION);
+    assert_int_equal(a->mfa, RW_TRI_TRUE);
+    assert_true(a->sensitive);
+    assert_int_equal(a->severity, RW_SEV_CRITICAL);
+    assert_int_equal(a->nreasons, 2);
+    assert_reason(a, "sensitive action iam:CreateAccessKey");
+    assert_reason(a, "made through the AWS console (userIdentity.invokedBy signin.amazonaws.com)");
+    assert_reason(a, "CIS's filter, which drops every root event with invokedBy, misses it");
+    assert_string_equal(a->invoked_by, "signin.amazonaws.com");
+    assert_string_equal(a->user_agent, "signin.amazonaws.com");
+    rw_alert_free(a);
+    /* the console reason is informational (low): the call decides the severity */
+    a = classify(INVOKED("console.amazonaws.com", "s3.amazonaws.com", "ListBuckets"), NULL, &p);
+    assert_int_equal(a->nreasons, 2);
+    assert_reason(a, "root call that can change resources: s3:ListBuckets");
+    assert_reason(a, "(userIdentity.invokedBy console.amazonaws.com)");
+    assert_int_equal(a->severity, RW_SEV_HIGH);
+    rw_alert_free(a);
+    /* no invokedBy: no such reason */
+    a = classify("{" COMMON "," SESSION("true") "," CALL("iam", "CreateAccessKey") "}", NULL, &p);
+    assert_null(a->invoked_by);
+    assert_int_equal(a->nreasons, 1);
+    rw_alert_free(a);
+    /* a service's root event (classified for counting): the service, and no console reason */
+    memset(&p, 0, sizeof p);
+    a = rw_root_classify(rec(services[0]), NULL, on_problem, &p);
+    assert_string_equal(a->invoked_by, "autoscaling.amazonaws.com");
+    assert_false(has_reason(a, "console"));
+    rw_alert_free(a);
+    /* a NUL inside the service's name does not cut it short */
+    a = rw_root_classify(rec("{\"userIdentity\":{\"type\":\"Root\",\"invokedBy\":\"a\\u0000b\"}}"),
+                         NULL, NULL, NULL);
+    assert_string_equal(a->invoked_by, "a?b");
+    rw_alert_free(a);
+}
+
 static void test_credentials(void **state) {
     (void)state;
     problems p;
@@ -704,6 +821,7 @@ int main(void) {
         cmocka_unit_test(test_console_login),
         cmocka_unit_test(test_other_signin_events),
         cmocka_unit_test(test_api_calls),
+        cmocka_unit_test(test_invoked_by_console_or_service),
         cmocka_unit_test(test_credentials),
         cmocka_unit_test(test_fields_and_problems),
         cmocka_unit_test(test_alert_json),
