@@ -389,9 +389,7 @@ rw_alert *rw_root_classify(const rw_json *rec, const rw_json *env, rw_problem_fn
     reasons(a);
     const rw_json *by = rw_json_get(ui, "invokedBy");
     if (by && by->type == RW_JSON_STRING && by->len) {
-        a->invoked_by = rw_xstrndup(by->str, by->len);
-        for (size_t i = 0; i < by->len; i++) /* a NUL inside would cut it short when shown */
-            if (!a->invoked_by[i]) a->invoked_by[i] = '?';
+        a->invoked_by = rw_json_str_dup_visible(by, NULL); /* a NUL inside: U+FFFD */
         if (root && rw_root_invoked_by_console(by->str, by->len))
             rw_alert_reason(a, RW_SEV_LOW,
                             "made through the AWS console (userIdentity.invokedBy %s): CIS's "
