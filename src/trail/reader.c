@@ -68,6 +68,14 @@ static const struct {
     {"logFiles", K_DIGEST},
 };
 
+/* A line that is not a record, met before the input is known to be CloudTrail. */
+typedef struct junk_line {
+    uint64_t off;
+    char *msg;
+} junk_line;
+
+#define JUNK_KEEP 50 /* lines named one by one; those after them are counted in one problem */
+
 struct rw_trail_reader {
     rw_trail_opts o;
     struct libdeflate_decompressor *ld;
@@ -107,9 +115,13 @@ struct rw_trail_reader {
     /* the parser */
     enum pstate ps;
     uint64_t pos;
-    bool first;          /* no top-level value finished yet */
-    bool probing;        /* the first line was not CloudTrail; a later line decides */
-    uint64_t probe_from; /* where that first line's value starts */
+    bool first;   /* what the input is is not known yet (no record or container seen) */
+    bool probing; /* lines that are not records were met before the first one: held in junk */
+    struct junk_line *junk; /* those lines, to be reported once a record shows the input is
+                               CloudTrail (and dropped if none does: it is not CloudTrail) */
+    size_t njunk, junk_cap;
+    uint64_t junk_more, junk_more_off, junk_more_line, junk_last_line; /* beyond JUNK_KEEP */
+    uint64_t line_pos, line_no; /* while first: the line number at line_pos */
     uint64_t obj_start;
     unsigned obj_keys;
     unsigned obj_flags; /* RW_SKIP_UESCAPE seen in a member value */
@@ -183,6 +195,8 @@ void rw_trail_reader_free(rw_trail_reader *r) {
     free(r->sbuf);
     free(r->zin);
     free(r->scratch);
+    for (size_t i = 0; i < r->njunk; i++) free(r->junk[i].msg);
+    free(r->junk);
     rw_u64vec_free(&r->hits);
     rw_json_doc_free(r->doc);
     free(r);
@@ -241,8 +255,11 @@ static size_t src_read(rw_trail_reader *r, char *dst, size_t cap);
 
 /* Makes more bytes available, keeping those from keep on. Returns 1 when bytes were added, 0 at
  * the end of the input, -1 when the window cannot grow (what is kept is too large). */
+static uint64_t line_at(rw_trail_reader *r, uint64_t off);
+
 static int fill(rw_trail_reader *r, uint64_t keep) {
     if (r->eof) return 0;
+    if (r->first && keep > r->line_pos) line_at(r, keep); /* count the lines about to go */
     if (keep > r->wbase) {
         size_t drop = keep - r->wbase;
         memmove(r->w, r->w + drop, r->wlen - drop);
@@ -564,38 +581,89 @@ static void wrapped_element(rw_trail_reader *r, uint64_t start, uint64_t end) {
 
 static uint64_t next_object_line(rw_trail_reader *r, uint64_t from, uint64_t limit);
 
-/* The first line of the input is junk, or JSON that is not CloudTrail: when a later line starts an
- * object, reading goes on there and that object decides what the input is, so that an NDJSON file
- * whose first line was cut (by log rotation, or a partial copy) is still read. Only once. */
-static bool probe_next_line(rw_trail_reader *r, uint64_t start, uint64_t from) {
-    if (r->probing) return false;
-    uint64_t line = next_object_line(r, from, wend(r));
-    if (!line) return false;
+/* ---- lines that are not records ------------------------------------------------------------
+ *
+ * A line-oriented input (NDJSON, CloudWatch Logs exports) is judged line by line: until a record
+ * (or a container such as {"Records":[...]}) shows that the input is CloudTrail, the lines that
+ * are not records (not JSON, JSON that is not a record, JSON cut short) are held, with where they
+ * are and why; the first record reports each of them as a problem, and reading goes on. An input
+ * none of whose lines is a record is not CloudTrail, and nothing is reported. Memory stays bounded:
+ * past JUNK_KEEP lines only a count is kept. */
+
+/* The line number (from 1) of offset off, counting newlines from the last offset asked for (the
+ * offsets asked for only grow; fill() counts the bytes it drops). Only while r->first. */
+static uint64_t line_at(rw_trail_reader *r, uint64_t off) {
+    if (off > wend(r)) off = wend(r);
+    if (off > r->line_pos) {
+        const char *p = at(r, r->line_pos), *end = at(r, off);
+        while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+            r->line_no++;
+            p++;
+        }
+        r->line_pos = off;
+    }
+    return r->line_no;
+}
+
+/* A line that is not a record, at start (in the window), before the input is known to be
+ * CloudTrail: held, and reading goes on at the line after resume. */
+static enum step junk(rw_trail_reader *r, uint64_t start, uint64_t resume, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static enum step junk(rw_trail_reader *r, uint64_t start, uint64_t resume, const char *fmt, ...) {
+    uint64_t line = line_at(r, start);
     r->probing = true;
-    r->probe_from = start;
-    r->pos = line;
-    r->ps = P_TOP;
-    return true;
+    if (r->njunk < JUNK_KEEP) {
+        char why[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof why, fmt, ap);
+        va_end(ap);
+        const char *p = at(r, start), *nl = memchr(p, '\n', wend(r) - start);
+        uint64_t end = nl ? start + (uint64_t)(nl - p) : wend(r);
+        bool hit = r->o.prefilter && end > start && any_hit(r, start, end);
+        char msg[512];
+        snprintf(msg, sizeof msg, "line %llu is not a CloudTrail record: %s; skipped%s",
+                 (unsigned long long)line, why,
+                 hit ? "; it holds text the rules look for, so it may be root activity" : "");
+        if (r->njunk == r->junk_cap) {
+            r->junk_cap = r->junk_cap ? 2 * r->junk_cap : 8;
+            r->junk = rw_xrealloc(r->junk, r->junk_cap * sizeof *r->junk);
+        }
+        r->junk[r->njunk].off = start;
+        r->junk[r->njunk++].msg = rw_xstrdup(msg);
+    } else {
+        if (!r->junk_more) {
+            r->junk_more_off = start;
+            r->junk_more_line = line;
+        }
+        r->junk_more++;
+        r->junk_last_line = line;
+    }
+    r->skipping = false;
+    r->pos = resume;
+    r->ps = P_RESYNC;
+    return STEP_AGAIN;
 }
 
-/* A probed line turned out not to be CloudTrail either (or is broken): the input is not CloudTrail,
- * as its first line said, and nothing is reported. */
-static enum step probe_failed(rw_trail_reader *r) {
-    set_kind(r, RW_TRAIL_OTHER);
-    r->ps = P_DONE;
-    return STEP_STOP;
-}
-
-/* The input holds CloudTrail data from start on: the first line skipped before it is a problem. */
-static void decided(rw_trail_reader *r, uint64_t start) {
-    if (!r->probing) return;
+static void junk_drop(rw_trail_reader *r) {
+    for (size_t i = 0; i < r->njunk; i++) free(r->junk[i].msg);
+    r->njunk = 0;
+    r->junk_more = 0;
     r->probing = false;
-    bool hit = r->o.prefilter && any_hit(r, r->probe_from, start);
-    report(r, r->probe_from,
-           "malformed input: the first line is not a CloudTrail record (cut short?) and is "
-           "skipped; reading starts at the next line, byte %llu%s",
-           (unsigned long long)start,
-           hit ? "; that line holds text the rules look for, so it may be root activity" : "");
+}
+
+/* The input is CloudTrail: the lines held before this point are problems in it. */
+static void decided(rw_trail_reader *r) {
+    if (!r->probing) return;
+    for (size_t i = 0; i < r->njunk; i++) report(r, r->junk[i].off, "%s", r->junk[i].msg);
+    if (r->junk_more)
+        report(r, r->junk_more_off,
+               "%llu more line%s from line %llu to line %llu %s not CloudTrail records either; "
+               "skipped",
+               (unsigned long long)r->junk_more, r->junk_more == 1 ? "" : "s",
+               (unsigned long long)r->junk_more_line, (unsigned long long)r->junk_last_line,
+               r->junk_more == 1 ? "is" : "are");
+    junk_drop(r);
 }
 
 /* What a top-level object is, from the member names it has (the bits of obj_keys). */
@@ -607,29 +675,57 @@ static rw_trail_kind classify(unsigned k) {
     return RW_TRAIL_OTHER;
 }
 
-/* A top-level object has ended at end: decide what it was. */
+#define NOT_A_RECORD                                                                               \
+    "a JSON object without the members of one (eventVersion, or eventName with eventSource or "    \
+    "userIdentity, or detail-type with detail; names are case-sensitive)"
+
+/* The top-level object being read cannot be finished (malformed, cut short, too large) before the
+ * input is known to be CloudTrail. When the member names read so far are a record's, it is a
+ * damaged record: the input is CloudTrail and the caller reports the damage (returns false).
+ * Otherwise it is a line that is not a record (returns true, with *s the step to return). */
+static bool first_broken(rw_trail_reader *r, enum step *s, const char *why) {
+    if (!r->first || (r->ps != P_OBJ_KEY && r->ps != P_OBJ_VALUE && r->ps != P_OBJ_SEP) ||
+        r->obj_container)
+        return false;
+    rw_trail_kind kind = classify(r->obj_keys);
+    if (kind == RW_TRAIL_NDJSON || kind == RW_TRAIL_EVENTBRIDGE) {
+        decided(r);
+        set_kind(r, kind);
+        return false;
+    }
+    *s = junk(r, r->obj_start, r->obj_start, "malformed JSON (%s)", why);
+    return true;
+}
+
+/* A top-level object has ended at end: decide what it was. The caller has set r->ps to P_TOP. */
 static void object_done(rw_trail_reader *r, uint64_t end) {
-    bool first = r->first;
-    r->first = false;
-    if (r->obj_container) return;
+    if (r->obj_container) {
+        r->first = false;
+        return;
+    }
     rw_trail_kind kind = classify(r->obj_keys);
     rw_trail_shape shape = kind == RW_TRAIL_EVENTBRIDGE ? RW_SHAPE_ENVELOPE : RW_SHAPE_RECORD;
     if (kind == RW_TRAIL_DIGEST || kind == RW_TRAIL_OTHER) {
-        if (first) {
-            /* JSON that is not a record, on one line: perhaps the rest of a line cut short */
-            if (kind == RW_TRAIL_OTHER && !memchr(at(r, r->obj_start), '\n', end - r->obj_start) &&
-                probe_next_line(r, r->obj_start, end)) {
-                r->first = true;
-                return;
-            }
-            set_kind(r, r->probing ? RW_TRAIL_OTHER : kind);
+        if (r->first && !r->probing &&
+            (kind == RW_TRAIL_DIGEST || memchr(at(r, r->obj_start), '\n', end - r->obj_start))) {
+            /* one JSON document that is not records (a digest file, a settings file): the input */
+            set_kind(r, kind);
+            r->first = false;
             r->ps = P_DONE;
+        } else if (r->first) {
+            junk(r, r->obj_start, end, "%s",
+                 kind == RW_TRAIL_DIGEST ? "it is a CloudTrail digest" : NOT_A_RECORD);
         } else {
             r->st->other_values++;
+            bool hit = r->o.prefilter && has_hit(r, r->obj_start, end);
+            report(r, r->obj_start, "not a CloudTrail record: %s; skipped%s",
+                   kind == RW_TRAIL_DIGEST ? "a CloudTrail digest" : NOT_A_RECORD,
+                   hit ? "; it holds text the rules look for, so it may be root activity" : "");
         }
         return;
     }
-    decided(r, r->obj_start);
+    r->first = false;
+    decided(r);
     set_kind(r, kind);
     r->st->records++;
     if (has_hit(r, r->obj_start, end) || (r->obj_flags & RW_SKIP_UESCAPE))
@@ -701,10 +797,11 @@ static enum step syntax_error(rw_trail_reader *r, uint64_t off, const char *what
     char b[16];
     const char *got = off < wend(r) ? char_name(*at(r, off), b) : "end of input";
     bool in_array = r->ps == P_ARR_ELEM || r->ps == P_ARR_SEP;
-    if (r->probing) return probe_failed(r);
     char why[96];
     snprintf(why, sizeof why, "unexpected %s at byte %llu, expected %s", got,
              (unsigned long long)off, what);
+    enum step s;
+    if (first_broken(r, &s, why)) return s;
     if (!in_array && resume_at_next_line(r, off + 1, why)) return STEP_AGAIN;
     report(r, off, "malformed JSON: unexpected %s, expected %s%s", got, what,
            in_array ? "; the rest of this input cannot be delimited and is not read" : "");
@@ -718,7 +815,8 @@ static enum step syntax_error(rw_trail_reader *r, uint64_t off, const char *what
 }
 
 static enum step truncated(rw_trail_reader *r, uint64_t start, const char *what, bool hit) {
-    if (r->probing) return probe_failed(r);
+    enum step s;
+    if (first_broken(r, &s, "it does not end before the input does")) return s;
     if (resume_at_next_line(r, wend(r), "it does not end before the input does")) return STEP_AGAIN;
     report(r, start, "truncated input: %s starting here is incomplete%s", what,
            !r->o.prefilter ? ""
@@ -776,8 +874,7 @@ static enum step step_top(rw_trail_reader *r) {
         r->obj_empty = true;
         return STEP_OK;
     }
-    if (c == '[') {
-        decided(r, r->pos);
+    if (c == '[' && !r->probing) { /* (after lines that are not records, it is one more) */
         r->pos++;
         set_kind(r, RW_TRAIL_ARRAY);
         r->first = false;
@@ -788,11 +885,10 @@ static enum step step_top(rw_trail_reader *r) {
         r->ps = P_ARR_ELEM;
         return STEP_OK;
     }
-    if (r->first) { /* not JSON at all (unless only the first line is not) */
-        if (probe_next_line(r, r->pos, r->pos)) return STEP_OK;
-        set_kind(r, RW_TRAIL_OTHER);
-        r->ps = P_DONE;
-        return STEP_STOP;
+    if (r->first) { /* not JSON, or not an object: a line that is not a record */
+        char b[16];
+        return junk(r, r->pos, r->pos, "it is not a JSON object (it starts with %s)",
+                    char_name(c, b));
     }
     return syntax_error(r, r->pos, "a JSON object");
 }
@@ -805,8 +901,8 @@ static enum step step_obj_key(rw_trail_reader *r) {
     char c = *at(r, r->pos);
     if (c == '}' && r->obj_empty) {
         r->pos++;
+        r->ps = P_TOP;
         object_done(r, r->pos);
-        if (r->ps != P_DONE) r->ps = P_TOP;
         return STEP_OK;
     }
     if (c != '"') return syntax_error(r, r->pos, "a member name in quotes");
@@ -843,7 +939,7 @@ static enum step step_obj_value(rw_trail_reader *r) {
         unsigned key = r->cur_key;
         if (c == '[' && (key & (K_RECORDS | K_EVENTS | K_LOGEVENTS))) {
             r->obj_container = true;
-            decided(r, r->obj_start);
+            decided(r);
             if (key == K_RECORDS) {
                 r->arr = ARR_RECORDS;
                 set_kind(r, RW_TRAIL_CLOUDTRAIL);
@@ -909,8 +1005,8 @@ static enum step step_obj_sep(rw_trail_reader *r) {
     }
     if (c == '}') {
         r->pos++;
+        r->ps = P_TOP;
         object_done(r, r->pos);
-        if (r->ps != P_DONE) r->ps = P_TOP;
         return STEP_OK;
     }
     return syntax_error(r, r->pos, "',' or '}'");
@@ -1055,7 +1151,11 @@ static uint64_t keep_from(const rw_trail_reader *r) {
 
 /* The window cannot hold what must be kept: skip the value without keeping it. */
 static enum step too_large(rw_trail_reader *r) {
-    if (r->probing) return probe_failed(r);
+    char why[96];
+    snprintf(why, sizeof why, "it does not end within the record size limit of %zu bytes",
+             r->o.max_record);
+    enum step s;
+    if (first_broken(r, &s, why)) return s;
     if (resume_at_next_line(r, wend(r), "it does not end within the record size limit"))
         return STEP_OK;
     if (r->ps == P_ARR_ELEM && r->skipping) {
@@ -1084,7 +1184,9 @@ static void run(rw_trail_reader *r) {
     r->ps = P_TOP;
     r->pos = 0;
     r->first = true;
-    r->probing = false;
+    junk_drop(r);
+    r->line_pos = 0;
+    r->line_no = 1;
     r->skipping = false;
     r->hits.n = 0;
     r->hit_i = 0;
@@ -1125,6 +1227,10 @@ static void run(rw_trail_reader *r) {
         int f = fill(r, keep_from(r));
         if (f < 0 && too_large(r) == STEP_STOP) break;
         /* f == 0: the end of the input; the step sees r->eof and finishes */
+    }
+    if (r->probing) { /* no line of it is a record: not CloudTrail, and nothing to say */
+        set_kind(r, RW_TRAIL_OTHER);
+        junk_drop(r);
     }
 }
 

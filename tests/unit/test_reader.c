@@ -706,7 +706,8 @@ static void test_digest_other_empty(void **state) {
     EXPECT_KIND("{\"Events\":[]}", RW_TRAIL_LOOKUP);
     EXPECT_KIND("{\"events\":[],\"searchedLogStreams\":[]}", RW_TRAIL_LOGEVENTS);
 
-    /* other values among records are counted and skipped */
+    /* an object that is not a record among records is counted, reported where it starts (a line
+     * that is not a record is a problem wherever it is), and skipped */
     rw_trail_stats st;
     collected c = {0};
     int rc;
@@ -714,11 +715,15 @@ static void test_digest_other_empty(void **state) {
         "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Root\"}}\n{\"a\":\"Root\"}\n"
         "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Root\"}}\n";
     read_plain(s, strlen(s), &st, &c, &rc);
-    assert_int_equal(rc, RW_OK);
+    assert_int_equal(rc, RW_EINVAL);
     assert_int_equal(st.kind, RW_TRAIL_NDJSON);
     assert_int_equal(st.records, 2);
     assert_int_equal(st.other_values, 1);
     assert_int_equal(c.nrec, 2);
+    assert_int_equal(c.nerr, 1);
+    assert_int_equal(c.errs[0].offset, strstr(s, "{\"a\"") - s);
+    assert_contains(c.errs[0].msg, "not a CloudTrail record");
+    assert_contains(c.errs[0].msg, "may be root activity");
     collected_free(&c);
     /* LookupEvents elements without a CloudTrailEvent string */
     s = "{\"Events\":[{\"EventId\":\"1\"},{\"CloudTrailEvent\":7},{\"CloudTrailEvent\":"
@@ -1127,6 +1132,218 @@ static void test_truncated_ndjson_line(void **state) {
     check_broken_line("{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Root\"", 0);
 }
 
+/* ---- lines that are not records ------------------------------------------------------------ */
+
+typedef struct junk_want {
+    size_t off;  /* where the problem is reported: the line's first byte that is not blank */
+    size_t line; /* its line number, from 1 */
+    bool hit;    /* it holds the needle ("may be root activity") */
+} junk_want;
+
+static size_t line_of(const rwt_str *t, size_t off) {
+    size_t n = 1;
+    for (size_t i = 0; i < off; i++) n += t->p[i] == '\n';
+    return n;
+}
+
+/* Appends a line that is not a record; where its problem is reported is at + skip. */
+static void add_junk(input *in, junk_want *jw, size_t *nj, const char *line, size_t skip) {
+    size_t at = in->text.n;
+    rwt_adds(&in->text, line);
+    rwt_adds(&in->text, "\n");
+    jw[*nj].off = at + skip;
+    jw[*nj].line = line_of(&in->text, at);
+    jw[*nj].hit = strstr(line, "\"Root\"") != NULL;
+    (*nj)++;
+}
+
+/* Reads the input every way (plain and gzip; memory, pipe, file; whole and streamed; with and
+ * without the prefilter) and checks the records against the truth and the problems against jw. */
+static void check_junk(const input *in, const junk_want *jw, size_t nj, const char *mid_msg,
+                       size_t mid_off) {
+    for (int gz = 0; gz < 2; gz++)
+        for (int m = 0; m < 3; m++)
+            for (int stream = 0; stream < 2; stream++)
+                for (int use_pf = 0; use_pf < 2; use_pf++) {
+                    rw_prefilter *pf = use_pf ? rw_prefilter_new(root_needle, 1) : NULL;
+                    rw_trail_opts o = {.prefilter = pf};
+                    if (stream) o.max_whole = o.chunk = 4096;
+                    size_t len = in->text.n;
+                    unsigned char *bytes = (unsigned char *)in->text.p, *g = NULL;
+                    if (gz) bytes = g = gzip_bytes(in->text.p, in->text.n, &len);
+                    rw_trail_stats st;
+                    collected c = {0};
+                    int rc = read_with((enum mode)m, &o, bytes, len, &st, &c);
+                    size_t nerr = nj + (mid_msg != NULL);
+                    size_t ncand = 0;
+                    for (size_t i = 0; i < in->n; i++) ncand += !use_pf || in->v[i].cand;
+                    if (rc != RW_EINVAL || c.nerr != nerr || st.errors != nerr ||
+                        st.kind != in->kind || st.records != in->n || c.nrec != ncand) {
+                        dump_errors(&c);
+                        fail_msg("gzip %d mode %d stream %d prefilter %d: rc %d, %zu errors "
+                                 "(expected %zu), kind %s, %llu records (expected %zu), %zu "
+                                 "candidates (expected %zu)",
+                                 gz, m, stream, use_pf, rc, c.nerr, nerr,
+                                 rw_trail_kind_name(st.kind), (unsigned long long)st.records, in->n,
+                                 c.nrec, ncand);
+                    }
+                    for (size_t k = 0; k < nj; k++) {
+                        char line[64];
+                        snprintf(line, sizeof line, "line %zu is not a CloudTrail record",
+                                 jw[k].line);
+                        if (c.errs[k].offset != jw[k].off || !strstr(c.errs[k].msg, line)) {
+                            dump_errors(&c);
+                            fail_msg("problem %zu: expected at %zu, naming line %zu", k, jw[k].off,
+                                     jw[k].line);
+                        }
+                        bool says_hit = strstr(c.errs[k].msg, "may be root activity") != NULL;
+                        assert_int_equal(says_hit, use_pf && jw[k].hit);
+                    }
+                    if (mid_msg) {
+                        assert_int_equal(c.errs[nj].offset, mid_off);
+                        assert_contains(c.errs[nj].msg, mid_msg);
+                    }
+                    size_t k = 0;
+                    for (size_t i = 0; i < in->n; i++) {
+                        if (use_pf && !in->v[i].cand) continue;
+                        assert_int_equal(c.recs[k].offset, in->v[i].offset);
+                        assert_int_equal(c.recs[k].len, in->v[i].len);
+                        assert_memory_equal(c.recs[k].data, in->v[i].text, in->v[i].len);
+                        k++;
+                    }
+                    assert_int_equal(st.bytes_out, in->text.n);
+                    collected_free(&c);
+                    rw_prefilter_free(pf);
+                    free(g);
+                }
+}
+
+/* An NDJSON input whose first lines are not records (member names in the wrong case, text, a line
+ * cut short, an array, a timestamped line that is not a record, a digest's members, blank lines
+ * between them) is read in full: each of those lines is a problem, named by its line number and
+ * found at its first byte, and every record after them is read. Before, the first two lines
+ * decided that the whole input was not CloudTrail. A line that is not a record after the first
+ * record is a problem too. */
+static void test_junk_lines_before_records(void **state) {
+    (void)state;
+    input in;
+    memset(&in, 0, sizeof in);
+    in.kind = RW_TRAIL_NDJSON;
+    junk_want jw[16];
+    size_t nj = 0;
+    rwt_rng r = {11};
+    add_junk(&in, jw, &nj,
+             "{\"eventversion\":\"1.08\",\"useridentity\":{\"type\":\"Root\"},\"eventname\":\"X\"}",
+             0);
+    add_junk(&in, jw, &nj, "{\"eventversion\":\"1.08\",\"useridentity\":{\"type\":\"IAMUser\"}}",
+             0);
+    rwt_adds(&in.text, "\n   \n\t\n");
+    add_junk(&in, jw, &nj, "this line is not JSON, \"Root\" or not", 0);
+    add_junk(&in, jw, &nj, "{\"a\":1,\"b\":", 0); /* cut short; the next line is not its value */
+    add_junk(&in, jw, &nj, "[1,2,3]", 0);
+    add_junk(&in, jw, &nj, "2026-11-20T10:00:00.000Z {\"message\":\"hello\"}", 25);
+    add_junk(&in, jw, &nj, "{\"logFiles\":[],\"digestStartTime\":\"x\"}", 0);
+    add_junk(&in, jw, &nj, "\x01\x02 binary", 0);
+    for (int i = 0; i < 6; i++) {
+        add_record(&in, &r, i, RW_SHAPE_RECORD);
+        rwt_adds(&in.text, i % 2 ? "\r\n" : "\n");
+    }
+    size_t mid = in.text.n;
+    rwt_adds(&in.text, "{\"eventname\":\"Y\",\"useridentity\":{}}\n");
+    for (int i = 6; i < 9; i++) {
+        add_record(&in, &r, i, RW_SHAPE_RECORD);
+        rwt_adds(&in.text, "\n");
+    }
+    check_junk(&in, jw, nj, "not a CloudTrail record", mid);
+    input_free(&in);
+}
+
+/* More lines that are not records than are named one by one: the first 50 are, the others are
+ * counted in one problem; the record after them is read. */
+static void test_junk_lines_many(void **state) {
+    (void)state;
+    input in;
+    memset(&in, 0, sizeof in);
+    in.kind = RW_TRAIL_NDJSON;
+    junk_want jw[50];
+    size_t nj = 0;
+    rwt_rng r = {12};
+    size_t more_at = 0;
+    for (int i = 0; i < 120; i++) {
+        if (i == 50) more_at = in.text.n;
+        if (i < 50)
+            add_junk(&in, jw, &nj, "{\"eventname\":\"GetObject\",\"eventsource\":\"s3\"}", 0);
+        else
+            rwt_adds(&in.text, "{\"eventname\":\"GetObject\",\"eventsource\":\"s3\"}\n");
+    }
+    add_record(&in, &r, 1, RW_SHAPE_RECORD);
+    rwt_adds(&in.text, "\n");
+    check_junk(&in, jw, nj, "70 more lines from line 51 to line 120", more_at);
+    input_free(&in);
+}
+
+/* An input none of whose lines is a record is not CloudTrail, however many lines it has and
+ * however they are broken, and nothing is reported (a named file is reported by the caller). */
+static void test_junk_lines_only(void **state) {
+    (void)state;
+    EXPECT_KIND("{\"eventname\":\"X\",\"useridentity\":{\"type\":\"Root\"}}\n"
+                "{\"eventname\":\"Y\",\"useridentity\":{\"type\":\"IAMUser\"}}\n",
+                RW_TRAIL_OTHER);
+    EXPECT_KIND("not JSON\n\n{\"a\":1}\n{\"b\":\n[1]\n2026-11-20T10:00:00Z x\n", RW_TRAIL_OTHER);
+    EXPECT_KIND("{\"a\":1}\n{\"b\":2}\n{\"c\":", RW_TRAIL_OTHER);
+    EXPECT_KIND("{garbage\n{more garbage", RW_TRAIL_OTHER);
+    rwt_str t = {0};
+    for (int i = 0; i < 3000; i++)
+        rwt_addf(&t, "{\"level\":\"info\",\"msg\":\"request %d served\",\"type\":\"Root\"}\n", i);
+    expect_kind(t.p, t.n, RW_TRAIL_OTHER);
+    /* and streamed through a small window */
+    rw_trail_opts o = {.max_whole = 4096, .chunk = 4096, .max_record = 1024};
+    for (int m = 0; m < 3; m++) {
+        rw_trail_stats st;
+        collected c = {0};
+        int rc = read_with((enum mode)m, &o, t.p, t.n, &st, &c);
+        assert_int_equal(rc, RW_OK);
+        assert_int_equal(c.nerr, 0);
+        assert_int_equal(st.kind, RW_TRAIL_OTHER);
+        assert_int_equal(st.records, 0);
+        collected_free(&c);
+    }
+    rwt_free(&t);
+}
+
+/* A first line that is a record, damaged (its member names say so), makes the input CloudTrail:
+ * the damage is a problem in it, not a sign that the input is something else. */
+static void test_first_line_damaged_record(void **state) {
+    (void)state;
+    static const char *const firsts[] = {
+        "{\"eventVersion\":\"1.08\",\"eventName\":}",
+        "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Root\"",
+    };
+    for (size_t f = 0; f < 2; f++)
+        for (int alone = 0; alone < 2; alone++) {
+            rwt_str t = {0};
+            rwt_adds(&t, firsts[f]);
+            rwt_adds(&t, "\n");
+            rwt_rng r = {13};
+            if (!alone) gen_record(&r, &t, 1, 1, 10);
+            rw_trail_stats st;
+            collected c = {0};
+            int rc;
+            read_plain(t.p, t.n, &st, &c, &rc);
+            if (rc != RW_EINVAL || c.nerr != 1 || st.kind != RW_TRAIL_NDJSON ||
+                st.records != (alone ? 0u : 1u)) {
+                dump_errors(&c);
+                fail_msg("'%s' %s: rc %d, %zu errors, kind %s", firsts[f],
+                         alone ? "alone" : "before a record", rc, c.nerr,
+                         rw_trail_kind_name(st.kind));
+            }
+            assert_true(c.errs[0].offset <= strlen(firsts[f])); /* the line, or where it breaks */
+            assert_int_equal(c.nrec, alone ? 0 : 1);
+            collected_free(&c);
+            rwt_free(&t);
+        }
+}
+
 static void test_malformed_records_array(void **state) {
     (void)state;
     input in;
@@ -1255,6 +1472,10 @@ int main(void) {
         cmocka_unit_test(test_oversize_record),
         cmocka_unit_test(test_malformed_ndjson),
         cmocka_unit_test(test_truncated_ndjson_line),
+        cmocka_unit_test(test_junk_lines_before_records),
+        cmocka_unit_test(test_junk_lines_many),
+        cmocka_unit_test(test_junk_lines_only),
+        cmocka_unit_test(test_first_line_damaged_record),
         cmocka_unit_test(test_malformed_records_array),
         cmocka_unit_test(test_reader_reuse),
     };
