@@ -310,11 +310,16 @@ static void done(void *arg, void *job) {
         rw_log_error("%s: %llu more problems not shown", display(j),
                      (unsigned long long)j->more_probs);
     sum->problems += j->nprobs + j->more_probs;
+    /* each file is counted in exactly one category of the summary; a problem in it (reported
+     * above) makes the exit status 2 whatever the category */
     bool bad = j->nprobs > 0;
     switch (j->st.kind) {
     case RW_TRAIL_EMPTY:
     case RW_TRAIL_UNKNOWN:
-        if (bad) break; /* damaged (a corrupt gzip, say), not empty */
+        if (bad) { /* damaged before anything in it could be told (a corrupt gzip, say) */
+            sum->files_failed++;
+            break;
+        }
         sum->files_empty++;
         if (j->named) { /* asked for by name: say so; in a folder (a .gitkeep) it is skipped */
             rw_log_error("%s: empty: no data", display(j));
@@ -342,11 +347,9 @@ static void done(void *arg, void *job) {
         break;
     default:
         sum->files_trail++;
+        if (bad) sum->files_trail_problems++; /* read, with records or bytes that could not be */
     }
-    if (bad) {
-        sum->files_failed++;
-        s->failed = true;
-    }
+    if (bad) s->failed = true;
     for (size_t i = 0; i < j->nalerts; i++) {
         rw_alert *a = j->alerts[i];
         if (a->event_id && !rw_strset_add(&s->seen, a->event_id)) {
@@ -377,9 +380,18 @@ static void on_file(void *ctx, const char *path, bool named) {
 static void on_walk_error(void *ctx, const char *path, const char *msg) {
     scan *s = ctx;
     rw_log_error("%s: %s", path, msg);
+    s->sum.files++;
     s->sum.files_failed++;
     s->sum.problems++;
     s->failed = true;
+}
+
+/* An entry of a folder that is not read (a link to a folder, a named pipe, a device). */
+static void on_walk_skipped(void *ctx, const char *path, const char *what) {
+    scan *s = ctx;
+    if (s->verbose) rw_log_info("%s: skipped: %s", path, what);
+    s->sum.files++;
+    s->sum.files_skipped++;
 }
 
 static void free_list(char **list);
@@ -395,6 +407,7 @@ static bool aws_ready(scan *s) {
 
 static void aws_source_failed(scan *s, const char *what) {
     rw_log_error("%s: %s", what, rw_error_last());
+    s->sum.files++;
     s->sum.files_failed++;
     s->sum.problems++;
     s->failed = true;
@@ -829,7 +842,7 @@ int rw_cmd_scan(int argc, char **argv) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     s.pool = rw_pool_new((int)jobs, &ops);
-    rw_file_walk walk = {&s, on_file, on_walk_error};
+    rw_file_walk walk = {&s, on_file, on_walk_error, on_walk_skipped};
     for (int i = optind; i < argc; i++) {
         if (!strncmp(argv[i], "s3://", 5))
             add_s3(&s, argv[i]);

@@ -48,12 +48,18 @@ void rw_summary_print(FILE *out, const rw_summary *s) {
     char in[32], dec[32];
     size_str(s->bytes_in, in);
     size_str(s->bytes_out, dec);
+    /* the categories in parentheses add up to the files; "with problems" is part of CloudTrail */
     fprintf(out, "summary: %llu file%s read (%llu CloudTrail", (unsigned long long)s->files,
             s->files == 1 ? "" : "s", (unsigned long long)s->files_trail);
+    if (s->files_trail_problems)
+        fprintf(out, " (%llu with problems)", (unsigned long long)s->files_trail_problems);
     if (s->files_digest) fprintf(out, ", %llu digest skipped", (unsigned long long)s->files_digest);
     if (s->files_other)
         fprintf(out, ", %llu not CloudTrail skipped", (unsigned long long)s->files_other);
     if (s->files_empty) fprintf(out, ", %llu empty", (unsigned long long)s->files_empty);
+    if (s->files_skipped)
+        fprintf(out, ", %llu links to folders or special files skipped",
+                (unsigned long long)s->files_skipped);
     fprintf(out, ", %llu failed)\n", (unsigned long long)s->files_failed);
     fprintf(out,
             "summary: %llu records (%llu parsed in full), %s read, %s decompressed, in %.2f s\n",

@@ -13,7 +13,11 @@ typedef struct rw_count {
 } rw_count;
 
 typedef struct rw_summary {
+    /* files = files_trail + files_digest + files_other + files_empty + files_skipped +
+     * files_failed: each input is counted once (docs/alert-schema.md, Summary) */
     uint64_t files, files_trail, files_digest, files_other, files_empty, files_failed;
+    uint64_t files_skipped;        /* links to folders, named pipes, devices met in folders */
+    uint64_t files_trail_problems; /* of files_trail: read with problems (reported) */
     uint64_t records, candidates, bytes_in, bytes_out, problems;
     uint64_t alerts, duplicates, filtered, suppressed;
     uint64_t by_kind[3], by_severity[4];

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +13,27 @@
 
 static int cmp_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* What a file that is neither a regular file nor a folder is, in words. */
+static const char *what_is(mode_t m) {
+    return S_ISFIFO(m)   ? "a named pipe (FIFO)"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+                         : "not a regular file";
+}
+
+static void skipped(const rw_file_walk *w, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void skipped(const rw_file_walk *w, const char *path, const char *fmt, ...) {
+    if (!w->skipped) return;
+    char what[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    w->skipped(w->ctx, path, what);
 }
 
 static void walk_dir(const char *dir, const rw_file_walk *w) {
@@ -47,7 +70,20 @@ static void walk_dir(const char *dir, const rw_file_walk *w) {
         } else if (S_ISREG(sb.st_mode)) {
             w->file(w->ctx, path.data, false);
         } else if (S_ISLNK(sb.st_mode)) { /* links to files are read, links to folders are not */
-            if (stat(path.data, &sb) == 0 && S_ISREG(sb.st_mode)) w->file(w->ctx, path.data, false);
+            if (stat(path.data, &sb) == 0) {
+                if (S_ISREG(sb.st_mode))
+                    w->file(w->ctx, path.data, false);
+                else if (S_ISDIR(sb.st_mode))
+                    skipped(w, path.data, "a symbolic link to a folder (not followed)");
+                else
+                    skipped(w, path.data, "a symbolic link to %s", what_is(sb.st_mode));
+            } else if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) {
+                skipped(w, path.data, "a symbolic link to nothing (%s)", strerror(errno));
+            } else {
+                w->error(w->ctx, path.data, strerror(errno));
+            }
+        } else {
+            skipped(w, path.data, "%s", what_is(sb.st_mode));
         }
         free(names[i]);
     }

@@ -10,10 +10,14 @@ typedef struct rw_file_walk {
     void (*file)(void *ctx, const char *path, bool named);
     /* A path that cannot be read. */
     void (*error)(void *ctx, const char *path, const char *msg);
+    /* An entry of a folder that is not read, and what it is: a symbolic link to a folder (not
+     * followed) or to nothing, a named pipe, a socket, a device. May be NULL. */
+    void (*skipped)(void *ctx, const char *path, const char *what);
 } rw_file_walk;
 
 /* Walks one argument: "-" is standard input (passed on as "-"), a folder is searched
- * recursively (symbolic links to folders inside it are not followed), anything else is a file. */
+ * recursively (symbolic links to files inside it are read, those to folders are not followed;
+ * named pipes and devices inside it are not read), anything else is a file. */
 void rw_file_walk_arg(const char *arg, const rw_file_walk *w);
 
 #endif

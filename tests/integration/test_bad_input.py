@@ -305,6 +305,84 @@ class BadInput(unittest.TestCase):
             with self.subTest(flavour=flavour):
                 self.assertEqual(failures, [], "cut points that lose the next line or blame it")
 
+    # ---- lines that are not records -----------------------------------------------------------
+
+    @staticmethod
+    def lower_keys(rec):
+        return dumps(rec).replace('"eventName"', '"eventname"').replace(
+            '"userIdentity"', '"useridentity"').replace('"eventVersion"', '"eventversion"')
+
+    def ndjson_with_junk(self, junk_first):
+        """An NDJSON file of 125 records, 12 of them root activity, and lines that are not records
+        (two with lower-case member names, one of them root activity, and a line of text; blank
+        lines between) first or last. Returns (data, the root eventIDs, [(offset, line number) of
+        each line that is not a record])."""
+        junk = [self.lower_keys(rwtest.record("lc-root")), self.lower_keys(rwtest.record("lc-user", who="user")),
+                "", "a line of text, not JSON", "   "]
+        recs = [rwtest.record("nd-root-%03d" % i) if i % 10 == 5 else rwtest.record("nd-user-%03d" % i, who="user")
+                for i in range(125)]
+        lines = (junk + [dumps(r) for r in recs]) if junk_first else ([dumps(r) for r in recs] + junk)
+        data, spans, pos = b"", [], 0
+        for n, line in enumerate(lines, 1):
+            if line in junk and line.strip():
+                spans.append((pos, n))
+            data += line.encode() + b"\n"
+            pos = len(data)
+        return data, [r["eventID"] for r in recs if r["eventID"].startswith("nd-root")], spans
+
+    def test_ndjson_lines_that_are_not_records_first(self):
+        # issue 15, defect 7: the first two lines decided that the whole file was not CloudTrail
+        # and none of its 12 root events was found. Now each line is judged: those that are not
+        # records are problems (file, byte, line number), the others are read, wherever they are.
+        for first in (True, False):
+            with self.subTest(junk_first=first):
+                data, roots, spans = self.ndjson_with_junk(first)
+                p, ids, mine = self.scan_beside(self.write("lines.ndjson", data))
+                self.assertEqual([i for i in ids if i.startswith("nd-")], roots, p.stderr_text)
+                self.assertEqual(len(roots), 12)
+                self.assertNotIn("lc-root", ids, "a line that is not a record is not alerted")
+                self.assertEqual([o for o, _ in mine], [o for o, _ in spans], p.stderr_text)
+                for (o, m), (_, n) in zip(mine, spans):
+                    if first:  # held until the first record, then named with their line numbers
+                        self.assertIn("line %d is not a CloudTrail record" % n, m)
+                    else:
+                        self.assertTrue("not a CloudTrail record" in m or "malformed" in m, m)
+                self.assertIn("may be root activity", mine[0][1], "the root-looking line says so")
+                self.assertIn("3 files read (3 CloudTrail (1 with problems), 0 failed)", p.stderr_text,
+                              "read, with problems: not failed")
+
+    def test_only_lines_that_are_not_records(self):
+        # a file none of whose lines is a record is not CloudTrail: said when named, skipped and
+        # counted in a folder; never counted as failed
+        data, _, _ = self.ndjson_with_junk(True)
+        only = b"\n".join(x for x in data.split(b"\n") if not x.startswith(b'{"eventVersion"')) + b"\n"
+        self.assertIn(b"eventversion", only)
+        with self.subTest(where="named"):
+            path = self.write("junk.ndjson", only)
+            p, ids, mine = self.scan_beside(path)
+            self.assertEqual(mine, [(None, "not CloudTrail data (no CloudTrail records, EventBridge "
+                                           "events or LookupEvents response found)")])
+            self.assertIn("(2 CloudTrail, 1 not CloudTrail skipped, 0 failed)", p.stderr_text)
+        with self.subTest(where="in a folder"):
+            folder = os.path.join(self.dir, "junk-folder")
+            self.write("junk-folder/junk.ndjson", only)
+            p, ids, mine = self.scan_beside(folder, rc=1)
+            self.assertEqual(mine, [])
+            self.assertIn("(2 CloudTrail, 1 not CloudTrail skipped, 0 failed)", p.stderr_text)
+
+    def test_record_problems_do_not_fail_the_file(self):
+        # a root record without an eventTime, or with one that is not a time, is read, alerted and
+        # reported; the file is not counted as failed (it was read whole), the exit status is 2
+        recs = [rwtest.record("no-time", eventTime=None), rwtest.record("bad-time", eventTime="yesterday"),
+                rwtest.record("fine")]
+        body, spans = records_text(recs)
+        p, ids, mine = self.scan_beside(self.write("times.json", body))
+        self.assertEqual([i for i in ids if i in ("no-time", "bad-time", "fine")], ["no-time", "bad-time", "fine"])
+        self.assertTrue(any(o == spans[0][0] and "eventTime" in m for o, m in mine), mine)
+        self.assertTrue(any(o == spans[1][0] and "eventTime" in m for o, m in mine), mine)
+        self.assertIn("3 files read (3 CloudTrail (1 with problems), 0 failed)", p.stderr_text)
+        self.assertNotIn("1 failed", p.stderr_text)
+
     def test_records_that_are_not_objects(self):
         root = rwtest.record("not-obj-root")
         elems = ["1", '"Root"', "[1,2,3]", "null", "true", '{"Records":"x"}']

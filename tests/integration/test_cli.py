@@ -86,11 +86,13 @@ def parse_summary(text):
     """The summary lines, as numbers."""
     s = {}
     for line in text.splitlines():
-        m = re.match(r"summary: (\d+) files? read \((\d+) CloudTrail(?:, (\d+) digest skipped)?"
-                     r"(?:, (\d+) not CloudTrail skipped)?(?:, (\d+) empty)?, (\d+) failed\)$", line)
+        m = re.match(r"summary: (\d+) files? read \((\d+) CloudTrail(?: \((\d+) with problems\))?"
+                     r"(?:, (\d+) digest skipped)?(?:, (\d+) not CloudTrail skipped)?(?:, (\d+) empty)?"
+                     r"(?:, (\d+) links to folders or special files skipped)?, (\d+) failed\)$", line)
         if m:
-            s.update(files=int(m[1]), trail=int(m[2]), digest=int(m[3] or 0), other=int(m[4] or 0),
-                     empty=int(m[5] or 0), failed=int(m[6]))
+            s.update(files=int(m[1]), trail=int(m[2]), trail_problems=int(m[3] or 0),
+                     digest=int(m[4] or 0), other=int(m[5] or 0), empty=int(m[6] or 0),
+                     skipped=int(m[7] or 0), failed=int(m[8]))
         m = re.match(r"summary: (\d+) records \((\d+) parsed in full\), (.+) read, (.+) decompressed, in [\d.]+ s$", line)
         if m:
             s.update(records=int(m[1]), parsed=int(m[2]), read=parse_size(m[3]), decompressed=parse_size(m[4]))
@@ -587,6 +589,64 @@ class Cli(unittest.TestCase):
         os.makedirs(empty, exist_ok=True)
         p = self.scan(empty, rc=2)
         self.assertIn("no CloudTrail data found", p.stderr_text)
+
+    def test_summary_categories_add_up(self):
+        # issue 15, defect 9: "2 files read (1 CloudTrail, 2 failed)" counted a file twice. Each
+        # input is now in exactly one category, and the categories add up to the files.
+        folder = os.path.join(self.dir, "one-of-each")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(os.path.join(folder, "sub"))
+        files = {"clean.json": rwtest.trail_bytes([rwtest.record("sum-root")]),
+                 "problems.json": rwtest.trail_bytes([rwtest.record("sum-no-time", eventTime=None)]),
+                 "cut.ndjson": (json.dumps(rwtest.record("sum-user", who="user")) + "\n" +
+                                json.dumps(rwtest.record("sum-cut"))[:90]).encode(),
+                 "digest.json": json.dumps({"digestStartTime": "x", "digestEndTime": "y",
+                                            "digestS3Bucket": "b", "logFiles": []}).encode(),
+                 "settings.json": b'{"name": "x"}',
+                 "sub/.gitkeep": b"",
+                 "broken.json.gz": b"\x1f\x8b" + b"\x00" * 40}
+        for name, data in files.items():
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(data)
+        os.mkfifo(os.path.join(folder, "sub", "pipe"))
+        os.symlink(self.dir, os.path.join(folder, "link-to-folder"))
+        missing = os.path.join(self.dir, "no-such-file.json")
+        p = self.scan("-f", "ndjson", folder, missing, rc=2)
+        s = parse_summary(p.stderr_text)
+        self.assertEqual(dict(files=s["files"], trail=s["trail"], trail_problems=s["trail_problems"],
+                              digest=s["digest"], other=s["other"], empty=s["empty"],
+                              skipped=s["skipped"], failed=s["failed"]),
+                         dict(files=10, trail=3, trail_problems=2, digest=1, other=1, empty=1,
+                              skipped=2, failed=2), p.stderr_text)
+        self.assertEqual(s["trail"] + s["digest"] + s["other"] + s["empty"] + s["skipped"] + s["failed"],
+                         s["files"])
+        # named: an empty file and a file that is not CloudTrail are reported, and still counted
+        # once, as what they are
+        empty, other = os.path.join(folder, "sub", ".gitkeep"), os.path.join(folder, "settings.json")
+        p = self.scan(self.trail, empty, other, rc=2)
+        s = parse_summary(p.stderr_text)
+        self.assertEqual((s["files"], s["trail"], s["empty"], s["other"], s["failed"]), (3, 1, 1, 1, 0),
+                         p.stderr_text)
+
+    def test_fifo_and_link_to_a_folder_in_a_folder(self):
+        # issue 15, defect 9: a named pipe or a symbolic link to a folder met in a folder was
+        # skipped without a word, even with -v; now -v names it, and the summary counts it
+        folder = os.path.join(self.dir, "odd-entries")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder)
+        shutil.copy(self.trail, os.path.join(folder, "trail.json"))
+        fifo, link = os.path.join(folder, "a-pipe"), os.path.join(folder, "b-link")
+        os.mkfifo(fifo)
+        os.symlink(self.dir, link)
+        p = self.scan("-v", "-f", "ndjson", folder)
+        self.assertIn("rootwatch: info: %s: skipped: a named pipe (FIFO)" % fifo, p.stderr_text)
+        self.assertIn("rootwatch: info: %s: skipped: a symbolic link to a folder (not followed)" % link,
+                      p.stderr_text)
+        s = parse_summary(p.stderr_text)
+        self.assertEqual((s["files"], s["trail"], s["skipped"], s["failed"]), (3, 1, 2, 0), p.stderr_text)
+        p = self.scan("-f", "ndjson", folder)
+        self.assertNotIn(fifo, p.stderr_text, "without -v: counted, not named")
+        self.assertEqual(parse_summary(p.stderr_text)["skipped"], 2)
 
     # ---- standard input -----------------------------------------------------------------------
 
