@@ -26,6 +26,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "util/signals.h"
 #include "util/strset.h"
 #include "util/timeutil.h"
 #include "util/xmalloc.h"
@@ -46,8 +47,9 @@ typedef struct scan_job {
     char *bucket; /* S3: the bucket, the key, the bucket's region */
     char *key;    /* S3: the key; LookupEvents: the region */
     const char *region;
-    int page;   /* LookupEvents: the page being read */
-    bool named; /* named on the command line, not found in a folder */
+    int page;     /* LookupEvents: the page being read */
+    bool named;   /* named on the command line, not found in a folder */
+    bool skipped; /* not read: a stop was asked for (SIGINT, SIGTERM) before its turn */
     char *open_error;
     int rc;
     rw_trail_stats st;
@@ -86,6 +88,7 @@ typedef struct scan {
     char **bucket_regions; /* kept for the jobs that point at them */
     size_t nbucket_regions;
     uint64_t s3_listed, s3_digests, s3_out_of_range;
+    uint64_t not_read; /* inputs left unread after SIGINT or SIGTERM */
     /* --notify */
     rw_dispatch *dispatch;
     bool notify_failed;
@@ -192,6 +195,9 @@ static int on_lookup_page(void *ctx, int number, const char *data, size_t len) {
     }
     add_stats(&j->st, &st);
     if (rc && !j->rc) j->rc = rc;
+    if (rw_signal_stop_requested()) /* this page is read and kept; no more are asked for */
+        return rw_error_set(RW_ECANCELED, "stopped by %s after page %d",
+                            rw_signal_name(rw_signal_stop_requested()), number);
     return RW_OK; /* the next pages are still read */
 }
 
@@ -227,6 +233,10 @@ static void work_aws(worker *w, scan_job *j) {
 static void work(void *state, void *job) {
     worker *w = state;
     scan_job *j = job;
+    if (rw_signal_stop_requested()) { /* queued before the signal: left for the next run */
+        j->skipped = true;
+        return;
+    }
     w->job = j;
     if (j->kind != JOB_FILE) {
         work_aws(w, j);
@@ -270,6 +280,11 @@ static void done(void *arg, void *job) {
     scan *s = arg;
     scan_job *j = job;
     rw_summary *sum = &s->sum;
+    if (j->skipped) {
+        s->not_read++;
+        free_job(j);
+        return;
+    }
     sum->files++;
     if (j->open_error) {
         if (j->kind == JOB_FILE)
@@ -356,12 +371,17 @@ static void done(void *arg, void *job) {
             sum->duplicates++;
             continue;
         }
+        if (a->event_id_derived)
+            rw_log_warn("%s: %s %llu: root activity, but %s: it is identified as %s (derived from "
+                        "the record's content; eventIDDerived is true in the alert)",
+                        display(j), where, (unsigned long long)a->offset, a->event_id_derived,
+                        a->event_id);
         rw_summary_add_alert(sum, a);
         if (!s->write_rc) s->write_rc = rw_writer_alert(s->writer, a);
         if (s->dispatch) {
             bool added;
             if (rw_dispatch_alert(s->dispatch, a, &added) != RW_OK) {
-                rw_log_error("notify: %s", rw_error_last());
+                rw_log_error("%s", rw_error_last());
                 s->notify_failed = true;
             }
         }
@@ -371,6 +391,10 @@ static void done(void *arg, void *job) {
 
 static void on_file(void *ctx, const char *path, bool named) {
     scan *s = ctx;
+    if (rw_signal_stop_requested()) {
+        s->not_read++;
+        return;
+    }
     scan_job *j = rw_xcalloc(1, sizeof *j);
     j->path = rw_xstrdup(path);
     j->named = named;
@@ -421,6 +445,11 @@ typedef struct s3_listing {
 static int on_s3_object(void *ctx, const rw_s3_object *o) {
     s3_listing *l = ctx;
     scan *s = l->s;
+    if (rw_signal_stop_requested()) { /* the listing stops here */
+        s->not_read++;
+        return rw_error_set(RW_ECANCELED, "stopped by %s",
+                            rw_signal_name(rw_signal_stop_requested()));
+    }
     s->s3_listed++;
     if (rw_s3_key_is_digest(o->key)) { /* never fetched */
         s->s3_digests++;
@@ -475,7 +504,8 @@ static void add_s3(scan *s, const char *url) {
                                  s->filter.until};
             rw_s3_walk_stats ws;
             if (rw_s3_walk(s->aws_main, region, bucket, prefix, &range, &ws, on_s3_object, &l) !=
-                RW_OK)
+                    RW_OK &&
+                !rw_signal_stop_requested())
                 aws_source_failed(s, url);
             if (ws.pruned_folders || ws.digest_folders)
                 rw_log_info(
@@ -516,6 +546,10 @@ static void add_lookup(scan *s, char **regions) {
         regions = one;
     }
     for (char **r = regions; *r; r++) {
+        if (rw_signal_stop_requested()) {
+            s->not_read++;
+            continue;
+        }
         scan_job *j = rw_xcalloc(1, sizeof *j);
         j->kind = JOB_LOOKUP;
         size_t n = strlen(*r) + 32;
@@ -813,6 +847,7 @@ int rw_cmd_scan(int argc, char **argv) {
         goto usage_error;
     }
     if (s.verbose) rw_log_set_level(RW_LOG_INFO);
+    rw_signal_install(); /* SIGINT, SIGTERM: finish what is in hand, store it, summarise */
     s.rules = rw_cli_load_rules(!no_builtin, rule_files, now);
     if (!s.rules) {
         rc = 2;
@@ -861,7 +896,13 @@ int rw_cmd_scan(int argc, char **argv) {
         rw_log_error("%s", rw_error_last());
         s.failed = true;
     }
-    if (s.sum.files_trail == 0 && !s.failed) {
+    int stopped = rw_signal_stop_requested();
+    if (stopped)
+        rw_log_warn("stopped by %s: %llu input%s not read; the alerts found are reported%s",
+                    rw_signal_name(stopped), (unsigned long long)s.not_read,
+                    s.not_read == 1 ? "" : "s",
+                    s.dispatch ? " and stored, and deliveries not made stay pending" : "");
+    if (s.sum.files_trail == 0 && !s.failed && !stopped) {
         rw_log_error("no CloudTrail data found in the sources given: nothing was checked");
         s.failed = true;
     }
@@ -886,13 +927,20 @@ int rw_cmd_scan(int argc, char **argv) {
     if (!quiet) rw_summary_print(summary_stdout ? stdout : stderr, &s.sum);
     if (s.dispatch) {
         rw_dispatch_stats nst;
-        rw_dispatch_close(s.dispatch, rw_now_ms() + notify_wait * 1000, &nst);
+        /* after a signal: no waiting for retries, only the delivery in flight is finished */
+        rw_dispatch_close(s.dispatch,
+                          rw_signal_stop_requested() ? 0 : rw_now_ms() + notify_wait * 1000, &nst);
         s.dispatch = NULL;
+        if (!stopped && rw_signal_stop_requested())
+            rw_log_warn("stopped by %s while delivering: the delivery in flight was finished, the "
+                        "rest stay pending",
+                        rw_signal_name(rw_signal_stop_requested()));
         rw_cli_notify_report(&nst);
         if (nst.failed || nst.pending || s.notify_failed) s.failed = true;
     }
     if (summary_stdout) fflush(stdout);
     rc = s.failed ? 2 : s.sum.alerts ? 1 : 0;
+    if (rw_signal_stop_requested()) rc = rw_signal_exit_code(rw_signal_stop_requested());
     rw_prefilter_free(pf);
     rw_strset_free(&s.seen);
     rw_strset_free(&s.seen_filtered);

@@ -1,6 +1,7 @@
 #include "rules/detect.h"
 
 #include <pthread.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,27 @@ static bool passes(const rw_filter *f, const rw_alert *a) {
     return listed(f->accounts, a->account) && listed(f->regions, a->region);
 }
 
+/* An alert is stored, delivered and deduplicated by its eventID: a record without a usable one
+ * (none, empty, not a string, or holding a NUL that would make two ids read alike) is given one
+ * derived from its content, so that it is never dropped and a re-read of it is still known. */
+static void identify(rw_alert *a, const rw_json *record, const rw_buf *compact) {
+    const rw_json *id = rw_json_get(record, "eventID");
+    const char *why = !id                          ? "the record has no eventID"
+                      : id->type != RW_JSON_STRING ? "its eventID is not a string"
+                      : id->len == 0               ? "its eventID is empty"
+                      : rw_json_str_has_nul(id)    ? "its eventID holds a NUL character"
+                                                   : NULL;
+    if (!why) return;
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)compact->data, compact->len, md);
+    char hex[64];
+    int n = snprintf(hex, sizeof hex, "rw-sha256:");
+    for (int i = 0; i < 16; i++) n += snprintf(hex + n, sizeof hex - (size_t)n, "%02x", md[i]);
+    free(a->event_id);
+    a->event_id = rw_xstrdup(hex);
+    a->event_id_derived = why;
+}
+
 /* The EventBridge event for a bare CloudTrail record, as EventBridge delivers CloudTrail events. */
 static rw_json *wrap(rw_json_doc *doc, rw_json *record) {
     const char *src = rw_json_get_str(record, "eventSource");
@@ -112,21 +134,30 @@ static rw_json *wrap(rw_json_doc *doc, rw_json *record) {
     const char *dot = src ? strchr(src, '.') : NULL;
     snprintf(source, sizeof source, "aws.%.*s",
              src ? (int)(dot ? dot - src : (long)strlen(src)) : 10, src ? src : "cloudtrail");
-    const char *account = rw_json_get_str(record, "recipientAccountId");
-    if (!account) account = rw_json_get_str(rw_json_get(record, "userIdentity"), "accountId");
-    const char *fields[][2] = {{"version", "0"},
-                               {"id", rw_json_get_str(record, "eventID")},
-                               {"detail-type", dt},
-                               {"source", source},
-                               {"account", account},
-                               {"time", rw_json_get_str(record, "eventTime")},
-                               {"region", rw_json_get_str(record, "awsRegion")}};
+    const rw_json *account = rw_json_get(record, "recipientAccountId");
+    if (!account || account->type != RW_JSON_STRING)
+        account = rw_json_get(rw_json_get(record, "userIdentity"), "accountId");
+    /* the record's own strings are copied whole (with their length: a NUL inside is kept) */
+    struct {
+        const char *key, *lit;
+        const rw_json *from;
+    } fields[] = {{"version", "0", NULL},
+                  {"id", NULL, rw_json_get(record, "eventID")},
+                  {"detail-type", dt, NULL},
+                  {"source", source, NULL},
+                  {"account", NULL, account},
+                  {"time", NULL, rw_json_get(record, "eventTime")},
+                  {"region", NULL, rw_json_get(record, "awsRegion")}};
     rw_json *env = rw_json_doc_node(doc, RW_JSON_OBJECT, NULL, 0, record->offset);
     if (!env) return NULL;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        const char *v = fields[i][1] ? fields[i][1] : "";
-        rw_json *n = rw_json_doc_node(doc, RW_JSON_STRING, v, strlen(v), record->offset);
-        if (!n || !rw_json_doc_append(doc, env, n, fields[i][0], strlen(fields[i][0]))) return NULL;
+        const rw_json *f = fields[i].from;
+        const char *v = fields[i].lit ? fields[i].lit : "";
+        size_t len = strlen(v);
+        if (f && f->type == RW_JSON_STRING) v = f->str, len = f->len;
+        rw_json *n = rw_json_doc_node(doc, RW_JSON_STRING, v, len, record->offset);
+        if (!n || !rw_json_doc_append(doc, env, n, fields[i].key, strlen(fields[i].key)))
+            return NULL;
     }
     rw_json *res = rw_json_doc_node(doc, RW_JSON_ARRAY, NULL, 0, record->offset);
     if (!res || !rw_json_doc_append(doc, env, res, "resources", 9)) return NULL;
@@ -164,12 +195,13 @@ rw_verdict rw_detector_check(rw_detector *d, const rw_trail_record *rec, const c
     pctx pc = {fn, ctx, rec->offset};
     *out = NULL;
     if (rw_json_doc_parse(d->doc, rec->data, rec->len) != RW_OK) {
+        /* at the record's start, as every problem with a record; the parser's "at byte N" counts
+         * from there (for a record taken out of a string, from the start of its text) */
         char msg[768];
         snprintf(msg, sizeof msg,
-                 "malformed record (%s); it holds text the rules look for, so it "
-                 "may be root activity: inspect it",
+                 "malformed record starting here: %s, counted from the record's first byte; it "
+                 "holds text the rules look for, so it may be root activity: inspect it",
                  rw_error_last());
-        pc.offset = rec->offset + rw_json_doc_error_offset(d->doc);
         problem_at(&pc, msg);
         return RW_VERDICT_NONE;
     }
@@ -225,15 +257,16 @@ rw_verdict rw_detector_check(rw_detector *d, const rw_trail_record *rec, const c
     }
     rw_alert *a = rw_root_classify(record, env, problem_at, &pc);
     apply_rules(a, d->rules, d->fired, n);
-    if (!passes(d->filter, a)) {
-        *out = a; /* without the event's JSON: enough to count it once (its eventID) */
-        return RW_VERDICT_FILTERED;
-    }
     rw_buf_reset(&d->out);
     if (rw_json_write(&d->out, record) != RW_OK) {
         problem_at(&pc, rw_error_last());
         rw_buf_reset(&d->out);
         rw_buf_puts(&d->out, "null");
+    }
+    identify(a, record, &d->out);
+    if (!passes(d->filter, a)) {
+        *out = a; /* without the event's JSON: enough to count it once (its eventID) */
+        return RW_VERDICT_FILTERED;
     }
     a->event_json = rw_xstrndup(d->out.data, d->out.len);
     a->file = rw_xstrdup(file ? file : "-");

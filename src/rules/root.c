@@ -137,7 +137,7 @@ static rw_tri boolish(const rw_json *v) {
     if (!v) return RW_TRI_UNKNOWN;
     if (v->type == RW_JSON_TRUE) return RW_TRI_TRUE;
     if (v->type == RW_JSON_FALSE) return RW_TRI_FALSE;
-    if (v->type == RW_JSON_STRING) {
+    if (v->type == RW_JSON_STRING && !rw_json_str_has_nul(v)) {
         if (strcasecmp(v->str, "true") == 0) return RW_TRI_TRUE;
         if (strcasecmp(v->str, "false") == 0) return RW_TRI_FALSE;
     }
@@ -227,7 +227,7 @@ bool rw_root_is_activity(const rw_json *rec, rw_problem_fn pf, void *ctx) {
         nev++;
         if (m->type != RW_JSON_STRING)
             problem(pf, ctx, "eventType is %s, expected a string", rw_json_type_name(m->type));
-        else if (strcmp(m->str, "AwsServiceEvent") == 0)
+        else if (rw_json_str_is(m, "AwsServiceEvent"))
             service = true;
     }
     if (nev > 1) problem(pf, ctx, "the record has %zu \"eventType\" members", nev);
@@ -247,7 +247,12 @@ static char *field(const rw_json *obj, const char *key, bool required, const cha
         problem(pf, ctx, "%s%s is %s, expected a string", where, key, rw_json_type_name(v->type));
         return NULL;
     }
-    return rw_xstrndup(v->str, v->len);
+    size_t nuls;
+    char *s = rw_json_str_dup_visible(v, &nuls); /* never cut short at an escaped NUL */
+    if (nuls)
+        problem(pf, ctx, "%s%s holds %zu NUL character%s (\\u0000), shown as U+FFFD", where, key,
+                nuls, nuls == 1 ? "" : "s");
+    return s;
 }
 
 static void reasons(rw_alert *a) {
@@ -317,7 +322,9 @@ rw_alert *rw_root_classify(const rw_json *rec, const rw_json *env, rw_problem_fn
     bool root = ui != NULL;
     if (!ui) ui = rw_json_get(rec, "userIdentity"); /* a rule about another principal */
     a->time = INT64_MIN;
-    a->event_id = field(rec, "eventID", true, "", pf, ctx);
+    const rw_json *id = rw_json_get(rec, "eventID"); /* unusable: rw_detector_check derives one */
+    if (id && id->type == RW_JSON_STRING && id->len && !rw_json_str_has_nul(id))
+        a->event_id = rw_xstrndup(id->str, id->len);
     a->event_time = field(rec, "eventTime", true, "", pf, ctx);
     if (a->event_time && rw_time_parse(a->event_time, &a->time) != RW_OK) {
         problem(pf, ctx, "eventTime '%s' is not a valid time", a->event_time);

@@ -9,7 +9,9 @@ are streamed through a pipe and never written whole."""
 import gzip
 import json
 import os
+import re
 import random
+import re
 import shutil
 import subprocess
 import tempfile
@@ -440,17 +442,29 @@ class BadInput(unittest.TestCase):
         self.assertEqual(alerts[0]["event"]["eventTime"], 1763632800, "the record is kept as it was")
 
     def test_root_record_without_event_id(self):
+        # never dropped, never merged: each gets an id derived from its content, marked as derived,
+        # with a warning that names the record (a warning: every record was read and alerted)
         a, b = rwtest.record("x", eventID=None), rwtest.record("y", eventID=None, eventName="DeleteTrail",
                                                                  eventSource="cloudtrail.amazonaws.com")
-        body, spans = records_text([a, b, rwtest.record("wt-next")])
-        p, ids, mine = self.scan_beside(self.write("noid.json", body))
-        alerts = [x for x in rwtest.ndjson(p.stdout_text) if x["eventID"] is None]
-        self.assertEqual(sorted(x["eventName"] for x in alerts), ["CreateUser", "DeleteTrail"],
-                         "both still alerted (records without an eventID are never merged)")
+        c = rwtest.record("z", eventID="", eventName="StopLogging", eventSource="cloudtrail.amazonaws.com")
+        body, spans = records_text([a, b, c, rwtest.record("wt-next")])
+        path = self.write("noid.json", body)
+        p, ids, mine = self.scan_beside(path, rc=1)
+        alerts = [x for x in rwtest.ndjson(p.stdout_text) if x["eventIDDerived"]]
+        self.assertEqual(sorted(x["eventName"] for x in alerts), ["CreateUser", "DeleteTrail", "StopLogging"],
+                         "all still alerted (records without an eventID are never merged)")
+        self.assertEqual(len({x["eventID"] for x in alerts}), 3)
+        self.assertTrue(all(x["eventID"].startswith("rw-sha256:") for x in alerts))
         self.assertIn("wt-next", ids)
-        self.assert_offsets(mine)
-        for s, _ in spans[:2]:
-            self.assertTrue(any(o == s and "eventID" in m for o, m in mine), mine)
+        self.assertEqual(mine, [], "no error: the records were read in full")
+        warned = re.findall(r"rootwatch: warning: (.*?): byte (\d+): root activity, but (.*?): it is identified as",
+                            p.stderr_text)
+        self.assertEqual([(w[0], int(w[1])) for w in warned], [(path, s) for s, _ in spans[:3]])
+        self.assertEqual([w[2] for w in warned], ["the record has no eventID"] * 2 + ["its eventID is empty"])
+        # the same records again: the same ids (a re-scan is deduplicated by them)
+        p2 = rwtest.run(["scan", "-f", "ndjson", path], timeout=TIMEOUT)
+        self.assertEqual(sorted(x["eventID"] for x in rwtest.ndjson(p2.stdout_text) if x["eventIDDerived"]),
+                         sorted(x["eventID"] for x in alerts))
 
     # ---- empty input --------------------------------------------------------------------------
 
@@ -536,7 +550,14 @@ class BadInput(unittest.TestCase):
                 self.assertIn("deep-next", ids, "the record after it is read")
                 self.assertNotIn("deep-root", ids)
                 self.assertEqual(len(mine), 1, mine)
-                self.assertTrue(len(head) <= mine[0][0] < len(head) + len(text), "located in the record")
+                # issue 15, defect 9: located at the record's start, every offset labelled
+                # ("byte 1072: malformed record (nesting deeper than 512 levels at byte 797)")
+                self.assertEqual(mine[0][0], len(head), "at the record's first byte")
+                m = re.search(r"^malformed record starting here: nesting deeper than 512 levels at byte (\d+), "
+                              r"counted from the record's first byte;", mine[0][1])
+                self.assertTrue(m, mine[0][1])
+                self.assertIn(text[int(m[1])], "[{", "the offset in the record is an opening bracket")
+                self.assertEqual(text[:int(m[1])].count(deep[0]), 512 - 2, "nested 512 deep there")
                 self.assertIn("may be root activity", mine[0][1])
             with self.subTest(nesting=name, root=False):
                 rec = rwtest.record("deep-user", who="user", requestParameters={"x": "@DEEP@"})

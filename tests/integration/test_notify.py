@@ -209,6 +209,125 @@ class Notify(unittest.TestCase):
         repeats = len(got) - len(set(got))
         self.assertLessEqual(repeats, 1, "at most the delivery in flight is repeated")
 
+    def signal_mid_delivery(self, args, sig, stop_after):
+        """Runs rootwatch with args against a slow receiver; once stop_after deliveries arrived,
+        sends sig while the next one is being received (a delivery in flight). Returns the
+        finished process (text stderr) and the list of eventIDs received so far."""
+        lock = threading.Lock()
+        arrived, started = [], threading.Event()
+
+        def slow(req):
+            with lock:
+                n = len(arrived)
+            if n >= stop_after:
+                started.set()
+            time.sleep(0.3)
+            with lock:
+                arrived.append(json.loads(req.body)["eventID"])
+            return 200, {}, b"ok"
+
+        hook = awsfake.HttpServer(slow)
+        hook.start()
+        self.addCleanup(hook.stop)
+        cfg = self.config("channels:\n" + self.webhook("hook", hook.url))
+        proc = subprocess.Popen([rwtest.ROOTWATCH] + [a.replace("CFG", cfg) for a in args], env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.assertTrue(started.wait(60), "no delivery started")
+        t0 = time.time()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+        self.assertLess(time.time() - t0, 15, "the stop took too long")
+        with lock:
+            got = list(arrived)
+        return proc.returncode, err.decode(), got, cfg
+
+    def store_states(self):
+        import sqlite3
+        con = sqlite3.connect(self.store)
+        try:
+            return dict(con.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+        finally:
+            con.close()
+
+    def test_sigterm_scan_finishes_in_flight_and_repeats_nothing(self):
+        args = ["scan", "--format", "ndjson", "--notify", "--config", "CFG", "--store", self.store,
+                os.path.join(self.corpus, "AWSLogs")]
+        rc, err, got, cfg = self.signal_mid_delivery(args, signal.SIGTERM, 2)
+        self.assertEqual(rc, 143, err)
+        self.assertIn("stopped by SIGTERM", err)
+        self.assertIn("summary:", err, "the summary is printed")
+        self.assertRegex(err, r"\d+ waiting for a later attempt")
+        self.assertGreaterEqual(len(got), 3, "the delivery in flight was finished")
+        self.assertLess(len(got), len(self.truth), "the signal came too late to test anything")
+        states = self.store_states()
+        self.assertNotIn("sending", states, "nothing is left marked sending: %r" % states)
+        self.assertEqual(states.get("sent"), len(got), states)
+        with awsfake.HttpServer(lambda r: (200, {}, b"ok")) as hook2:
+            cfg2 = self.config("channels:\n" + self.webhook("hook", hook2.url))
+            p = self.run_rw(["notify", "flush", "--config", cfg2, "--store", self.store, "--wait", "30s"])
+            self.assertEqual(p.returncode, 0, p.stderr_text)
+            rest = event_ids(hook2)
+        self.assertEqual(sorted(got + rest), sorted(self.truth), "every alert exactly once")
+
+    def test_sigint_flush_finishes_in_flight_and_repeats_nothing(self):
+        # a first scan stores every alert while the channel refuses: all left pending
+        with awsfake.FaultServer(default=("status", 503, "down", {})) as down:
+            cfg = self.config("channels:\n" + self.webhook("hook", down.url, "    max_attempts: 100\n"))
+            p = self.scan(cfg, "--notify-wait", "0s")
+            self.assertEqual(p.returncode, 2, p.stderr_text)
+        rc, err, got, cfg = self.signal_mid_delivery(
+            ["notify", "flush", "--config", "CFG", "--store", self.store, "--wait", "60s"], signal.SIGINT, 2)
+        self.assertEqual(rc, 130, err)
+        self.assertIn("stopped by SIGINT", err)
+        self.assertIn("deliveries:", err, "the summary is printed")
+        self.assertGreaterEqual(len(got), 3)
+        self.assertLess(len(got), len(self.truth))
+        self.assertNotIn("sending", self.store_states())
+        with awsfake.HttpServer(lambda r: (200, {}, b"ok")) as hook2:
+            cfg2 = self.config("channels:\n" + self.webhook("hook", hook2.url, "    max_attempts: 100\n"))
+            p = self.run_rw(["notify", "flush", "--config", cfg2, "--store", self.store, "--wait", "30s"])
+            self.assertEqual(p.returncode, 0, p.stderr_text)
+            rest = event_ids(hook2)
+        self.assertEqual(sorted(got + rest), sorted(self.truth), "every alert exactly once")
+
+    def test_records_without_event_id_are_delivered_once(self):
+        rec = {"eventVersion": "1.08", "userIdentity": {"type": "Root", "principalId": "111122223333",
+               "arn": "arn:aws:iam::111122223333:root", "accountId": "111122223333"},
+               "eventTime": "2026-01-02T03:04:05Z", "eventSource": "iam.amazonaws.com",
+               "eventName": "CreateUser", "awsRegion": "us-east-1", "sourceIPAddress": "192.0.2.9",
+               "userAgent": "cli", "eventType": "AwsApiCall", "recipientAccountId": "111122223333"}
+        no_id = dict(rec)
+        empty = dict(rec, eventID="", eventName="DeleteUser")
+        nul_a = dict(rec, eventID="dup\u0000a", eventName="AttachUserPolicy")
+        nul_b = dict(rec, eventID="dup\u0000b", eventName="AttachUserPolicy")
+        plain = dict(rec, eventID="dup", eventName="AttachUserPolicy")
+        path = os.path.join(self.dir, "no-ids.json")
+        with open(path, "w") as f:
+            json.dump({"Records": [no_id, empty, nul_a, nul_b, plain]}, f)
+        with awsfake.HttpServer(lambda r: (200, {}, b"ok")) as hook:
+            cfg = self.config("channels:\n" + self.webhook("hook", hook.url))
+            args = ["scan", "--format", "ndjson", "--notify", "--config", cfg, "--store", self.store, path]
+            p = self.run_rw(args)
+            alerts = rwtest.ndjson(p.stdout_text)
+            self.assertEqual(len(alerts), 5, "five distinct root events, none merged: " + p.stderr_text)
+            self.assertNotIn("duplicate", p.stderr_text)
+            derived = [a for a in alerts if a["eventIDDerived"]]
+            self.assertEqual(len(derived), 4)
+            self.assertTrue(all(a["eventID"].startswith("rw-sha256:") for a in derived))
+            self.assertIn("the record has no eventID", p.stderr_text)
+            self.assertIn("its eventID is empty", p.stderr_text)
+            self.assertIn("its eventID holds a NUL character", p.stderr_text)
+            self.assertNotIn("cannot be stored", p.stderr_text)
+            self.assertIn("5 new alerts stored", p.stderr_text)
+            first = event_ids(hook)
+            self.assertEqual(sorted(first), sorted(a["eventID"] for a in alerts))
+            # the same file again, and the same records re-serialised differently: nothing new
+            with open(path, "w") as f:
+                json.dump({"Records": [plain, nul_b, nul_a, empty, no_id]}, f, indent=2)
+            p = self.run_rw(args)
+            self.assertIn("0 new alerts stored (5 already known", p.stderr_text)
+            self.assertEqual(sorted(event_ids(hook)), sorted(first), "nothing delivered twice")
+
     def test_filters(self):
         with awsfake.HttpServer(lambda r: (200, {}, b"ok")) as high, \
                 awsfake.HttpServer(lambda r: (200, {}, b"ok")) as console:
@@ -279,4 +398,4 @@ class Notify(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    rwtest.main()

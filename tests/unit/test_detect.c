@@ -400,6 +400,62 @@ static void test_invoked_by_console_or_service(void **state) {
     rw_ruleset_free(rs);
 }
 
+/* A root record without a usable eventID is never dropped: it gets an id derived from its content
+ * (the same record read again, however it is laid out, gets the same id), and records whose ids
+ * differ only after an escaped NUL stay apart. */
+static void test_derived_event_ids(void **state) {
+    (void)state;
+    rw_detector *d = rw_detector_new(NULL, 0);
+    const char *base =
+        "\"userIdentity\":{\"type\":\"Root\"},\"eventTime\":\"2026-11-20T10:00:00Z\","
+        "\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"CreateUser\"";
+    const char *ids[] = {"",
+                         ",\"eventID\":\"\"",
+                         ",\"eventID\":\"dup\\u0000a\"",
+                         ",\"eventID\":\"dup\\u0000b\"",
+                         ",\"eventID\":42",
+                         ",\"eventID\":\"dup\""};
+    const char *why[] = {"no eventID", "empty", "NUL", "NUL", "not a string", NULL};
+    char *got[6];
+    for (int i = 0; i < 6; i++) {
+        char json[512];
+        snprintf(json, sizeof json, "{%s%s}", base, ids[i]);
+        rw_alert *a = NULL;
+        problems p;
+        assert_int_equal(check(d, json, RW_SHAPE_RECORD, 0, &a, &p), RW_VERDICT_ALERT);
+        assert_non_null(a->event_id);
+        if (why[i]) {
+            assert_non_null(a->event_id_derived);
+            assert_non_null(strstr(a->event_id_derived, why[i]));
+            assert_int_equal(strncmp(a->event_id, "rw-sha256:", 10), 0);
+            assert_int_equal(strlen(a->event_id), 10 + 32);
+        } else {
+            assert_null(a->event_id_derived);
+            assert_string_equal(a->event_id, "dup");
+        }
+        rw_buf b;
+        rw_buf_init(&b, 0);
+        assert_int_equal(rw_alert_to_json(&b, a), RW_OK);
+        assert_non_null(
+            strstr(b.data, why[i] ? "\"eventIDDerived\":true" : "\"eventIDDerived\":false"));
+        rw_buf_free(&b);
+        got[i] = strdup(a->event_id);
+        rw_alert_free(a);
+    }
+    for (int i = 0; i < 6; i++)
+        for (int j = i + 1; j < 6; j++) assert_string_not_equal(got[i], got[j]);
+    /* the same record laid out differently (white space) is the same alert */
+    char json[512];
+    snprintf(json, sizeof json, "{ %s ,\n \"eventID\" : \"dup\\u0000a\" }", base);
+    rw_alert *a = NULL;
+    problems p;
+    assert_int_equal(check(d, json, RW_SHAPE_RECORD, 0, &a, &p), RW_VERDICT_ALERT);
+    assert_string_equal(a->event_id, got[2]);
+    rw_alert_free(a);
+    for (int i = 0; i < 6; i++) free(got[i]);
+    rw_detector_free(d);
+}
+
 static void test_builtin_literals(void **state) {
     (void)state;
     /* the console's invokedBy values add no literal: the built-in rules still need only "Root",
@@ -424,15 +480,23 @@ static void test_malformed_candidates(void **state) {
     assert_int_equal(check(d, bad, RW_SHAPE_RECORD, 1000, &a, &p), RW_VERDICT_NONE);
     assert_null(a);
     assert_int_equal(p.n, 1);
-    assert_int_equal(p.offset[0], 1000 + (uint64_t)(strrchr(bad, '}') - bad));
-    assert_contains(p.msg[0], "malformed record");
+    /* located at the record's start; the message says where in the record, and that it counts
+     * from there (issue 15: the offsets were unlabelled and the record's start was not given) */
+    assert_int_equal(p.offset[0], 1000);
+    char where[96];
+    snprintf(where, sizeof where, "at byte %zu, counted from the record's first byte",
+             (size_t)(strrchr(bad, '}') - bad));
+    assert_contains(p.msg[0], "malformed record starting here");
+    assert_contains(p.msg[0], where);
     assert_contains(p.msg[0], "may be root activity");
     assert_contains(p.msg[0], "expected a JSON value");
     /* truncated */
     const char *cut = "{\"userIdentity\":{\"type\":\"Root\"";
     assert_int_equal(check(d, cut, RW_SHAPE_RECORD, 50, &a, &p), RW_VERDICT_NONE);
     assert_int_equal(p.n, 1);
-    assert_int_equal(p.offset[0], 50 + strlen(cut));
+    assert_int_equal(p.offset[0], 50);
+    snprintf(where, sizeof where, "at byte %zu, counted from the record's first byte", strlen(cut));
+    assert_contains(p.msg[0], where);
     assert_contains(p.msg[0], "truncated");
     /* not an object */
     assert_int_equal(
@@ -475,8 +539,10 @@ static void test_malformed_candidates(void **state) {
                            RW_SHAPE_RECORD, 0, &a, &p),
                      RW_VERDICT_NONE);
     assert_int_equal(p.n, 1);
-    assert_contains(p.msg[0], "nesting deeper than 4");
-    assert_int_equal(p.offset[0], 39); /* the fifth opening bracket */
+    /* at the record's start (here 0), the fifth opening bracket counted from there */
+    assert_int_equal(p.offset[0], 0);
+    assert_contains(p.msg[0], "malformed record starting here: nesting deeper than 4 levels at "
+                              "byte 39, counted from the record's first byte");
     rw_detector_free(d);
 }
 
@@ -488,6 +554,7 @@ int main(void) {
         cmocka_unit_test(test_envelopes),
         cmocka_unit_test(test_malformed_candidates),
         cmocka_unit_test(test_invoked_by_console_or_service),
+        cmocka_unit_test(test_derived_event_ids),
         cmocka_unit_test(test_builtin_literals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
