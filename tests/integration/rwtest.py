@@ -261,8 +261,22 @@ def trail_bytes(records):
 
 
 def main():
+    """Runs the calling test file's tests (unittest, verbose). With RW_RESULTS_DIR set (the build
+    sets it), also writes RW_RESULTS_DIR/<file>.json with the counts of passed, failed and skipped
+    tests and each skip's reason, which scripts/tally.py adds up for the suite's last line."""
     os.makedirs(WORK, exist_ok=True)
     if not os.path.exists(ROOTWATCH):
         print("rootwatch binary not found at %s (set ROOTWATCH)" % ROOTWATCH)
         sys.exit(2)
-    unittest.main(verbosity=2)
+    prog = unittest.main(verbosity=2, exit=False)
+    r = prog.result
+    failed = len(r.failures) + len(r.errors) + len(r.unexpectedSuccesses)
+    skipped = [{"test": t.id() if hasattr(t, "id") else str(t), "reason": why} for t, why in r.skipped]
+    passed = r.testsRun - failed - len(skipped)
+    out = os.environ.get("RW_RESULTS_DIR")
+    if out:
+        os.makedirs(out, exist_ok=True)
+        name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+        with open(os.path.join(out, name + ".json"), "w") as f:
+            json.dump({"file": name, "passed": passed, "failed": failed, "skipped": skipped}, f)
+    sys.exit(0 if r.wasSuccessful() else 1)

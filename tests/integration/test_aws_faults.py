@@ -439,4 +439,4 @@ class ThroughMoto(FaultCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    rwtest.main()

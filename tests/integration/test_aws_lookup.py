@@ -139,4 +139,4 @@ class LookupEvents(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    rwtest.main()

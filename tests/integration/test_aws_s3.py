@@ -188,4 +188,4 @@ class S3Scan(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    rwtest.main()

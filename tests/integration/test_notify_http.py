@@ -227,4 +227,4 @@ class NotifyHttp(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    rwtest.main()

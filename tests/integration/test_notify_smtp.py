@@ -263,4 +263,4 @@ class Smtp(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    rwtest.main()

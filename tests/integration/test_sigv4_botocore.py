@@ -129,4 +129,4 @@ class BotocoreAgreement(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    rwtest.main()
