@@ -533,7 +533,8 @@ static void wrapped_element(rw_trail_reader *r, uint64_t start, uint64_t end) {
     const char *field =
         r->arr == ARR_WRAPPED && (r->obj_keys & K_LOGEVENTS) ? "message" : "CloudTrailEvent";
     if (rw_json_doc_parse(r->doc, at(r, start), end - start) != RW_OK) {
-        report(r, start + rw_json_doc_error_offset(r->doc), "malformed element %llu: %s",
+        report(r, start,
+               "malformed element %llu starting here: %s, counted from the element's first byte",
                (unsigned long long)r->arr_index, rw_error_last());
         return;
     }

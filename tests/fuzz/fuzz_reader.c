@@ -147,6 +147,9 @@ static int on_candidate(void *ctx, const rw_trail_record *rec) {
     } else if (c->verdict == RW_VERDICT_FILTERED) { /* the alert the filters kept out */
         CHECK(a != NULL && a->event_json == NULL);
         rw_alert_free(a);
+    } else if (c->verdict == RW_VERDICT_SERVICE) { /* a service's root event, counted */
+        CHECK(a != NULL && a->event_json == NULL && a->invoked_by != NULL);
+        rw_alert_free(a);
     } else {
         CHECK(a == NULL);
     }
