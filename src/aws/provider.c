@@ -10,11 +10,11 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "aws/client.h"
 #include "aws/http.h"
+#include "aws/process.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -24,6 +24,11 @@
 
 #define REFRESH_BEFORE 300 /* seconds before expiry that temporary credentials are renewed */
 #define MAX_CHAIN 8        /* role_arn / source_profile hops */
+/* credential_process: the time it may take (the AWS SDK for Go's default; the others have none),
+ * the most that may be set, and the most it may print (credentials take a few KiB) */
+#define PROCESS_TIMEOUT_MS 60000L
+#define PROCESS_TIMEOUT_MAX_MS 3600000L
+#define PROCESS_MAX_OUTPUT ((size_t)1 << 20)
 
 struct rw_aws_provider {
     const rw_aws_config *cfg; /* NULL for a static provider */
@@ -415,52 +420,82 @@ done:
     return rc;
 }
 
-/* credential_process: runs the command with /bin/sh and reads its JSON (Version 1). */
-static int from_process(const char *profile, const char *cmd, rw_aws_creds **out) {
+/* credential_process's time limit: ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS, else the profile's
+ * credential_process_timeout_ms, else PROCESS_TIMEOUT_MS (0 also means the default). `from` says
+ * where it came from, for the message. */
+static int process_timeout(const rw_aws_config *cfg, const char *profile, long *ms, char *from,
+                           size_t cap) {
+    *ms = PROCESS_TIMEOUT_MS;
+    const char *v = env("ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS");
+    if (v) {
+        snprintf(from, cap, "ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS");
+    } else {
+        v = rw_aws_profile_get(cfg, profile, "credential_process_timeout_ms");
+        snprintf(from, cap, "credential_process_timeout_ms of profile %s", profile);
+    }
+    if (!v) {
+        snprintf(from, cap,
+                 "the default; ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS or the profile's "
+                 "credential_process_timeout_ms sets another");
+        return RW_OK;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    while (*end && isspace((unsigned char)*end)) end++;
+    if (errno || end == v || *end || n < 0 || n > PROCESS_TIMEOUT_MAX_MS)
+        return rw_error_set(RW_EINVAL,
+                            "profile %s: credential_process: %s \"%.32s\" is not a number of "
+                            "milliseconds from 0 (the default, %ld) to %ld",
+                            profile, from, v, PROCESS_TIMEOUT_MS, PROCESS_TIMEOUT_MAX_MS);
+    if (n > 0) *ms = n;
+    return RW_OK;
+}
+
+static void format_ms(char *b, size_t cap, long ms) {
+    if (ms % 1000 == 0)
+        snprintf(b, cap, "%ld s", ms / 1000);
+    else
+        snprintf(b, cap, "%ld ms", ms);
+}
+
+/* credential_process: runs the command with /bin/sh and reads its JSON (Version 1), within a time
+ * limit and an output limit, leaving no process of it behind (see process.h). */
+static int from_process(const rw_aws_config *cfg, const char *profile, const char *cmd,
+                        rw_aws_creds **out) {
     char what[300];
     snprintf(what, sizeof what, "profile %s: credential_process", profile);
-    int pipefd[2];
-    if (pipe(pipefd) != 0) return rw_error_set(RW_EIO, "%s: pipe: %s", what, strerror(errno));
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return rw_error_set(RW_EIO, "%s: fork: %s", what, strerror(errno));
-    }
-    if (pid == 0) {
-        dup2(pipefd[1], 1);
-        close(pipefd[0]);
-        close(pipefd[1]);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    close(pipefd[1]);
+    long timeout_ms;
+    char from[300];
+    int rc = process_timeout(cfg, profile, &timeout_ms, from, sizeof from);
+    if (rc != RW_OK) return rc;
     rw_buf b;
-    rw_buf_init(&b, 1 << 20);
+    rw_buf_init(&b, PROCESS_MAX_OUTPUT + 1);
     rw_buf_puts(&b, "");
-    char tmp[4096];
-    ssize_t n;
-    int over = 0;
-    while ((n = read(pipefd[0], tmp, sizeof tmp)) != 0) {
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        if (!over && rw_buf_append(&b, tmp, (size_t)n) != RW_OK) over = 1;
-    }
-    close(pipefd[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    int rc;
-    if (over)
-        rc = rw_error_set(RW_ELIMIT, "%s: printed more than 1 MiB", what);
-    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    rw_aws_process_opts po = {
+        .command = cmd, .timeout_ms = timeout_ms, .max_output = PROCESS_MAX_OUTPUT};
+    rw_aws_process_result pr;
+    rc = rw_aws_process_run(&po, &b, &pr);
+    char limit[32], grace[32];
+    format_ms(limit, sizeof limit, timeout_ms);
+    format_ms(grace, sizeof grace, RW_AWS_PROCESS_KILL_GRACE_MS);
+    if (rc != RW_OK) {
+        rc = rw_error_wrap(rc, "%s", what);
+    } else if (pr.end == RW_AWS_PROCESS_TIMED_OUT) {
+        rc = rw_error_set(RW_EIO,
+                          "%s did not finish within %s (%s); rootwatch stopped it and every "
+                          "process it started (SIGTERM%s%s)",
+                          what, limit, from, pr.needed_sigkill ? ", then SIGKILL after " : "",
+                          pr.needed_sigkill ? grace : "");
+    } else if (pr.end == RW_AWS_PROCESS_TOO_MUCH) {
+        rc = rw_error_set(RW_ELIMIT,
+                          "%s printed more than %zu MiB on its standard output (credentials take a "
+                          "few KiB); rootwatch stopped it and every process it started",
+                          what, PROCESS_MAX_OUTPUT >> 20);
+    } else if (pr.end != RW_AWS_PROCESS_EXITED || pr.status != 0) {
         rc = rw_error_set(RW_EIO, "%s: the command failed (%s %d); its error output is above", what,
-                          WIFEXITED(status) ? "exit status" : "signal",
-                          WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-    else {
+                          pr.end == RW_AWS_PROCESS_EXITED ? "exit status" : "signal", pr.status);
+    } else {
         char src[300];
         snprintf(src, sizeof src, "profile %s (credential_process)", profile);
         rc = creds_from_json(b.data, b.len, what, src, out);
@@ -478,6 +513,10 @@ static int from_process(const char *profile, const char *cmd, rw_aws_creds **out
             rw_json_doc_free(d);
         }
     }
+    if (pr.leftovers)
+        rw_log_warn("%s left processes running in its process group; rootwatch stopped them (a "
+                    "helper that must outlive it starts a session of its own, as daemons do)",
+                    what);
     if (b.data) memset(b.data, 0, b.len);
     rw_buf_free(&b);
     return rc;
@@ -648,7 +687,7 @@ static int from_profile(const rw_aws_config *cfg, const char *profile, const hop
         *out = rw_aws_creds_new(ak, sk, st, 0, desc);
         return RW_OK;
     }
-    if (proc) return from_process(profile, proc, out);
+    if (proc) return from_process(cfg, profile, proc, out);
     if (rw_aws_profile_get(cfg, profile, "sso_session") ||
         rw_aws_profile_get(cfg, profile, "sso_start_url"))
         return rw_error_set(

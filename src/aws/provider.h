@@ -3,7 +3,9 @@
  *   2. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN;
  *   3. web identity: AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN (STS AssumeRoleWithWebIdentity);
  *   4. the shared files: static keys, role_arn with source_profile or credential_source
- *      (STS AssumeRole, with external_id, role_session_name, duration_seconds), credential_process;
+ *      (STS AssumeRole, with external_id, role_session_name, duration_seconds), credential_process
+ *      (bounded: ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS or the profile's
+ *      credential_process_timeout_ms, default 60 s; 1 MiB of output; see process.h);
  *   5. ECS/EKS container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with
  *      AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE;
  *   6. EC2 instance metadata, IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT may point elsewhere;

@@ -9,7 +9,9 @@ which key and which STS parameters were sent) and every secret that moto handed 
      while AWS_PROFILE does not), keys in the config file, the profile's region, a missing profile
   3. role_arn with source_profile or credential_source (STS AssumeRole with external_id,
      role_session_name, duration_seconds), chains, loops, bad durations
-  4. credential_process (Version 1 JSON; failing and garbage-printing processes)
+  4. credential_process (Version 1 JSON; failing and garbage-printing processes), and its bounds:
+     a time limit (hanging, SIGTERM-ignoring, stdout-closing processes), an output limit, its
+     whole process group stopped, a prompt on the terminal still answered
   5. web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)
   6. container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI, authorization token or token file)
   7. EC2 instance metadata (IMDSv2, IMDSv1 fallback, AWS_EC2_METADATA_DISABLED)
@@ -150,7 +152,7 @@ class Base(unittest.TestCase):
         os.chmod(p, os.stat(p).st_mode | stat.S_IXUSR)
         return p
 
-    def run_rw(self, args, env=None, endpoint="env"):
+    def run_rw(self, args, env=None, endpoint="env", timeout=TIMEOUT):
         """Runs rootwatch with exactly a clean environment plus env (never the caller's AWS_*
         variables: rwtest.run would merge os.environ back in). endpoint: "env" sets
         AWS_ENDPOINT_URL to the proxy, "option" passes --endpoint-url, None neither."""
@@ -163,7 +165,7 @@ class Base(unittest.TestCase):
         if endpoint == "option":
             args += ["--endpoint-url", self.proxy.url]
         started = time.monotonic()
-        p = subprocess.run([rwtest.ROOTWATCH] + args, capture_output=True, timeout=TIMEOUT, env=e)
+        p = subprocess.run([rwtest.ROOTWATCH] + args, capture_output=True, timeout=timeout, env=e)
         p.elapsed = time.monotonic() - started
         p.stdout_text = p.stdout.decode("utf-8", "replace")
         p.stderr_text = p.stderr.decode("utf-8", "replace")
@@ -676,6 +678,251 @@ class TestCredentialProcess(Base):
         self.whoami_fails(None, (), "env", r"credential_process", r"exit status 127")
 
 
+class TestCredentialProcessBounds(Base):
+    """A credential_process runs within a time limit and an output limit, in a process group of
+    its own that is stopped whole (SIGTERM, then SIGKILL) when it passes either, so that nothing
+    of it outlives rootwatch. Each script records "PID PGID" lines in self.pids_file."""
+
+    LIMIT_MS = 1000
+    BOUND_S = 10  # the limit, the 2 s grace before SIGKILL, and room for a busy machine
+    RUN_TIMEOUT = 30  # a run that hangs (the code before the bounds) fails here, not later
+
+    def setUp(self):
+        super().setUp()
+        self.pids_file = self.path("pids")
+        self.addCleanup(self.kill_recorded)
+
+    # a job that never ends, recorded (started in the background and waited for, so that a run
+    # of the code before the bounds, which leaves it behind, can still be cleaned up by pid)
+    SLEEP = 'sleep 1000 &\necho "$! bg" >> "$PIDS"'
+
+    def profile(self, name, body, settings=""):
+        """[profile name] whose credential_process is a shell script: a line recording its own pid
+        and process group, then body ($PIDS names the record, for background jobs)."""
+        script = self.script(name + ".sh", "#!/bin/sh\nPIDS='%s'\n"
+                             "echo \"$$ $(cut -d' ' -f5 /proc/$$/stat)\" >> \"$PIDS\"\n%s\n"
+                             % (self.pids_file, body))
+        self.write_files("[profile %s]\ncredential_process = %s\n%s" % (name, script, settings), None)
+
+    def recorded(self):
+        """[(pid, pgid or None)] that the scripts recorded."""
+        if not os.path.exists(self.pids_file):
+            return []
+        out = []
+        with open(self.pids_file) as f:
+            for line in f:
+                parts = line.split()
+                if parts:
+                    out.append((int(parts[0]), int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None))
+        return out
+
+    @staticmethod
+    def state(pid):
+        """The process's state letter, or None when it is gone. A zombie ("Z") has ended: where
+        init does not reap orphans, theirs stay."""
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return None
+
+    @classmethod
+    def alive(cls, pid):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return cls.state(pid) not in (None, "Z", "X")
+
+    @classmethod
+    def group_members(cls, pgid):
+        """The live processes of a process group."""
+        out = []
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+                out.append(int(name))
+        return out
+
+    def assert_nothing_left(self):
+        rec = self.recorded()
+        self.assertTrue(rec, "the credential process ran and recorded its pid")
+        for pid, pgid in rec:
+            self.assertFalse(self.alive(pid), "process %d of the credential process is still alive "
+                             "(state %s)" % (pid, self.state(pid)))
+            if pgid is not None:
+                self.assertNotEqual(pgid, os.getpgid(0), "the credential process has a group of its own")
+                self.assertEqual(self.group_members(pgid), [], "its process group %d is gone" % pgid)
+
+    def kill_recorded(self):
+        # whatever a failing run left behind (the processes these tests started), by pid
+        for pid, _ in self.recorded():
+            if self.alive(pid):
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
+
+    def run_bounded(self, profile, env=None, limit_ms=LIMIT_MS):
+        e = {"ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS": str(limit_ms)} if limit_ms else {}
+        e.update(env or {})
+        p = self.run_rw(["aws", "whoami", "--format", "json", "--profile", profile], e,
+                        timeout=self.RUN_TIMEOUT)
+        self.last = p
+        return p
+
+    def assert_fails(self, p, *needles):
+        self.assertEqual(p.returncode, 2, "stdout:\n%s\nstderr:\n%s" % (p.stdout_text, p.stderr_text))
+        self.assertEqual(p.stdout_text, "")
+        for n in needles:
+            self.assertRegex(p.stderr_text, n)
+        self.assertEqual(self.proxy.calls(), [], "no AWS call without credentials")
+
+    def test_hanging_process_times_out(self):
+        # the issue's case: a process (and a background job of it) that never ends
+        self.profile("hang", "%s\n%s\nwait" % (self.SLEEP, self.SLEEP))
+        p = self.run_bounded("hang")
+        self.assert_fails(p, r"profile hang: credential_process did not finish within 1 s "
+                             r"\(ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS\)", r"stopped")
+        self.assertGreaterEqual(p.elapsed, 0.9, "not before the limit")
+        self.assertLess(p.elapsed, self.BOUND_S, p.stderr_text)
+        self.assertEqual(len(self.recorded()), 3)
+        self.assert_nothing_left()
+
+    def test_process_ignoring_sigterm_is_killed(self):
+        # SIGTERM ignored by the script and, inherited, by its background job: SIGKILL ends both
+        self.profile("stubborn", "trap '' TERM\n%s\nwhile :; do sleep 1; done" % self.SLEEP)
+        p = self.run_bounded("stubborn")
+        self.assert_fails(p, r"profile stubborn: credential_process did not finish within 1 s",
+                          r"SIGTERM, then SIGKILL")
+        self.assertLess(p.elapsed, self.BOUND_S, p.stderr_text)
+        self.assert_nothing_left()
+
+    def test_process_that_closes_its_output_and_keeps_running(self):
+        self.profile("closer", "exec >&-\n%s\nwait" % self.SLEEP)
+        p = self.run_bounded("closer")
+        self.assert_fails(p, r"profile closer: credential_process did not finish within 1 s")
+        self.assertLess(p.elapsed, self.BOUND_S, p.stderr_text)
+        self.assert_nothing_left()
+
+    def test_huge_output_is_refused(self):
+        # refused as soon as the output passes the limit: well before the time limit (30 s here),
+        # whether the process then hangs or goes on printing forever
+        for name, body in (("bigthenhang", "head -c 3000000 /dev/zero\n%s\nwait" % self.SLEEP),
+                           ("endless", "while :; do echo 0123456789abcdef0123456789abcdef; done"),
+                           ("bigthenexit", "head -c 2000000 /dev/zero | tr '\\0' x")):
+            with self.subTest(name=name):
+                self.profile(name, body)
+                p = self.run_bounded(name, limit_ms=30000)
+                self.assert_fails(p, r"profile %s: credential_process printed more than 1 MiB on its "
+                                     r"standard output" % name)
+                self.assertNotIn("did not finish", p.stderr_text)
+                self.assertLess(p.elapsed, self.BOUND_S, p.stderr_text)
+                self.assert_nothing_left()
+
+    def test_limit_from_the_profile(self):
+        self.profile("slow", "%s\nwait" % self.SLEEP, "credential_process_timeout_ms = 1000\n")
+        p = self.run_bounded("slow", limit_ms=None)
+        self.assert_fails(p, r"profile slow: credential_process did not finish within 1 s "
+                             r"\(credential_process_timeout_ms of profile slow\)")
+        self.assertLess(p.elapsed, self.BOUND_S, p.stderr_text)
+        self.assert_nothing_left()
+        # the environment beats the profile
+        p = self.run_bounded("slow", limit_ms=1500)
+        self.assert_fails(p, r"did not finish within 1500 ms \(ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS\)")
+        self.assert_nothing_left()
+
+    def test_bad_limit(self):
+        self.profile("fine", "printf '%%s' '%s'" % json.dumps(
+            {"Version": 1, "AccessKeyId": PROC_AK, "SecretAccessKey": PROC_SK}),
+            "credential_process_timeout_ms = soon\n")
+        p = self.run_bounded("fine", limit_ms=None)
+        self.assert_fails(p, r"credential_process_timeout_ms of profile fine \"soon\" is not a number "
+                             r"of milliseconds")
+        for value in ("-5", "1e3", "3600001"):
+            p = self.run_bounded("fine", limit_ms=value)
+            self.assert_fails(p, r"ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS \"%s\" is not a number" % value)
+        self.assertEqual(self.recorded(), [], "the process is not run with a limit that makes no sense")
+
+    def test_background_job_is_stopped_after_success(self):
+        # the credentials come, and the job the process left behind (holding its output open) is
+        # stopped rather than waited for
+        self.profile("leaver", "%s\nprintf '%%s' '%s'" % (self.SLEEP, json.dumps(
+            {"Version": 1, "AccessKeyId": PROC_AK, "SecretAccessKey": PROC_SK})))
+        p = self.run_bounded("leaver", limit_ms=30000)
+        self.assertEqual(p.returncode, 0, p.stderr_text)
+        self.assertEqual(json.loads(p.stdout_text)["CredentialSource"], "profile leaver (credential_process)")
+        self.assertRegex(p.stderr_text, r"profile leaver: credential_process left processes running")
+        self.assertLess(p.elapsed, self.BOUND_S, p.stderr_text)
+        self.assert_nothing_left()
+
+    def test_prompt_on_the_terminal(self):
+        # a helper that asks for an MFA code on /dev/tty still works from its own process group:
+        # rootwatch hands the terminal to it and takes it back (with TOSTOP set, a background
+        # writer would be stopped: the helper's prompt, or rootwatch's output if it did not take
+        # the terminal back)
+        import pty
+        import select
+        self.profile("mfa", "printf 'MFA code: ' > /dev/tty\nread code < /dev/tty\n"
+                     "[ \"$code\" = 123456 ] || exit 9\nprintf '%%s' '%s'" % json.dumps(
+                         {"Version": 1, "AccessKeyId": PROC_AK, "SecretAccessKey": PROC_SK}))
+        extra = dict(self.files, AWS_ENDPOINT_URL=self.proxy.url,
+                     ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS="20000")
+        env = awsfake.clean_aws_env(extra, home=self.home)
+        argv = ["/bin/sh", "-c", 'stty tostop && exec "$0" "$@"', rwtest.ROOTWATCH,
+                "aws", "whoami", "--format", "json", "--profile", "mfa"]
+        pid, fd = pty.fork()
+        if pid == 0:  # a session of its own, the pty its terminal, its group the foreground job
+            try:
+                os.execve(argv[0], argv, env)
+            finally:
+                os._exit(127)
+        out, answered, deadline = b"", False, time.monotonic() + self.RUN_TIMEOUT
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([fd], [], [], 0.5)
+                if not ready:
+                    continue
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # EIO: every process of the terminal is gone
+                    break
+                if not chunk:
+                    break
+                out += chunk
+                if not answered and b"MFA code: " in out:
+                    os.write(fd, b"123456\n")
+                    answered = True
+            # the terminal closes as rootwatch exits, a moment before its exit can be waited for
+            done, status = os.waitpid(pid, os.WNOHANG)
+            while not done and time.monotonic() < deadline:
+                time.sleep(0.05)
+                done, status = os.waitpid(pid, os.WNOHANG)
+            if not done:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                self.fail("rootwatch did not finish (stopped in the background?):\n%s"
+                          % out.decode("utf-8", "replace"))
+        finally:
+            os.close(fd)
+        text = out.decode("utf-8", "replace")
+        for mark in rwtest.SANITIZER_MARKS:
+            self.assertNotIn(mark, text)
+        self.assertTrue(answered, text)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, text)
+        self.assertIn("profile mfa (credential_process)", text)
+        self.assert_caller_signed_with(PROC_AK)
+        self.assert_nothing_left()
+
+
 # ----------------------------------------------------------------------------------------------
 # 5. web identity
 
@@ -1000,4 +1247,4 @@ class TestMalformedFiles(Base):
 
 if __name__ == "__main__":
     os.makedirs(rwtest.WORK, exist_ok=True)
-    unittest.main(verbosity=2)
+    rwtest.main()
