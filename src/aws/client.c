@@ -3,6 +3,7 @@
 #include "aws/client.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+
+#define AWS_STALL_MS 60000L /* see rw_http_opts.stall_timeout_ms */
 
 /* clang-format off */
 const rw_aws_service rw_aws_sts = {"sts", "STS", "sts", RW_AWS_QUERY, "2011-06-15", NULL, NULL, 0};
@@ -57,7 +60,7 @@ static void pace(rw_aws_client *c) {
         if (elapsed < c->min_interval_ms) {
             struct timespec ts = {(c->min_interval_ms - elapsed) / 1000,
                                   ((c->min_interval_ms - elapsed) % 1000) * 1000000L};
-            while (nanosleep(&ts, &ts) != 0) {
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
             }
             clock_gettime(CLOCK_MONOTONIC, &now);
         }
@@ -81,8 +84,9 @@ static double real_random(void *ctx) {
 
 static void real_sleep(void *ctx, long ms) {
     (void)ctx;
+    if (ms <= 0) return;
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
 
@@ -101,7 +105,9 @@ rw_aws_client *rw_aws_client_new(const rw_aws_config *cfg, rw_aws_provider *cred
         c->env.sleep_ms = real_sleep;
         c->env.ctx = &c->rng;
     }
-    rw_http_opts o = {0};
+    /* a connection that moves nothing for a minute is given up even when the total limit below
+     * is longer (a large download on a slow link) */
+    rw_http_opts o = {.stall_timeout_ms = AWS_STALL_MS};
     /* ROOTWATCH_AWS_TIMEOUT_MS: the per-request timeout (tests of slow services); 0 or unset: the
      * HTTP layer's default (60 s) */
     const char *t = getenv("ROOTWATCH_AWS_TIMEOUT_MS");

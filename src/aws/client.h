@@ -7,7 +7,8 @@
  *
  * Environment: ROOTWATCH_AWS_TIMEOUT_MS sets the time one request (connection, upload and reply)
  * may take, in milliseconds (default 60000; 0 keeps the default). A request that times out is a
- * network error, retried as above. Meant for tests of slow services and for slow links. */
+ * network error, retried as above. Meant for tests of slow services and for slow links. Whatever
+ * it says, a request that moves no byte for 60 s fails the same way (the stall limit). */
 #ifndef RW_AWS_CLIENT_H
 #define RW_AWS_CLIENT_H
 

@@ -357,8 +357,12 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                      req->connect_timeout_ms > 0 ? req->connect_timeout_ms
                                                  : h->opts.connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-                     req->timeout_ms > 0 ? req->timeout_ms : h->opts.timeout_ms);
+    long total_ms = req->timeout_ms > 0 ? req->timeout_ms : h->opts.timeout_ms;
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
+    if (h->opts.stall_timeout_ms > 0 && h->opts.stall_timeout_ms < total_ms) {
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (h->opts.stall_timeout_ms + 999) / 1000);
+    }
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rootwatch/" RW_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

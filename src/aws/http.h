@@ -14,6 +14,10 @@ typedef struct rw_http_opts {
     long connect_timeout_ms; /* default 3000 */
     long timeout_ms;         /* the whole exchange; default 60000 */
     size_t max_body;         /* the largest response body kept (default 256 MiB) */
+    /* > 0: an exchange that moves no byte (less than 1 byte/s, measured by libcurl over a few
+     * seconds) for this long fails as a timeout, however long the total limit; rounded up to whole
+     * seconds; only applied when it is shorter than the total limit. 0: none */
+    long stall_timeout_ms;
 } rw_http_opts;
 
 typedef struct rw_http_request {

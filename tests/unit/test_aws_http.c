@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aws/http.h"
@@ -534,6 +535,30 @@ static void test_network_errors(void **state) {
     rw_http_free(h);
 }
 
+/* A stall limit shorter than the total limit ends an exchange that moves nothing. */
+static void test_stall_limit(void **state) {
+    (void)state;
+    rw_http_opts o = {.connect_timeout_ms = 2000, .timeout_ms = 30000, .stall_timeout_ms = 1000};
+    rw_http *h = rw_http_new(&o);
+    assert_non_null(h);
+    rw_http_response resp;
+    rw_http_response_init(&resp);
+    atomic_store(&srv.mode, M_SLOW);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = do_req(h, "GET", url("/stall"), NULL, 0, NULL, 0, &resp);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_int_equal(rc, RW_ERETRY);
+    assert_int_equal(resp.status, 0);
+    assert_contains(rw_error_last(), "too slow");
+    /* a second of stall, as libcurl measures it: far below the total limit of 30 s */
+    if (took > 10) fail_msg("the stalled exchange took %.1f s", took);
+    atomic_store(&srv.mode, M_ECHO);
+    rw_http_response_free(&resp);
+    rw_http_free(h);
+}
+
 static void test_refused_urls(void **state) {
     (void)state;
     rw_http *h = client(0);
@@ -623,6 +648,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_statuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_network_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stall_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_urls, setup, teardown),
         cmocka_unit_test(test_is_loopback),
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
