@@ -197,12 +197,15 @@ static void *worker_main(void *arg) {
         pthread_mutex_lock(&d->lock);
         bool stop = false;
         for (;;) {
-            if (rw_signal_stop_requested() ||
-                (d->closing && (next == INT64_MAX || next > d->deadline_ms))) {
+            if (rw_signal_stop_requested()) {
                 stop = true;
                 break;
             }
-            if (d->generation != gen) break;
+            if (d->generation != gen) break; /* new alerts, or the close: look again first */
+            if (d->closing && (next == INT64_MAX || next > d->deadline_ms)) {
+                stop = true;
+                break;
+            }
             int64_t until = next;
             if (d->closing && d->deadline_ms < until) until = d->deadline_ms;
             int64_t t = rw_now_ms();

@@ -245,7 +245,9 @@ class Notify(unittest.TestCase):
         import sqlite3
         con = sqlite3.connect(self.store)
         try:
-            return dict(con.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+            names = {0: "pending", 1: "sending", 2: "sent", 3: "failed"}  # src/store/store.h
+            return {names[k]: n for k, n in
+                    con.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall()}
         finally:
             con.close()
 
