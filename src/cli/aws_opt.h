@@ -1,20 +1,8 @@
-/* The AWS settings commands share: --profile, --region (where the command has no other use for
- * it), --endpoint-url; and the session built from them (settings, credential chain, client). */
-#ifndef RW_AWS_OPT_H
-#define RW_AWS_OPT_H
+/* The AWS options commands share: --profile, --endpoint-url (the session is aws/session.h). */
+#ifndef RW_CLI_AWS_OPT_H
+#define RW_CLI_AWS_OPT_H
 
-#include "aws/client.h"
-#include "aws/config.h"
-#include "aws/provider.h"
-
-typedef struct rw_aws_session {
-    rw_aws_config *cfg;
-    rw_aws_provider *creds;
-} rw_aws_session;
-
-/* Loads the settings and sets up the credential chain; on error reports it and returns non-zero. */
-int rw_aws_session_open(rw_aws_session *s, const rw_aws_opts *opts);
-void rw_aws_session_close(rw_aws_session *s);
+#include "aws/session.h"
 
 /* Help lines for the options. */
 #define RW_AWS_OPTS_HELP                                                                           \

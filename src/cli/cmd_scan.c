@@ -1,6 +1,6 @@
-/* rootwatch scan: sources -> trail reader -> root rule -> output. */
+/* rootwatch scan: options, and the wiring of sources (files, folders, stdin, S3, LookupEvents)
+ * into the engine, whose alerts go to the output (and with --notify to the store). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,558 +8,34 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws/client.h"
 #include "cli/aws_opt.h"
 #include "cli/commands.h"
 #include "cli/notify_opt.h"
 #include "cli/rules_opt.h"
+#include "engine/engine.h"
 #include "report/format.h"
 #include "report/summary.h"
-#include "rules/detect.h"
-#include "rules/ruleset.h"
 #include "sources/in_file.h"
 #include "sources/in_lookup.h"
 #include "sources/in_s3.h"
-#include "trail/prefilter.h"
-#include "trail/reader.h"
 #include "util/err.h"
-#include "util/json.h"
 #include "util/log.h"
-#include "util/pool.h"
 #include "util/signals.h"
-#include "util/strset.h"
 #include "util/timeutil.h"
 #include "util/xmalloc.h"
 
-#define MAX_PROBLEMS_PER_FILE 50
-
-typedef struct problem {
-    uint64_t offset;
-    int page; /* LookupEvents: the page the offset is in (0: not paged) */
-    char *msg;
-} problem;
-
-typedef enum job_kind { JOB_FILE, JOB_S3, JOB_LOOKUP } job_kind;
-
-typedef struct scan_job {
-    job_kind kind;
-    char *path;   /* a file; for S3 and LookupEvents what the user reads ("s3://b/k") */
-    char *bucket; /* S3: the bucket, the key, the bucket's region */
-    char *key;    /* S3: the key; LookupEvents: the region */
-    const char *region;
-    int page;     /* LookupEvents: the page being read */
-    bool named;   /* named on the command line, not found in a folder */
-    bool skipped; /* not read: a stop was asked for (SIGINT, SIGTERM) before its turn */
-    char *open_error;
-    int rc;
-    rw_trail_stats st;
-    rw_alert **alerts;
-    size_t nalerts, alerts_cap;
-    problem *probs;
-    size_t nprobs, probs_cap;
-    uint64_t more_probs; /* beyond MAX_PROBLEMS_PER_FILE */
-    uint64_t suppressed; /* matched a rule, held back by one of its exceptions */
-    char **filtered;     /* the eventIDs of root activity outside the filters (NULL: none) */
-    size_t nfiltered, filtered_cap;
-    rw_alert **service; /* root events AWS services made on the account's behalf: counted */
-    size_t nservice, service_cap;
-} scan_job;
-
 typedef struct scan {
-    rw_trail_opts topts;
     rw_filter filter;
-    size_t max_depth;
-    rw_writer *writer;
-    rw_summary sum;
-    rw_strset seen;
-    rw_strset seen_filtered; /* counted once, as alerts are, however often delivered */
-    rw_strset seen_service;
-    bool failed;
+    rw_trail_opts topts;
     bool verbose;
-    int write_rc;
-    rw_pool *pool;
-    rw_ruleset *rules;
-    /* AWS sources */
     rw_aws_opts aws_opts;
-    rw_aws_session aws;
-    bool aws_open;
-    rw_aws_client *aws_main; /* the submitting thread's (listings) */
+    rw_aws_lazy aws;
     rw_lookup_query lookup;
-    char **bucket_regions; /* kept for the jobs that point at them */
-    size_t nbucket_regions;
-    uint64_t s3_listed, s3_digests, s3_out_of_range;
-    uint64_t not_read; /* inputs left unread after SIGINT or SIGTERM */
-    /* --notify */
     rw_dispatch *dispatch;
-    bool notify_failed;
 } scan;
 
-typedef struct worker {
-    scan *s;
-    rw_trail_reader *reader;
-    rw_detector *det;
-    rw_aws_client *aws; /* made when the first AWS job comes */
-    scan_job *job;
-} worker;
-
-static void add_problem(scan_job *j, uint64_t off, const char *msg) {
-    if (j->nprobs == MAX_PROBLEMS_PER_FILE) {
-        j->more_probs++;
-        return;
-    }
-    if (j->nprobs == j->probs_cap) {
-        j->probs_cap = j->probs_cap ? j->probs_cap * 2 : 8;
-        j->probs = rw_xrealloc(j->probs, j->probs_cap * sizeof *j->probs);
-    }
-    j->probs[j->nprobs].offset = off;
-    j->probs[j->nprobs].page = j->page;
-    j->probs[j->nprobs].msg = rw_xstrdup(msg);
-    rw_format_term_safe(j->probs[j->nprobs].msg, strlen(msg)); /* it may quote the record */
-    j->nprobs++;
-}
-
-static void on_problem(void *ctx, uint64_t off, const char *msg) {
-    add_problem(((worker *)ctx)->job, off, msg);
-}
-
-static int on_candidate(void *ctx, const rw_trail_record *rec) {
-    worker *w = ctx;
-    scan_job *j = w->job;
-    rw_alert *a;
-    rw_verdict v = rw_detector_check(w->det, rec, j->path, &a, on_problem, w);
-    if (v == RW_VERDICT_FILTERED) {
-        if (j->nfiltered == j->filtered_cap) {
-            j->filtered_cap = j->filtered_cap ? j->filtered_cap * 2 : 4;
-            j->filtered = rw_xrealloc(j->filtered, j->filtered_cap * sizeof *j->filtered);
-        }
-        j->filtered[j->nfiltered++] =
-            a->event_id ? rw_xstrdup(a->event_id) : NULL; /* counted once */
-        rw_alert_free(a);
-    }
-    if (v == RW_VERDICT_SUPPRESSED) j->suppressed++;
-    if (v == RW_VERDICT_SERVICE) {
-        if (j->nservice == j->service_cap) {
-            j->service_cap = j->service_cap ? j->service_cap * 2 : 4;
-            j->service = rw_xrealloc(j->service, j->service_cap * sizeof *j->service);
-        }
-        j->service[j->nservice++] = a;
-    }
-    if (v != RW_VERDICT_ALERT) return RW_OK;
-    if (j->nalerts == j->alerts_cap) {
-        j->alerts_cap = j->alerts_cap ? j->alerts_cap * 2 : 4;
-        j->alerts = rw_xrealloc(j->alerts, j->alerts_cap * sizeof *j->alerts);
-    }
-    j->alerts[j->nalerts++] = a;
-    return RW_OK;
-}
-
-static void *worker_init(void *arg) {
-    scan *s = arg;
-    worker *w = rw_xcalloc(1, sizeof *w);
-    w->s = s;
-    w->reader = rw_trail_reader_new(&s->topts);
-    w->det = rw_detector_new_rules(&s->filter, s->rules, s->max_depth);
-    return w;
-}
-
-static void worker_fini(void *state) {
-    worker *w = state;
-    rw_trail_reader_free(w->reader);
-    rw_detector_free(w->det);
-    rw_aws_client_free(w->aws);
-    free(w);
-}
-
-static void add_stats(rw_trail_stats *to, const rw_trail_stats *st) {
-    to->bytes_in += st->bytes_in;
-    to->bytes_out += st->bytes_out;
-    to->records += st->records;
-    to->candidates += st->candidates;
-    to->other_values += st->other_values;
-    to->errors += st->errors;
-    if (to->kind == RW_TRAIL_UNKNOWN || to->kind == RW_TRAIL_EMPTY) to->kind = st->kind;
-    to->gzip |= st->gzip;
-}
-
-static int on_lookup_page(void *ctx, int number, const char *data, size_t len) {
-    worker *w = ctx;
-    scan_job *j = w->job;
-    j->page = number;
-    rw_trail_sink sink = {w, on_candidate, on_problem};
-    rw_trail_stats st;
-    int rc = rw_trail_read_mem(w->reader, data, len, &st, &sink);
-    if (rc && st.errors == 0) add_problem(j, st.bytes_out, rw_error_last());
-    if (st.kind != RW_TRAIL_LOOKUP && st.kind != RW_TRAIL_EMPTY) {
-        add_problem(j, 0, "the reply is not a LookupEvents response");
-        rc = rc ? rc : RW_EIO;
-    }
-    add_stats(&j->st, &st);
-    if (rc && !j->rc) j->rc = rc;
-    if (rw_signal_stop_requested()) /* this page is read and kept; no more are asked for */
-        return rw_error_set(RW_ECANCELED, "stopped by %s after page %d",
-                            rw_signal_name(rw_signal_stop_requested()), number);
-    return RW_OK; /* the next pages are still read */
-}
-
-static void work_aws(worker *w, scan_job *j) {
-    if (!w->aws) w->aws = rw_aws_client_new(w->s->aws.cfg, w->s->aws.creds, NULL);
-    if (j->kind == JOB_S3) {
-        rw_http_response resp;
-        rw_http_response_init(&resp);
-        int rc = rw_s3_get(w->aws, j->region, j->bucket, j->key, &resp);
-        if (rc != RW_OK) {
-            j->open_error = rw_xstrdup(rw_error_last());
-        } else {
-            rw_trail_sink sink = {w, on_candidate, on_problem};
-            j->rc = rw_trail_read_mem(w->reader, resp.body.data ? resp.body.data : "",
-                                      resp.body.len, &j->st, &sink);
-            if (j->rc && j->nprobs == 0) add_problem(j, j->st.bytes_out, rw_error_last());
-        }
-        rw_http_response_free(&resp);
-        return;
-    }
-    j->st.kind = RW_TRAIL_UNKNOWN;
-    int rc = rw_lookup_pages(w->aws, j->key, &w->s->lookup, on_lookup_page, w);
-    if (rc != RW_OK) {
-        j->page = 0;
-        if (j->st.kind == RW_TRAIL_UNKNOWN)
-            j->open_error = rw_xstrdup(rw_error_last());
-        else
-            add_problem(j, 0, rw_error_last()); /* the pages read so far still count */
-        j->rc = rc;
-    }
-}
-
-static void work(void *state, void *job) {
-    worker *w = state;
-    scan_job *j = job;
-    if (rw_signal_stop_requested()) { /* queued before the signal: left for the next run */
-        j->skipped = true;
-        return;
-    }
-    w->job = j;
-    if (j->kind != JOB_FILE) {
-        work_aws(w, j);
-        w->job = NULL;
-        return;
-    }
-    bool is_stdin = strcmp(j->path, "-") == 0;
-    int fd = is_stdin ? STDIN_FILENO : open(j->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        j->open_error = rw_xstrdup(strerror(errno));
-        return;
-    }
-    rw_trail_sink sink = {w, on_candidate, on_problem};
-    j->rc = rw_trail_read_fd(w->reader, fd, &j->st, &sink);
-    if (j->rc && j->nprobs == 0) add_problem(j, j->st.bytes_out, rw_error_last());
-    if (!is_stdin) close(fd);
-    w->job = NULL;
-}
-
-static const char *display(const scan_job *j) {
-    return strcmp(j->path, "-") == 0 ? "(standard input)" : j->path;
-}
-
-static void free_job(scan_job *j) {
-    for (size_t i = 0; i < j->nalerts; i++) rw_alert_free(j->alerts[i]);
-    for (size_t i = 0; i < j->nprobs; i++) free(j->probs[i].msg);
-    for (size_t i = 0; i < j->nfiltered; i++) free(j->filtered[i]);
-    free(j->filtered);
-    for (size_t i = 0; i < j->nservice; i++) rw_alert_free(j->service[i]);
-    free(j->service);
-    free(j->alerts);
-    free(j->probs);
-    free(j->open_error);
-    free(j->path);
-    free(j->bucket);
-    free(j->key);
-    free(j);
-}
-
-static void done(void *arg, void *job) {
-    scan *s = arg;
-    scan_job *j = job;
-    rw_summary *sum = &s->sum;
-    if (j->skipped) {
-        s->not_read++;
-        free_job(j);
-        return;
-    }
-    sum->files++;
-    if (j->open_error) {
-        if (j->kind == JOB_FILE)
-            rw_log_error("%s: cannot open: %s", display(j), j->open_error);
-        else
-            rw_log_error("%s: %s", display(j), j->open_error);
-        sum->files_failed++;
-        sum->problems++;
-        s->failed = true;
-        free_job(j);
-        return;
-    }
-    sum->bytes_in += j->st.bytes_in;
-    sum->bytes_out += j->st.bytes_out;
-    sum->records += j->st.records;
-    sum->candidates += j->st.candidates;
-    for (size_t i = 0; i < j->nfiltered; i++)
-        if (!j->filtered[i] || rw_strset_add(&s->seen_filtered, j->filtered[i])) sum->filtered++;
-    sum->suppressed += j->suppressed;
-    for (size_t i = 0; i < j->nservice; i++) { /* once, however often delivered */
-        rw_alert *a = j->service[i];
-        if (a->event_id && !rw_strset_add(&s->seen_service, a->event_id)) continue;
-        rw_format_term_safe(a->invoked_by, strlen(a->invoked_by)); /* it quotes the record */
-        rw_summary_add_service(sum, a->invoked_by);
-    }
-    const char *where = j->st.gzip ? "decompressed byte" : "byte";
-    for (size_t i = 0; i < j->nprobs; i++) {
-        if (j->probs[i].page)
-            rw_log_error("%s: page %d, %s %llu: %s", display(j), j->probs[i].page, where,
-                         (unsigned long long)j->probs[i].offset, j->probs[i].msg);
-        else if (j->kind == JOB_LOOKUP)
-            rw_log_error("%s: %s", display(j), j->probs[i].msg);
-        else
-            rw_log_error("%s: %s %llu: %s", display(j), where,
-                         (unsigned long long)j->probs[i].offset, j->probs[i].msg);
-    }
-    if (j->more_probs)
-        rw_log_error("%s: %llu more problems not shown", display(j),
-                     (unsigned long long)j->more_probs);
-    sum->problems += j->nprobs + j->more_probs;
-    /* each file is counted in exactly one category of the summary; a problem in it (reported
-     * above) makes the exit status 2 whatever the category */
-    bool bad = j->nprobs > 0;
-    switch (j->st.kind) {
-    case RW_TRAIL_EMPTY:
-    case RW_TRAIL_UNKNOWN:
-        if (bad) { /* damaged before anything in it could be told (a corrupt gzip, say) */
-            sum->files_failed++;
-            break;
-        }
-        sum->files_empty++;
-        if (j->named) { /* asked for by name: say so; in a folder (a .gitkeep) it is skipped */
-            rw_log_error("%s: empty: no data", display(j));
-            sum->problems++;
-            bad = true;
-        } else if (s->verbose) {
-            rw_log_info("%s: skipped: empty", display(j));
-        }
-        break;
-    case RW_TRAIL_DIGEST:
-        sum->files_digest++;
-        if (s->verbose) rw_log_info("%s: skipped: CloudTrail digest file", display(j));
-        break;
-    case RW_TRAIL_OTHER:
-        sum->files_other++;
-        if (j->named && !bad) {
-            rw_log_error("%s: not CloudTrail data (no CloudTrail records, EventBridge events or "
-                         "LookupEvents response found)",
-                         display(j));
-            sum->problems++;
-            bad = true;
-        } else if (s->verbose) {
-            rw_log_info("%s: skipped: not CloudTrail data", display(j));
-        }
-        break;
-    default:
-        sum->files_trail++;
-        if (bad) sum->files_trail_problems++; /* read, with records or bytes that could not be */
-    }
-    if (bad) s->failed = true;
-    for (size_t i = 0; i < j->nalerts; i++) {
-        rw_alert *a = j->alerts[i];
-        if (a->event_id && !rw_strset_add(&s->seen, a->event_id)) {
-            sum->duplicates++;
-            continue;
-        }
-        if (a->event_id_derived)
-            rw_log_warn("%s: %s %llu: root activity, but %s: it is identified as %s (derived from "
-                        "the record's content; eventIDDerived is true in the alert)",
-                        display(j), where, (unsigned long long)a->offset, a->event_id_derived,
-                        a->event_id);
-        rw_summary_add_alert(sum, a);
-        if (!s->write_rc) s->write_rc = rw_writer_alert(s->writer, a);
-        if (s->dispatch) {
-            bool added;
-            if (rw_dispatch_alert(s->dispatch, a, &added) != RW_OK) {
-                rw_log_error("%s", rw_error_last());
-                s->notify_failed = true;
-            }
-        }
-    }
-    free_job(j);
-}
-
-static void on_file(void *ctx, const char *path, bool named) {
-    scan *s = ctx;
-    if (rw_signal_stop_requested()) {
-        s->not_read++;
-        return;
-    }
-    scan_job *j = rw_xcalloc(1, sizeof *j);
-    j->path = rw_xstrdup(path);
-    j->named = named;
-    rw_pool_submit(s->pool, j);
-}
-
-static void on_walk_error(void *ctx, const char *path, const char *msg) {
-    scan *s = ctx;
-    rw_log_error("%s: %s", path, msg);
-    s->sum.files++;
-    s->sum.files_failed++;
-    s->sum.problems++;
-    s->failed = true;
-}
-
-/* An entry of a folder that is not read (a link to a folder, a named pipe, a device). */
-static void on_walk_skipped(void *ctx, const char *path, const char *what) {
-    scan *s = ctx;
-    if (s->verbose) rw_log_info("%s: skipped: %s", path, what);
-    s->sum.files++;
-    s->sum.files_skipped++;
-}
-
-static void free_list(char **list);
-
-/* Opens the AWS session on first use (a scan of local files needs no AWS settings). */
-static bool aws_ready(scan *s) {
-    if (s->aws_open) return true;
-    if (rw_aws_session_open(&s->aws, &s->aws_opts) != RW_OK) return false;
-    s->aws_open = true;
-    s->aws_main = rw_aws_client_new(s->aws.cfg, s->aws.creds, NULL);
-    return true;
-}
-
-static void aws_source_failed(scan *s, const char *what) {
-    rw_log_error("%s: %s", what, rw_error_last());
-    s->sum.files++;
-    s->sum.files_failed++;
-    s->sum.problems++;
-    s->failed = true;
-}
-
-typedef struct s3_listing {
-    scan *s;
-    const char *bucket, *region;
-} s3_listing;
-
-static int on_s3_object(void *ctx, const rw_s3_object *o) {
-    s3_listing *l = ctx;
-    scan *s = l->s;
-    if (rw_signal_stop_requested()) { /* the listing stops here */
-        s->not_read++;
-        return rw_error_set(RW_ECANCELED, "stopped by %s",
-                            rw_signal_name(rw_signal_stop_requested()));
-    }
-    s->s3_listed++;
-    if (rw_s3_key_is_digest(o->key)) { /* never fetched */
-        s->s3_digests++;
-        s->sum.files++;
-        s->sum.files_digest++;
-        if (s->verbose)
-            rw_log_info("s3://%s/%s: skipped: CloudTrail digest file", l->bucket, o->key);
-        return RW_OK;
-    }
-    int64_t day;
-    if ((s->filter.has_since || s->filter.has_until) && rw_s3_key_day(o->key, &day)) {
-        /* a file holds events from before its delivery: a day that ends before --since holds none
-         * in range; for --until, two days of delivery delay are allowed for */
-        if ((s->filter.has_since && day + 86400 <= s->filter.since) ||
-            (s->filter.has_until && day > s->filter.until + RW_S3_DELIVERY_DELAY)) {
-            s->s3_out_of_range++;
-            return RW_OK;
-        }
-    }
-    scan_job *j = rw_xcalloc(1, sizeof *j);
-    j->kind = JOB_S3;
-    size_t n = strlen(l->bucket) + strlen(o->key) + 7;
-    j->path = rw_xmalloc(n);
-    snprintf(j->path, n, "s3://%s/%s", l->bucket, o->key);
-    j->bucket = rw_xstrdup(l->bucket);
-    j->key = rw_xstrdup(o->key);
-    j->region = l->region;
-    j->named = false;
-    rw_pool_submit(s->pool, j);
-    return RW_OK;
-}
-
-static void add_s3(scan *s, const char *url) {
-    char *bucket = NULL, *prefix = NULL;
-    if (rw_s3_url_parse(url, &bucket, &prefix) != RW_OK) {
-        aws_source_failed(s, "scan");
-        return;
-    }
-    if (!aws_ready(s)) {
-        s->failed = true;
-    } else {
-        char *region = rw_s3_bucket_region(s->aws_main, bucket, s->aws.cfg->region);
-        if (!region) {
-            aws_source_failed(s, url);
-        } else {
-            s->bucket_regions = rw_xrealloc(s->bucket_regions,
-                                            (s->nbucket_regions + 1) * sizeof *s->bucket_regions);
-            s->bucket_regions[s->nbucket_regions++] = region;
-            s3_listing l = {s, bucket, region};
-            uint64_t before = s->s3_listed;
-            rw_s3_range range = {s->filter.has_since, s->filter.has_until, s->filter.since,
-                                 s->filter.until};
-            rw_s3_walk_stats ws;
-            if (rw_s3_walk(s->aws_main, region, bucket, prefix, &range, &ws, on_s3_object, &l) !=
-                    RW_OK &&
-                !rw_signal_stop_requested())
-                aws_source_failed(s, url);
-            if (ws.pruned_folders || ws.digest_folders)
-                rw_log_info(
-                    "%s: %llu folders listed; not listed: %llu year, month or day folders outside "
-                    "--since/--until, %llu digest folders",
-                    url, (unsigned long long)ws.listings, (unsigned long long)ws.pruned_folders,
-                    (unsigned long long)ws.digest_folders);
-            else if (s->s3_listed == before)
-                rw_log_warn("%s: no objects", url);
-        }
-    }
-    free(bucket);
-    free(prefix);
-}
-
-static void add_lookup(scan *s, char **regions) {
-    if (!aws_ready(s)) {
-        s->failed = true;
-        return;
-    }
-    char **list = NULL, *one[2] = {NULL, NULL};
-    bool all = regions && regions[0] && !strcmp(regions[0], "all") && !regions[1];
-    if (all) {
-        if (rw_lookup_regions(s->aws_main, s->aws.cfg->region, &list) != RW_OK) {
-            aws_source_failed(s, "CloudTrail LookupEvents");
-            return;
-        }
-        regions = list;
-    } else if (!regions) {
-        if (!s->aws.cfg->region) {
-            rw_error_set(RW_EINVAL,
-                         "no region: give --regions LIST or all, or set AWS_REGION or the "
-                         "profile's region");
-            aws_source_failed(s, "CloudTrail LookupEvents");
-            return;
-        }
-        one[0] = s->aws.cfg->region;
-        regions = one;
-    }
-    for (char **r = regions; *r; r++) {
-        if (rw_signal_stop_requested()) {
-            s->not_read++;
-            continue;
-        }
-        scan_job *j = rw_xcalloc(1, sizeof *j);
-        j->kind = JOB_LOOKUP;
-        size_t n = strlen(*r) + 32;
-        j->path = rw_xmalloc(n);
-        snprintf(j->path, n, "CloudTrail LookupEvents %s", *r);
-        j->key = rw_xstrdup(*r);
-        j->named = true;
-        rw_pool_submit(s->pool, j);
-    }
-    free_list(list);
+static int write_alert(void *ctx, const rw_alert *a) {
+    return rw_writer_alert(ctx, a);
 }
 
 static void usage(FILE *out) {
@@ -713,6 +189,9 @@ int rw_cmd_scan(int argc, char **argv) {
     const char *config_path = NULL, *store_path = NULL;
     int64_t notify_wait = 60;
     rw_notify_config *ncfg = NULL;
+    rw_ruleset *rules = NULL;
+    rw_writer *writer;
+    rw_engine *engine = NULL;
     const char *color = "auto";
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     int64_t now = rw_time_now();
@@ -848,12 +327,11 @@ int rw_cmd_scan(int argc, char **argv) {
     }
     if (s.verbose) rw_log_set_level(RW_LOG_INFO);
     rw_signal_install(); /* SIGINT, SIGTERM: finish what is in hand, store it, summarise */
-    s.rules = rw_cli_load_rules(!no_builtin, rule_files, now);
-    if (!s.rules) {
+    rules = rw_cli_load_rules(!no_builtin, rule_files, now);
+    if (!rules) {
         rc = 2;
         goto out;
     }
-
     if (notify) {
         /* the channels and the store first: a wrong configuration stops the scan before it starts
          */
@@ -866,65 +344,65 @@ int rw_cmd_scan(int argc, char **argv) {
     }
     bool use_color = strcmp(color, "always") == 0 ||
                      (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-    const char *const *lits;
-    size_t nlits;
-    rw_prefilter *pf = NULL; /* without literals every record is parsed */
-    if (rw_ruleset_literals(s.rules, &lits, &nlits))
-        pf = rw_prefilter_new((const char **)lits, nlits);
-    s.topts.prefilter = pf;
-    s.writer = rw_writer_new(stdout, fmt, use_color);
-    rw_pool_ops ops = {worker_init, worker_fini, work, done, &s};
+    writer = rw_writer_new(stdout, fmt, use_color);
+    rw_engine_opts eo = {.rules = rules,
+                         .filter = s.filter,
+                         .trail = s.topts,
+                         .threads = (int)jobs,
+                         .ordered = true, /* the same output for any -j */
+                         .verbose = s.verbose,
+                         .alert = write_alert,
+                         .ctx = writer,
+                         .dispatch = s.dispatch};
+    rw_engine_new(&engine, &eo);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    s.pool = rw_pool_new((int)jobs, &ops);
-    rw_file_walk walk = {&s, on_file, on_walk_error, on_walk_skipped};
-    for (int i = optind; i < argc; i++) {
-        if (!strncmp(argv[i], "s3://", 5))
-            add_s3(&s, argv[i]);
-        else
-            rw_file_walk_arg(argv[i], &walk);
-    }
-    if (lookup) add_lookup(&s, lookup_regions);
-    rw_pool_finish(s.pool);
-    if (s.s3_out_of_range)
-        rw_log_info("%llu objects skipped: the date in their key is outside --since/--until",
-                    (unsigned long long)s.s3_out_of_range);
+    s.aws.opts = &s.aws_opts;
+    rw_s3_range range = {s.filter.has_since, s.filter.has_until, s.filter.since, s.filter.until};
+    for (int i = optind; i < argc; i++)
+        rw_engine_run(engine, !strncmp(argv[i], "s3://", 5)
+                                  ? rw_source_s3_new(argv[i], &s.aws, &range)
+                                  : rw_source_file_new(argv[i]));
+    if (lookup) rw_engine_run(engine, rw_source_lookup_new(lookup_regions, &s.aws, &s.lookup));
+    rw_engine_finish(engine);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    s.sum.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    int end_rc = rw_writer_end(s.writer);
-    if (s.write_rc || end_rc) {
+    rw_summary *sum = rw_engine_summary(engine);
+    sum->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    bool failed = rw_engine_failed(engine);
+    int end_rc = rw_writer_end(writer); /* frees it */
+    if (rw_engine_output_error(engine) || end_rc) {
         rw_log_error("%s", rw_error_last());
-        s.failed = true;
+        failed = true;
     }
     int stopped = rw_signal_stop_requested();
     if (stopped)
         rw_log_warn("stopped by %s: %llu input%s not read; the alerts found are reported%s",
-                    rw_signal_name(stopped), (unsigned long long)s.not_read,
-                    s.not_read == 1 ? "" : "s",
+                    rw_signal_name(stopped), (unsigned long long)rw_engine_not_read(engine),
+                    rw_engine_not_read(engine) == 1 ? "" : "s",
                     s.dispatch ? " and stored, and deliveries not made stay pending" : "");
-    if (s.sum.files_trail == 0 && !s.failed && !stopped) {
+    if (sum->files_trail == 0 && !failed && !stopped) {
         rw_log_error("no CloudTrail data found in the sources given: nothing was checked");
-        s.failed = true;
+        failed = true;
     }
     if (lookup) {
         /* the verdict in words, as AWS's event-history check prints it; on standard output only
          * for people (the table), so that json, ndjson and csv stay machine-readable */
         const char *verdict =
-            s.sum.alerts ? "Root account activity detected." : "No root account activity detected.";
-        if (s.failed && !s.sum.alerts)
+            sum->alerts ? "Root account activity detected." : "No root account activity detected.";
+        if (failed && !sum->alerts)
             verdict = "No root account activity detected in the history that could be read.";
         if (fmt == RW_FMT_TABLE) {
             /* the table already says "No root account activity detected." when it is empty */
-            if (s.sum.alerts)
+            if (sum->alerts)
                 printf("%s\n", verdict);
-            else if (s.failed)
+            else if (failed)
                 fprintf(stderr, "%s\n", verdict);
             fflush(stdout);
         } else {
             fprintf(stderr, "%s\n", verdict);
         }
     }
-    if (!quiet) rw_summary_print(summary_stdout ? stdout : stderr, &s.sum);
+    if (!quiet) rw_summary_print(summary_stdout ? stdout : stderr, sum);
     if (s.dispatch) {
         rw_dispatch_stats nst;
         /* after a signal: no waiting for retries, only the delivery in flight is finished */
@@ -936,16 +414,11 @@ int rw_cmd_scan(int argc, char **argv) {
                         "rest stay pending",
                         rw_signal_name(rw_signal_stop_requested()));
         rw_cli_notify_report(&nst);
-        if (nst.failed || nst.pending || s.notify_failed) s.failed = true;
+        if (nst.failed || nst.pending) failed = true;
     }
     if (summary_stdout) fflush(stdout);
-    rc = s.failed ? 2 : s.sum.alerts ? 1 : 0;
+    rc = failed ? 2 : sum->alerts ? 1 : 0;
     if (rw_signal_stop_requested()) rc = rw_signal_exit_code(rw_signal_stop_requested());
-    rw_prefilter_free(pf);
-    rw_strset_free(&s.seen);
-    rw_strset_free(&s.seen_filtered);
-    rw_strset_free(&s.seen_service);
-    rw_summary_free(&s.sum);
     goto out;
 
 usage_error:
@@ -953,16 +426,14 @@ usage_error:
     fprintf(stderr, "Try 'rootwatch scan --help'.\n");
     rc = 2;
 out:
+    rw_engine_free(engine);
     free_list(s.filter.accounts);
     free_list(s.filter.regions);
     free_list(rule_files);
     free_list(lookup_regions);
     if (s.dispatch) rw_dispatch_close(s.dispatch, 0, NULL);
     rw_notify_config_free(ncfg);
-    rw_ruleset_free(s.rules);
-    rw_aws_client_free(s.aws_main);
-    if (s.aws_open) rw_aws_session_close(&s.aws);
-    for (size_t i = 0; i < s.nbucket_regions; i++) free(s.bucket_regions[i]);
-    free(s.bucket_regions);
+    rw_ruleset_free(rules);
+    rw_aws_lazy_close(&s.aws);
     return rc;
 }

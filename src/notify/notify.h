@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/aws_opt.h"
+#include "aws/session.h"
 #include "notify/channel.h"
 #include "rules/alert.h"
 

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/xmalloc.h"
 
 static int cmp_names(const void *a, const void *b) {
@@ -105,4 +108,54 @@ void rw_file_walk_arg(const char *arg, const rw_file_walk *w) {
         walk_dir(arg, w);
     else
         w->file(w->ctx, arg, true);
+}
+
+/* ---- the source ---------------------------------------------------------------------------- */
+
+static void walk_file(void *ctx, const char *path, bool named) {
+    rw_emit_unit(ctx, path, named, NULL, NULL); /* once stopping, each file is counted unread */
+}
+
+static void walk_error(void *ctx, const char *path, const char *msg) {
+    rw_emit_error(ctx, path, "%s", msg);
+}
+
+static void walk_skipped(void *ctx, const char *path, const char *what) {
+    rw_emit_skip(ctx, path, false, what);
+}
+
+static int file_enumerate(rw_source *src, rw_emit *emit) {
+    rw_file_walk w = {emit, walk_file, walk_error, walk_skipped};
+    rw_file_walk_arg(src->state, &w);
+    return RW_OK;
+}
+
+static void file_read(rw_source *src, rw_unit *u, void **worker) {
+    (void)src;
+    (void)worker;
+    const char *path = rw_unit_name(u);
+    bool is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rw_unit_fail(u, "cannot open: %s", strerror(errno));
+        return;
+    }
+    rw_unit_read_fd(u, fd);
+    if (!is_stdin) close(fd);
+}
+
+static void file_close(rw_source *src) {
+    free(src->state);
+}
+
+static const rw_source_type file_type = {
+    .type = "file",
+    .enumerate = file_enumerate,
+    .read = file_read,
+    .close = file_close,
+};
+
+rw_source *rw_source_file_new(const char *arg) {
+    return rw_source_new(&file_type, strcmp(arg, "-") == 0 ? "(standard input)" : arg,
+                         rw_xstrdup(arg));
 }

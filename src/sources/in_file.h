@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "engine/source.h"
+
 typedef struct rw_file_walk {
     void *ctx;
     /* A file to read; named says whether the user named it (rather than a folder holding it). */
@@ -19,5 +21,9 @@ typedef struct rw_file_walk {
  * recursively (symbolic links to files inside it are read, those to folders are not followed;
  * named pipes and devices inside it are not read), anything else is a file. */
 void rw_file_walk_arg(const char *arg, const rw_file_walk *w);
+
+/* A source for one command-line argument: a file, a folder (walked as above; each file a unit
+ * of work), or "-" for standard input. */
+rw_source *rw_source_file_new(const char *arg);
 
 #endif

@@ -1,25 +1,14 @@
-/* CloudTrail event history: LookupEvents, paginated, within its rate limit (2 calls per second per
- * account and region), and the account's regions (EC2 DescribeRegions). */
-#ifndef RW_IN_LOOKUP_H
-#define RW_IN_LOOKUP_H
+/* CloudTrail event history as a source: one unit of work per region, read page by page through
+ * LookupEvents within its rate limit (aws/cloudtrail.h). */
+#ifndef RW_SOURCES_IN_LOOKUP_H
+#define RW_SOURCES_IN_LOOKUP_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "aws/cloudtrail.h"
+#include "aws/session.h"
+#include "engine/source.h"
 
-#include "aws/client.h"
-
-typedef struct rw_lookup_query {
-    bool has_since, has_until;
-    int64_t since, until; /* epoch seconds */
-    int max_results;      /* per page, 1 to 50 (0: 50) */
-} rw_lookup_query;
-
-/* Pages through the region's event history, handing each reply's bytes (a LookupEvents response:
- * {"Events":[{"CloudTrailEvent":"..."}], "NextToken"}) to page; a non-zero return stops. */
-int rw_lookup_pages(rw_aws_client *c, const char *region, const rw_lookup_query *q,
-                    int (*page)(void *ctx, int number, const char *data, size_t len), void *ctx);
-/* The regions enabled in the account (NULL-terminated list of new strings). */
-int rw_lookup_regions(rw_aws_client *c, const char *region, char ***out);
+/* regions: NULL-terminated (copied), {"all"} for every region the account has, or NULL for the
+ * configured region. The session is opened on first use and must outlive the source. */
+rw_source *rw_source_lookup_new(char **regions, rw_aws_lazy *aws, const rw_lookup_query *q);
 
 #endif

@@ -1,59 +1,15 @@
-/* A trail's S3 bucket: s3://bucket[/prefix] URLs, listing (ListObjectsV2, paginated), the
- * CloudTrail key layout (AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>), and
- * reading objects. */
-#ifndef RW_IN_S3_H
-#define RW_IN_S3_H
+/* A trail's S3 bucket as a source: every log file under s3://bucket[/prefix] is a unit of work
+ * (organization trails too); digest files are counted, never fetched; with a time range, the
+ * year, month and day folders outside it are never listed (aws/s3.h: rw_s3_walk). */
+#ifndef RW_SOURCES_IN_S3_H
+#define RW_SOURCES_IN_S3_H
 
-#include <stdbool.h>
-#include <stdint.h>
+#include "aws/s3.h"
+#include "aws/session.h"
+#include "engine/source.h"
 
-#include "aws/client.h"
-
-/* Splits s3://bucket/prefix; RW_EINVAL (with a message) when it is not such a URL. */
-int rw_s3_url_parse(const char *url, char **bucket, char **prefix);
-/* Is the key a CloudTrail digest file (under CloudTrail-Digest/)? */
-bool rw_s3_key_is_digest(const char *key);
-/* The day (midnight UTC, epoch seconds) in a CloudTrail key's .../YYYY/MM/DD/ part; false when the
- * key has none. */
-bool rw_s3_key_day(const char *key, int64_t *day);
-
-typedef struct rw_s3_object {
-    const char *key;
-    uint64_t size;
-} rw_s3_object;
-
-/* Lists every object under prefix, in key order, calling each for each (a non-zero return stops
- * the listing and is returned). start_after (may be NULL) starts the listing after that key. */
-int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
-               const char *start_after, int (*each)(void *ctx, const rw_s3_object *o), void *ctx);
-/* Days of delivery delay allowed for at the --until end: a log file is delivered after the events
- * it holds, so its key's date may be later than theirs. */
-#define RW_S3_DELIVERY_DELAY (2 * 86400)
-
-typedef struct rw_s3_range {
-    bool has_since, has_until;
-    int64_t since, until;
-} rw_s3_range;
-
-typedef struct rw_s3_walk_stats {
-    uint64_t listings;       /* prefixes listed */
-    uint64_t pruned_folders; /* year, month or day folders outside the range, never listed */
-    uint64_t digest_folders; /* CloudTrail-Digest folders, never listed */
-} rw_s3_walk_stats;
-
-/* Lists the objects under prefix, as rw_s3_list, but with a range it walks the key layout folder
- * by folder (ListObjectsV2 with a delimiter) and lists no year, month or day folder of
- * .../CloudTrail/<region>/ that lies outside the range, nor any CloudTrail-Digest folder: a trail
- * of years is read a few days at a time without listing the rest. Without a range, one flat
- * listing. */
-int rw_s3_walk(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
-               const rw_s3_range *range, rw_s3_walk_stats *stats,
-               int (*each)(void *ctx, const rw_s3_object *o), void *ctx);
-/* The bucket's region (HeadBucket's x-amz-bucket-region); NULL with a message when the bucket
- * cannot be reached. A new string. */
-char *rw_s3_bucket_region(rw_aws_client *c, const char *bucket, const char *fallback);
-/* Reads an object whole into out (the body). */
-int rw_s3_get(rw_aws_client *c, const char *region, const char *bucket, const char *key,
-              rw_http_response *out);
+/* A source for url (s3://bucket[/prefix]); the session is opened on first use and must outlive
+ * the source. range may be NULL (everything). */
+rw_source *rw_source_s3_new(const char *url, rw_aws_lazy *aws, const rw_s3_range *range);
 
 #endif

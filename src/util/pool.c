@@ -36,7 +36,7 @@ static void *worker(void *arg) {
         if (p->next < p->tail) {
             slot *s = &p->ring[p->next++ % p->cap];
             pthread_mutex_unlock(&p->mu);
-            p->ops.work(state, s->job);
+            p->ops.work(state, s->job); /* without ops.done, the job may be gone after this */
             pthread_mutex_lock(&p->mu);
             s->state = SLOT_DONE;
             /* the submitting thread needs the job at the head (handing back is in order) */
@@ -76,6 +76,7 @@ static void drain(rw_pool *p) {
     while (p->head < p->next && p->ring[p->head % p->cap].state == SLOT_DONE) {
         void *job = p->ring[p->head % p->cap].job;
         p->head++;
+        if (!p->ops.done) continue; /* the worker handed it on */
         pthread_mutex_unlock(&p->mu);
         p->ops.done(p->ops.arg, job);
         pthread_mutex_lock(&p->mu);
@@ -96,6 +97,13 @@ void rw_pool_submit(rw_pool *p, void *job) {
     s->state = SLOT_QUEUED;
     if (p->idle) pthread_cond_signal(&p->work_cv); /* a worker sleeps: give it the job */
     pthread_mutex_unlock(&p->mu);
+}
+
+bool rw_pool_full(rw_pool *p) {
+    pthread_mutex_lock(&p->mu);
+    bool full = p->tail - p->head == p->cap;
+    pthread_mutex_unlock(&p->mu);
+    return full;
 }
 
 void rw_pool_finish(rw_pool *p) {

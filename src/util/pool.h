@@ -3,11 +3,15 @@
 #ifndef RW_POOL_H
 #define RW_POOL_H
 
+#include <stdbool.h>
+
 typedef struct rw_pool_ops {
     void *(*thread_init)(void *arg);  /* per-worker state (may be NULL) */
     void (*thread_fini)(void *state); /* may be NULL */
     void (*work)(void *state, void *job);
-    void (*done)(void *arg, void *job); /* on the submitting thread, in submission order */
+    /* On the submitting thread, in submission order. NULL: the job is finished when work returns
+     * (work hands its results on itself, in whatever order jobs finish). */
+    void (*done)(void *arg, void *job);
     void *arg;
 } rw_pool_ops;
 
@@ -16,6 +20,8 @@ typedef struct rw_pool rw_pool;
 rw_pool *rw_pool_new(int threads, const rw_pool_ops *ops);
 /* Queues a job; waits while too many are in flight, handing back finished ones meanwhile. */
 void rw_pool_submit(rw_pool *p, void *job);
+/* Would rw_pool_submit wait now (as many jobs in flight as the pool takes)? */
+bool rw_pool_full(rw_pool *p);
 /* Waits for every job, hands them back, stops the workers and frees the pool. */
 void rw_pool_finish(rw_pool *p);
 
