@@ -12,6 +12,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/strset.h"
 #include "util/xmalloc.h"
 #include "util/yaml.h"
 
@@ -345,6 +346,8 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
     rw_notify_config *c = rw_xcalloc(1, sizeof *c);
     c->path = rw_xstrdup(name);
     pthread_mutex_init(&c->env.lock, NULL);
+    rw_strset names = {0}; /* the channels' names so far */
+    size_t cap = 0;        /* of c->channels */
     char pb[48];
 #define AT(node) pos(text, len, (node)->offset, pb)
     if (rw_yaml_parse(doc, text, len, &eoff) != RW_OK) {
@@ -384,7 +387,7 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
                           name, AT(cj));
             break;
         }
-        if (rw_notify_channel(c, cname)) {
+        if (!rw_strset_add(&names, cname)) { /* a hash set: a linear search made loading n^2 */
             rw_buf_printf(&e, "%s:%s: channel %s: the name is used twice", name, AT(cj), cname);
             break;
         }
@@ -403,7 +406,10 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
         ch->min_severity = RW_SEV_LOW;
         ch->max_attempts = 8;
         ch->env = &c->env;
-        c->channels = rw_xrealloc(c->channels, (c->nchannels + 1) * sizeof *c->channels);
+        if (c->nchannels == cap) {
+            cap = cap ? 2 * cap : 8;
+            c->channels = rw_xrealloc(c->channels, cap * sizeof *c->channels);
+        }
         c->channels[c->nchannels++] = ch;
         /* the channel's own settings, and the options of its type */
         rw_json_doc *sd = rw_json_doc_new(NULL);
@@ -469,6 +475,7 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
     if (!e.len && c->nchannels == 0) rw_buf_printf(&e, "%s: no channel is configured", name);
 done:
 #undef AT
+    rw_strset_free(&names);
     rw_json_doc_free(doc);
     if (e.len) {
         rw_error_set(RW_EINVAL, "%s", e.data);
