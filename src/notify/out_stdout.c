@@ -34,7 +34,10 @@ static int send_stdout(rw_channel *ch, const rw_notice *n, rw_send_result *res) 
                  ? -1
                  : 0;
     }
-    if (rc == 0 && fflush(stdout) == 0) return RW_OK;
+    if (rc == 0 && fflush(stdout) != 0) rc = -1;
+    funlockfile(stdout); /* it was never given back: the next write to stdout (the scan's own
+                            output, the flush at exit) waited for ever when stdout was a pipe */
+    if (rc == 0) return RW_OK;
     res->retryable = false;
     snprintf(res->error, sizeof res->error, "writing to standard output failed");
     return RW_EIO;
