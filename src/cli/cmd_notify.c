@@ -19,13 +19,15 @@ static void usage(FILE *out) {
     fputs(
         "usage: rootwatch notify test [--channel NAME] [--config FILE]\n"
         "       rootwatch notify flush [--config FILE] [--store FILE] [--wait DURATION]\n"
-        "       rootwatch notify channels\n"
+        "       rootwatch notify check [--config FILE]\n"
+        "       rootwatch notify channels [--format text|json]\n"
         "\n"
         "test      sends a clearly marked test alert through every configured channel (or the one\n"
         "          named) and says, channel by channel, whether it got through\n"
         "flush     sends the deliveries earlier runs left in the store (a channel was down, the\n"
         "          process was stopped), retrying for up to --wait (default 60s)\n"
-        "channels  lists the channel types and their options\n"
+        "check     shows the configuration as rootwatch reads it (secrets never shown)\n"
+        "channels  lists the channel types and their options (json: for programs)\n"
         "\n"
         "The configuration is --config, else $ROOTWATCH_CONFIG, ./rootwatch.yaml,\n"
         "~/.config/rootwatch/config.yaml, /etc/rootwatch/config.yaml (docs/notify.md).\n"
@@ -33,7 +35,24 @@ static void usage(FILE *out) {
         out);
 }
 
-/* Loads the configuration the options name (or the default one); reports and returns NULL. */
+/* "name: value" of each option of ch that is set, separated by sep; every value as its type
+ * allows it to be shown (rw_opt_show). */
+static void show_options(rw_buf *out, const rw_channel *ch, const char *sep) {
+    bool first = true;
+    for (const rw_opt_spec *o = ch->type->opts; o && o->name; o++) {
+        size_t mark = out->len;
+        rw_buf_printf(out, "%s%s: ", first ? "" : sep, o->name);
+        if (!rw_opt_show_value(out, ch->opts, o)) {
+            out->len = mark; /* unset: nothing */
+            if (out->data) out->data[mark] = 0;
+            continue;
+        }
+        first = false;
+    }
+}
+
+/* Loads the configuration the options name (or the default one); reports and returns NULL. With
+ * -v, each channel and its options (as rw_opt_show shows them) are logged. */
 rw_notify_config *rw_cli_notify_config(const char *path) {
     char *p = rw_notify_config_find(path);
     if (!p) {
@@ -45,6 +64,18 @@ rw_notify_config *rw_cli_notify_config(const char *path) {
     rw_notify_config *c = NULL;
     if (rw_notify_config_load(&c, p) != RW_OK) rw_log_error("%s", rw_error_last());
     free(p);
+    if (c && rw_log_get_level() >= RW_LOG_INFO) {
+        rw_buf b;
+        rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
+        for (size_t i = 0; i < c->nchannels; i++) {
+            const rw_channel *ch = c->channels[i];
+            rw_buf_reset(&b);
+            show_options(&b, ch, "; ");
+            rw_log_info("%s: channel %s (%s): %s", c->path, ch->name, ch->type->type,
+                        b.len ? b.data : "no options set");
+        }
+        rw_buf_free(&b);
+    }
     return c;
 }
 
@@ -104,9 +135,14 @@ static int cmd_test(const char *config, const char *only) {
             fprintf(stderr, "notify test: %s (%s): sent\n", ch->name, ch->type->type);
         } else {
             failed++;
+            /* the channel's own words, scrubbed once more of its options' secrets */
+            const char *why = res.error[0] ? res.error : rw_error_last();
+            rw_buf shown;
+            rw_buf_init(&shown, RW_BUF_DEFAULT_MAX);
+            rw_channel_scrub(ch, &shown, why, strlen(why));
             fprintf(stderr, "notify test: %s (%s): FAILED: %s%s\n", ch->name, ch->type->type,
-                    res.error[0] ? res.error : rw_error_last(),
-                    res.retryable ? " (a temporary failure)" : "");
+                    shown.data ? shown.data : "", res.retryable ? " (a temporary failure)" : "");
+            rw_buf_free(&shown);
         }
     }
     rw_json_doc_free(doc);
@@ -145,16 +181,6 @@ static int cmd_flush(const char *config, const char *store, int64_t wait_s) {
     return st.failed || st.pending ? 2 : 0;
 }
 
-/* A URL as it may be shown: scheme://host[:port] only (the rest may hold a token). */
-static void url_shown(const char *url, char *out, size_t cap) {
-    const char *p = strstr(url, "://");
-    size_t n = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#@") : strcspn(url, "/?#");
-    if (p && strchr(p + 3, '@') &&
-        strchr(p + 3, '@') < p + 3 + strcspn(p + 3, "/?#")) /* user:pass@ */
-        n = (size_t)(p + 3 - url);
-    snprintf(out, cap, "%.*s%s", (int)n, url, strlen(url) > n ? "/..." : "");
-}
-
 static int cmd_check(const char *config) {
     rw_notify_config *c = rw_cli_notify_config(config);
     if (!c) return 2;
@@ -166,54 +192,81 @@ static int cmd_check(const char *config) {
         if (!ch->rules) printf("all");
         for (char **r = ch->rules; r && *r; r++) printf("%s%s", r == ch->rules ? "" : ",", *r);
         putchar('\n');
-        for (const rw_opt_spec *o = ch->type->opts; o && o->name; o++) {
-            char shown[300];
-            if (o->type == RW_OPT_LIST) {
-                const char *const *l = rw_opt_list(ch->opts, o->name);
-                if (!*l) continue;
-                printf("  %s:", o->name);
-                for (; *l; l++) printf(" %s", *l);
-                putchar('\n');
-                continue;
-            }
-            const char *v = rw_opt_str(ch->opts, o->name);
-            if (o->type == RW_OPT_BOOL)
-                v = rw_opt_bool(ch->opts, o->name) ? "true" : "false";
-            else if (o->type == RW_OPT_INT) {
-                snprintf(shown, sizeof shown, "%ld", rw_opt_int(ch->opts, o->name));
-                v = shown;
-            }
-            if (!v) continue;
-            if (o->type == RW_OPT_SECRET) {
-                v = "(set; not shown)";
-            } else if (o->type == RW_OPT_URL) {
-                url_shown(v, shown, sizeof shown);
-                v = shown;
-            }
-            printf("  %s: %s\n", o->name, v);
-        }
+        rw_buf b;
+        rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
+        show_options(&b, ch, "\n  ");
+        if (b.len) printf("  %s\n", b.data);
+        rw_buf_free(&b);
     }
     rw_notify_config_free(c);
     return 0;
 }
 
-static int cmd_channels(void) {
+/* The options every channel has, beside its type's (config.c reads them). */
+static const rw_opt_spec common_opts[] = {
+    {"min_severity", RW_OPT_STRING, "low", false, "low, medium, high or critical"},
+    {"rules", RW_OPT_LIST, NULL, false, "only alerts of these rules (default: all)"},
+    {"max_attempts", RW_OPT_INT, "8", false, "deliveries given up after this many tries"},
+    {NULL, 0, NULL, false, NULL},
+};
+
+static void json_member(rw_buf *b, const char *key, const char *v) {
+    rw_buf_printf(b, ",\"%s\":", key);
+    if (v)
+        rw_json_write_str(b, v, strlen(v));
+    else
+        rw_buf_puts(b, "null");
+}
+
+static void json_options(rw_buf *b, const rw_opt_spec *opts, bool common, bool *first) {
+    for (const rw_opt_spec *o = opts; o && o->name; o++) {
+        rw_buf_puts(b, *first ? "{\"name\":" : ",{\"name\":");
+        *first = false;
+        rw_json_write_str(b, o->name, strlen(o->name));
+        json_member(b, "type", rw_opt_type_name(o->type));
+        rw_buf_printf(b, ",\"secret\":%s,\"list\":%s,\"required\":%s,\"common\":%s",
+                      rw_opt_type_secret(o->type) ? "true" : "false",
+                      rw_opt_type_list(o->type) ? "true" : "false", o->required ? "true" : "false",
+                      common ? "true" : "false");
+        json_member(b, "default", o->def);
+        json_member(b, "help", o->help);
+        rw_buf_putc(b, '}');
+    }
+}
+
+/* The channel types and their options: as text, or (json) an array of objects {type, summary,
+ * carries_event_id, options: [{name, type, secret, list, required, common, default, help}]}. */
+static int cmd_channels(const char *format) {
+    if (format && !strcmp(format, "json")) {
+        rw_buf b;
+        rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
+        rw_buf_putc(&b, '[');
+        for (size_t i = 0; rw_channel_types[i]; i++) {
+            const rw_channel_type *t = rw_channel_types[i];
+            rw_buf_puts(&b, i ? ",{\"type\":" : "{\"type\":");
+            rw_json_write_str(&b, t->type, strlen(t->type));
+            json_member(&b, "summary", t->summary);
+            rw_buf_printf(&b, ",\"carries_event_id\":%s,\"options\":[",
+                          t->idempotency_key ? "true" : "false");
+            bool first = true;
+            json_options(&b, t->opts, false, &first);
+            json_options(&b, common_opts, true, &first);
+            rw_buf_puts(&b, "]}");
+        }
+        rw_buf_puts(&b, "]\n");
+        fwrite(b.data, 1, b.len, stdout);
+        rw_buf_free(&b);
+        return 0;
+    }
     for (size_t i = 0; rw_channel_types[i]; i++) {
         const rw_channel_type *t = rw_channel_types[i];
         printf("%s: %s%s\n", t->type, t->summary,
                t->idempotency_key ? " (carries the eventID)" : "");
-        for (const rw_opt_spec *o = t->opts; o && o->name; o++) {
-            static const char *const types[] = {"string",  "secret", "url",
-                                                "integer", "bool",   "list"};
-            printf("  %-16s %-8s %s%s%s%s\n", o->name, types[o->type], o->help ? o->help : "",
-                   o->required ? " (required)" : "", o->def ? "; default " : "",
-                   o->def ? o->def : "");
-        }
-        printf("  %-16s %-8s %s\n", "min_severity", "string",
-               "low, medium, high or critical; default low");
-        printf("  %-16s %-8s %s\n", "rules", "list", "only alerts of these rules; default all");
-        printf("  %-16s %-8s %s\n", "max_attempts", "integer",
-               "deliveries given up after this many tries; default 8");
+        for (int pass = 0; pass < 2; pass++)
+            for (const rw_opt_spec *o = pass ? common_opts : t->opts; o && o->name; o++)
+                printf("  %-16s %-10s %s%s%s%s\n", o->name, rw_opt_type_name(o->type),
+                       o->help ? o->help : "", o->required ? " (required)" : "",
+                       o->def ? "; default " : "", o->def ? o->def : "");
     }
     return 0;
 }
@@ -224,15 +277,16 @@ int rw_cmd_notify(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
-    enum { O_CONFIG = 256, O_CHANNEL, O_STORE, O_WAIT };
+    enum { O_CONFIG = 256, O_CHANNEL, O_STORE, O_WAIT, O_FORMAT };
     static const struct option opts[] = {{"config", required_argument, 0, O_CONFIG},
                                          {"channel", required_argument, 0, O_CHANNEL},
                                          {"store", required_argument, 0, O_STORE},
                                          {"wait", required_argument, 0, O_WAIT},
+                                         {"format", required_argument, 0, O_FORMAT},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *config = NULL, *channel = NULL, *store = NULL;
+    const char *config = NULL, *channel = NULL, *store = NULL, *format = NULL;
     int64_t wait_s = 60;
     int c, ac = argc - 1;
     char **av = argv + 1; /* "test ..." as its own command line */
@@ -248,6 +302,13 @@ int rw_cmd_notify(int argc, char **argv) {
             break;
         case O_STORE:
             store = optarg;
+            break;
+        case O_FORMAT:
+            if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+                rw_log_error("--format: text or json, not '%s'", optarg);
+                return 2;
+            }
+            format = optarg;
             break;
         case O_WAIT:
             if (rw_duration_parse(optarg, &wait_s) != RW_OK) {
@@ -271,7 +332,7 @@ int rw_cmd_notify(int argc, char **argv) {
     }
     if (!strcmp(sub, "test")) return cmd_test(config, channel);
     if (!strcmp(sub, "flush")) return cmd_flush(config, store, wait_s);
-    if (!strcmp(sub, "channels")) return cmd_channels();
+    if (!strcmp(sub, "channels")) return cmd_channels(format);
     if (!strcmp(sub, "check")) return cmd_check(config);
     rw_log_error("unknown notify command '%s' (there are: test, flush, check, channels)", sub);
     return 2;

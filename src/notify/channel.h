@@ -13,15 +13,26 @@
 #include <stdint.h>
 
 #include "rules/alert.h"
+#include "util/buf.h"
 #include "util/json.h"
 
+/* An option's type says how it is read, checked and shown. What rootwatch shows of a value (notify
+ * check, notify test, error messages, -v logs) comes from its type alone, through rw_opt_show:
+ * an option that holds a secret has a secret type (rw_opt_type_secret), so that no table, message
+ * or listing can show it by forgetting to. */
 typedef enum rw_opt_type {
-    RW_OPT_STRING,
-    RW_OPT_SECRET, /* a string that may be written "env:NAME" or "file:PATH" (read at load) */
-    RW_OPT_URL,    /* a URL; plain http only to loopback */
+    RW_OPT_STRING, /* shown as written */
+    RW_OPT_SECRET, /* a secret string, which may be written "env:NAME" or "file:PATH" (read at
+                      load); never shown */
+    RW_OPT_URL,    /* a URL (https; plain http only to loopback; env:/file: too); shown as
+                      scheme://host[:port]/... */
     RW_OPT_INT,
     RW_OPT_BOOL,
-    RW_OPT_LIST, /* a list of strings (YAML sequence, or one string) */
+    RW_OPT_LIST,       /* a list of strings (YAML sequence, or one string); shown as written */
+    RW_OPT_SECRET_URL, /* a URL that is itself a secret (a webhook URL with a token in its path or
+                          query): read and shown as RW_OPT_URL, never shown whole */
+    RW_OPT_HEADERS,    /* a list of HTTP headers "Name: value" whose values are secrets (API keys,
+                          cookies): the names are shown, the values never */
 } rw_opt_type;
 
 typedef struct rw_opt_spec {
@@ -31,6 +42,13 @@ typedef struct rw_opt_spec {
     bool required;
     const char *help;
 } rw_opt_spec;
+
+/* The type's name, as `rootwatch notify channels` lists it ("string", "secret", "url", ...). */
+const char *rw_opt_type_name(rw_opt_type t);
+/* Does an option of this type hold a secret (SECRET, SECRET_URL, HEADERS)? */
+bool rw_opt_type_secret(rw_opt_type t);
+/* A list type (LIST, HEADERS): a YAML sequence or one string, read with rw_opt_list. */
+bool rw_opt_type_list(rw_opt_type t);
 
 /* The values of a channel's options, after defaults and validation. */
 typedef struct rw_opt_values rw_opt_values;
@@ -92,6 +110,32 @@ const rw_channel_type *rw_channel_type_find(const char *type);
 
 /* Does this alert go to this channel (severity and rule filters)? */
 bool rw_channel_wants(const rw_channel *ch, const rw_json *alert);
+
+/* The one way a value of an option is shown anywhere (notify check, notify test, messages, -v
+ * logs), by the option's type t; value is one scalar, or one item of a list. Appends to out:
+ *   STRING, INT, BOOL, LIST items   the value as written (control characters as '?')
+ *   SECRET                          "(secret)"
+ *   URL, SECRET_URL                 scheme://host[:port], then "/..." when anything follows it
+ *                                   (a path, query or fragment, where tokens are kept); user
+ *                                   information (user:password@) is never shown; a value that is
+ *                                   not scheme://... is shown as "(not a URL)"
+ *   HEADERS items                   "Name: (secret)" ("(secret)" when the item has no name) */
+void rw_opt_show(rw_buf *out, rw_opt_type t, const char *value);
+/* The value of option sp in v, shown by rw_opt_show (the items of a list separated by ", ").
+ * False, and nothing appended, when the option is unset (or an empty list). */
+bool rw_opt_show_value(rw_buf *out, const rw_opt_values *v, const rw_opt_spec *sp);
+/* Appends s[0..n) to out with every secret of ch's options replaced by "[redacted]" and control
+ * characters by spaces, for messages made of what others wrote (a receiver's reply, a library's
+ * error). The secrets are found by the options' types: the value of each SECRET option (and its
+ * last word, the credential of "Bearer TOKEN"); the value of each HEADERS item (and its last
+ * word); of each URL and SECRET_URL option the whole URL, its path and query together, the
+ * password of its user information, the Basic credentials libcurl makes of that (base64 of
+ * "user:password"), and each piece of its path and query of 12 bytes or more.
+ * Secrets shorter than 4 bytes are left alone (they would hide ordinary words). */
+void rw_channel_scrub(const rw_channel *ch, rw_buf *out, const char *s, size_t n);
+/* msg (NUL-terminated, at most cap bytes with the NUL) scrubbed by rw_channel_scrub, in place:
+ * cut at a character boundary when the redactions make it longer than cap - 1 bytes. */
+void rw_channel_scrub_msg(const rw_channel *ch, char *msg, size_t cap);
 
 /* Helpers for channel types: the alert's fields as strings ("" when absent). */
 const char *rw_notice_field(const rw_notice *n, const char *path);

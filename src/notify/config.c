@@ -65,7 +65,7 @@ void rw_opt_values_free(rw_opt_values *v) {
     for (size_t i = 0; i < v->n; i++) {
         opt_value *o = &v->v[i];
         if (o->str) rw_secure_free(o->str, strlen(o->str));
-        for (char **p = o->list; p && *p; p++) free(*p);
+        for (char **p = o->list; p && *p; p++) rw_secure_free(*p, strlen(*p));
         free(o->list);
     }
     free(v->v);
@@ -118,9 +118,10 @@ static int set_from_text(opt_value *o, const char *text, const char *chan, char 
         break;
     case RW_OPT_SECRET:
     case RW_OPT_URL:
+    case RW_OPT_SECRET_URL:
         o->str = resolve_secret(text, chan, sp->name, err);
         if (!o->str) return RW_EINVAL;
-        if (sp->type == RW_OPT_URL) {
+        if (sp->type != RW_OPT_SECRET) {
             bool https = !strncmp(o->str, "https://", 8);
             bool local = !strncmp(o->str, "http://", 7) && rw_http_is_loopback(o->str);
             if (!https && !local) {
@@ -143,8 +144,9 @@ static int set_from_text(opt_value *o, const char *text, const char *chan, char 
         if (errno || end == text || *end) {
             rw_buf e;
             rw_buf_init(&e, RW_BUF_DEFAULT_MAX);
-            rw_buf_printf(&e, "channel %s: option %s: '%s' is not a whole number", chan, sp->name,
-                          text);
+            rw_buf_printf(&e, "channel %s: option %s: '", chan, sp->name);
+            rw_opt_show(&e, sp->type, text);
+            rw_buf_puts(&e, "' is not a whole number");
             *err = rw_buf_take(&e);
             return RW_EINVAL;
         }
@@ -159,13 +161,15 @@ static int set_from_text(opt_value *o, const char *text, const char *chan, char 
         else {
             rw_buf e;
             rw_buf_init(&e, RW_BUF_DEFAULT_MAX);
-            rw_buf_printf(&e, "channel %s: option %s: '%s' is not true or false", chan, sp->name,
-                          text);
+            rw_buf_printf(&e, "channel %s: option %s: '", chan, sp->name);
+            rw_opt_show(&e, sp->type, text);
+            rw_buf_puts(&e, "' is not true or false");
             *err = rw_buf_take(&e);
             return RW_EINVAL;
         }
         break;
     case RW_OPT_LIST:
+    case RW_OPT_HEADERS:
         o->list = rw_xcalloc(2, sizeof *o->list);
         o->list[0] = rw_xstrdup(text);
         break;
@@ -210,7 +214,7 @@ rw_opt_values *rw_opt_values_from_json(const rw_channel_type *t, const rw_json *
             } else {
                 rc = set_from_text(o, m->type == RW_JSON_TRUE ? "true" : "false", chan, &msg);
             }
-        } else if (m->type == RW_JSON_ARRAY && o->spec->type == RW_OPT_LIST) {
+        } else if (m->type == RW_JSON_ARRAY && rw_opt_type_list(o->spec->type)) {
             size_t n = 0;
             o->list = rw_xcalloc(m->len + 1, sizeof *o->list);
             for (const rw_json *it = m->child; it; it = it->next) {
@@ -227,7 +231,7 @@ rw_opt_values *rw_opt_values_from_json(const rw_channel_type *t, const rw_json *
         } else {
             rw_buf_printf(&e, "channel %s: option %s: a %s is not a %s", chan, m->key,
                           rw_json_type_name(m->type),
-                          o->spec->type == RW_OPT_LIST ? "list of strings" : "value");
+                          rw_opt_type_list(o->spec->type) ? "list of strings" : "value");
         }
         if (rc != RW_OK && msg) {
             rw_buf_puts(&e, msg);
@@ -467,7 +471,10 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
                 rw_buf_printf(&e, "%s:%s: %s", name, AT(cj), msg ? msg : "bad options");
                 free(msg);
             } else if (t->open && t->open(ch) != RW_OK) {
-                rw_buf_printf(&e, "%s:%s: %s", name, AT(cj), rw_error_last());
+                /* the type's own words, with whatever of a secret they might quote taken out */
+                rw_buf_printf(&e, "%s:%s: ", name, AT(cj));
+                const char *msg = rw_error_last();
+                rw_channel_scrub(ch, &e, msg, strlen(msg));
             }
         }
         rw_json_doc_free(sd);

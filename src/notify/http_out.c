@@ -1,5 +1,5 @@
-/* What the HTTP channels share (http_out.h): the connection, its secrets, the option checks,
- * posting, judging replies and reading Retry-After. */
+/* What the HTTP channels share (http_out.h): the connection, scrubbing its messages, the option
+ * checks, posting, judging replies and reading Retry-After. */
 #include "notify/http_out.h"
 
 #include <limits.h>
@@ -13,40 +13,17 @@
 #include "util/err.h"
 #include "util/xmalloc.h"
 
-void rw_http_out_secret(rw_http_out *c, const char *s) {
-    if (s && strlen(s) >= 4 && c->nsecrets < RW_HTTP_OUT_MAX_SECRETS) c->secrets[c->nsecrets++] = s;
-}
-
-void rw_http_out_url(rw_http_out *c, const char *url) {
-    const char *sep = strstr(url, "://");
-    if (!sep) {
-        snprintf(c->origin, sizeof c->origin, "(the URL)");
-        rw_http_out_secret(c, url);
-        return;
-    }
-    const char *auth = sep + 3, *end = auth + strcspn(auth, "/?#"), *host = auth;
-    for (const char *p = auth; p < end; p++)
-        if (*p == '@') host = p + 1; /* user:password@ is never shown */
-    snprintf(c->origin, sizeof c->origin, "%.*s://%.*s", (int)(sep - url), url, (int)(end - host),
-             host);
-    rw_http_out_secret(c, url);
-    if (strlen(end) > 1) rw_http_out_secret(c, end);
-    /* and pieces on their own, which a reply may quote: the user information's password, each
-     * long piece of the path and query (tokens) */
-    c->url_len = strlen(url);
-    c->url_pieces = rw_xstrdup(url);
-    if (host > auth) {
-        char *ui = c->url_pieces + (auth - url), *colon;
-        ui[host - 1 - auth] = 0;
-        if ((colon = strchr(ui, ':'))) rw_http_out_secret(c, colon + 1);
-    }
-    for (char *p = c->url_pieces + (end - url), *q; *p; p = q) {
-        q = p + strcspn(p, "/?&=#;");
-        bool last = !*q;
-        *q = 0;
-        if (q - p >= 12) rw_http_out_secret(c, p);
-        if (!last) q++;
-    }
+void rw_http_out_url(rw_http_out *c, const rw_channel *ch, const char *url) {
+    rw_buf b;
+    rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
+    rw_opt_show(&b, RW_OPT_URL, url);
+    if (b.len >= 4 && !strcmp(b.data + b.len - 4, "/..."))
+        b.data[b.len -= 4] = 0;
+    else if (b.len && b.data[b.len - 1] == '/')
+        b.data[--b.len] = 0;
+    free(c->origin);
+    c->origin = rw_buf_take(&b);
+    c->ch = ch;
 }
 
 int rw_http_out_check_url(const rw_channel *ch, const char *opt, const char *url) {
@@ -71,22 +48,10 @@ int rw_http_out_check_timeout(const rw_channel *ch, rw_http_out *c) {
     return RW_OK;
 }
 
-/* Appends s[0..n) with every secret replaced by [redacted] and control characters by spaces. */
+/* Appends s[0..n) with every secret of the channel's options replaced by [redacted] and control
+ * characters by spaces. */
 static void scrub(const rw_http_out *c, rw_buf *out, const char *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        bool hit = false;
-        for (size_t k = 0; k < c->nsecrets && !hit; k++) {
-            size_t l = strlen(c->secrets[k]);
-            if (l <= n - i && s[i] == c->secrets[k][0] && !memcmp(s + i, c->secrets[k], l)) {
-                rw_buf_puts(out, "[redacted]");
-                i += l;
-                hit = true;
-            }
-        }
-        if (hit) continue;
-        unsigned char ch = (unsigned char)s[i++];
-        rw_buf_putc(out, ch < 0x20 || ch == 0x7f ? ' ' : (char)ch);
-    }
+    rw_channel_scrub(c->ch, out, s, n);
 }
 
 size_t rw_utf8_cut(const char *s, size_t len, size_t max) {
@@ -279,6 +244,6 @@ int rw_http_out_send(const rw_channel *ch, rw_http_out *c, const char *url,
 void rw_http_out_close(rw_http_out *c) {
     rw_http_free(c->http);
     c->http = NULL;
-    if (c->url_pieces) rw_secure_free(c->url_pieces, c->url_len + 1);
-    c->url_pieces = NULL;
+    free(c->origin);
+    c->origin = NULL;
 }

@@ -8,8 +8,9 @@
  *   anything else (3xx, 4xx)     refused for good (RW_EIO)
  *
  * Secrets never reach a message: every error text (rw_send_result.error and rw_error_last())
- * goes through the connection's list of secrets, each replaced with "[redacted]", and shows of
- * the URL only its scheme://host[:port]. */
+ * goes through rw_channel_scrub, which replaces each secret of the channel's options (found by
+ * their types: channel.h) with "[redacted]", and shows of the URL only its scheme://host[:port]
+ * (rw_opt_show). */
 #ifndef RW_NOTIFY_HTTP_OUT_H
 #define RW_NOTIFY_HTTP_OUT_H
 
@@ -22,28 +23,19 @@
 #include "util/buf.h"
 
 #define RW_HTTP_OUT_REPLY_SHOWN 200 /* bytes of a refusal's reply quoted in the error */
-#define RW_HTTP_OUT_MAX_SECRETS 32  /* strings scrubbed from every message */
 #define RW_HTTP_OUT_REPLY_MAX (1 << 20)
 
 /* A channel's connection (in its state, zeroed; rw_http_out_close frees what it holds). */
 typedef struct rw_http_out {
-    rw_http *http;    /* made on the first send and kept: the connection is reused */
-    long timeout_ms;  /* the whole exchange (rw_http_out_check_timeout) */
-    char origin[160]; /* scheme://host[:port] of the URL: all that messages show of it */
-    const char *secrets[RW_HTTP_OUT_MAX_SECRETS]; /* never shown (not owned, but for url_pieces) */
-    size_t nsecrets;
-    char *url_pieces; /* a copy of the URL cut in pieces (NULs), some of them in secrets */
-    size_t url_len;
+    rw_http *http;        /* made on the first send and kept: the connection is reused */
+    long timeout_ms;      /* the whole exchange (rw_http_out_check_timeout) */
+    char *origin;         /* scheme://host[:port] of the URL: all that messages show of it */
+    const rw_channel *ch; /* whose options' secrets are scrubbed from every message */
 } rw_http_out;
 
-/* Adds s (not copied: it must outlive c) to the strings never shown; shorter than 4 bytes, or
- * past RW_HTTP_OUT_MAX_SECRETS, it is not added. */
-void rw_http_out_secret(rw_http_out *c, const char *s);
-/* Keeps scheme://host[:port] of url for messages, and makes secrets of the URL, of its path and
- * query on their own (where webhook URLs keep their tokens), of the password of its user
- * information and of each piece of 12 bytes or more of its path and query. Called once, after
- * the channel's other secrets (a URL of many pieces must not crowd them out). */
-void rw_http_out_url(rw_http_out *c, const char *url);
+/* Keeps scheme://host[:port] of url for messages (rw_opt_show of a URL, without the "/..." that
+ * follows it), and ch, whose secrets every message is scrubbed of (rw_channel_scrub). */
+void rw_http_out_url(rw_http_out *c, const rw_channel *ch, const char *url);
 /* Option opt of ch is a URL rootwatch sends to: set, and https, or plain http to a loopback
  * address only. RW_OK, or RW_EINVAL with a message naming the channel and the option (never the
  * URL: it may hold a token). */
@@ -64,7 +56,7 @@ int rw_http_out_check_timeout(const rw_channel *ch, rw_http_out *c);
 int rw_http_out_send(const rw_channel *ch, rw_http_out *c, const char *url,
                      const rw_http_header *hd, size_t nh, const rw_buf *body,
                      char *(*detail)(const rw_http_response *reply), rw_send_result *res);
-/* Closes the connection and frees the URL's pieces (c itself is the caller's). */
+/* Closes the connection and frees the origin (c itself is the caller's). */
 void rw_http_out_close(rw_http_out *c);
 
 /* A Retry-After header's value, value[0..len): delay-seconds ("120") or an HTTP date (IMF-fixdate

@@ -51,8 +51,7 @@ static int open_pagerduty(rw_channel *ch) {
         free(p);
         return rc;
     }
-    rw_http_out_secret(&p->conn, p->key);
-    rw_http_out_url(&p->conn, p->url);
+    rw_http_out_url(&p->conn, ch, p->url); /* the key is scrubbed as a secret option */
     ch->state = p;
     return RW_OK;
 }

@@ -16,7 +16,7 @@
 #include "util/xmalloc.h"
 
 static const rw_opt_spec opts[] = {
-    {"webhook_url", RW_OPT_URL, NULL, true,
+    {"webhook_url", RW_OPT_SECRET_URL, NULL, true,
      "the incoming webhook's URL, https://hooks.slack.com/services/... (a secret)"},
     {"channel", RW_OPT_STRING, NULL, false,
      "#channel or user to post to, for legacy webhooks that allow it (app webhooks post to "
@@ -48,7 +48,7 @@ static int open_slack(rw_channel *ch) {
         free(s);
         return rc;
     }
-    rw_http_out_url(&s->conn, s->url);
+    rw_http_out_url(&s->conn, ch, s->url);
     ch->state = s;
     return RW_OK;
 }

@@ -602,8 +602,10 @@ static int send_smtp(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
     /* a message longer than the field is cut, which is fine (the test keeps gcc from warning) */
     if (snprintf(res->error, sizeof res->error, "channel %s: SMTP to %s: %s: %s%s%s%s", ch->name,
                  st->where, what, *errbuf ? errbuf : curl_easy_strerror(cc),
-                 *last ? " (the server said: " : "", last, *last ? ")" : "") >= (int)sizeof res->error)
+                 *last ? " (the server said: " : "", last,
+                 *last ? ")" : "") >= (int)sizeof res->error)
         res->error[sizeof res->error - 1] = 0;
+    rw_channel_scrub_msg(ch, res->error, sizeof res->error); /* a server may quote what it got */
     res->retryable = retry;
     return rw_error_set(retry ? RW_ERETRY : RW_EIO, "%s", res->error);
 }

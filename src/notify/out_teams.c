@@ -16,7 +16,7 @@
 #include "util/xmalloc.h"
 
 static const rw_opt_spec opts[] = {
-    {"webhook_url", RW_OPT_URL, NULL, true,
+    {"webhook_url", RW_OPT_SECRET_URL, NULL, true,
      "the Workflows webhook's URL (https://...logic.azure.com/... or "
      "...powerplatform.com/...; a secret)"},
     {"account_aliases", RW_OPT_LIST, NULL, false,
@@ -40,7 +40,7 @@ static int open_teams(rw_channel *ch) {
         free(s);
         return rc;
     }
-    rw_http_out_url(&s->conn, s->url);
+    rw_http_out_url(&s->conn, ch, s->url);
     ch->state = s;
     return RW_OK;
 }

@@ -21,12 +21,12 @@
 #endif
 
 static const rw_opt_spec opts[] = {
-    {"url", RW_OPT_URL, NULL, true,
+    {"url", RW_OPT_SECRET_URL, NULL, true,
      "where the alert JSON is POSTed (https; a secret: never logged, messages show the host)"},
     {"secret", RW_OPT_SECRET, NULL, false,
      "signs each request: X-Rootwatch-Signature: sha256=HMAC-SHA256(secret, \"TIMESTAMP.BODY\")"},
-    {"headers", RW_OPT_LIST, NULL, false,
-     "extra request headers, each \"Name: value\" (values are never logged)"},
+    {"headers", RW_OPT_HEADERS, NULL, false,
+     "extra request headers, each \"Name: value\" (the values are secrets: never shown)"},
     {"timeout_ms", RW_OPT_INT, "5000", false, "the longest a delivery may take, in milliseconds"},
     {NULL, 0, NULL, false, NULL},
 };
@@ -95,11 +95,9 @@ static int parse_headers(rw_channel *ch, webhook *w) {
             return RW_EINVAL;
         }
         w->extra[w->nextra].name = name;
+        /* no message holds the value, nor the credential of "Scheme credential" on its own:
+         * the option's type (RW_OPT_HEADERS) makes both secrets every message is scrubbed of */
         w->extra[w->nextra].value = rw_xstrndup(v, vl);
-        /* the value, and the credential of "Scheme credential" on its own */
-        const char *val = w->extra[w->nextra].value, *sp = strrchr(val, ' ');
-        rw_http_out_secret(&w->conn, val);
-        if (sp) rw_http_out_secret(&w->conn, sp + 1);
         w->nextra++;
     }
     return RW_OK;
@@ -113,12 +111,8 @@ static int open_webhook(rw_channel *ch) {
     if (!rc) rc = rw_http_out_check_timeout(ch, &w->conn);
     if (!rc && w->secret && !*w->secret)
         rc = rw_error_set(RW_EINVAL, "channel %s: option secret is empty", ch->name);
-    if (!rc) {
-        /* the secrets first: a URL of many pieces must not crowd them out */
-        rw_http_out_secret(&w->conn, w->secret);
-        rc = parse_headers(ch, w);
-    }
-    if (!rc) rw_http_out_url(&w->conn, w->url);
+    if (!rc) rc = parse_headers(ch, w);
+    if (!rc) rw_http_out_url(&w->conn, ch, w->url);
     if (rc) {
         webhook_free(w);
         return rc;

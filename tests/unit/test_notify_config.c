@@ -264,12 +264,103 @@ static void test_text_html_links(void **state) {
     rw_json_doc_free(d);
 }
 
+/* What rootwatch shows of each type of option (rw_opt_show): the one function behind notify
+ * check, notify test, messages and -v logs. */
+static void expect_shown(rw_opt_type t, const char *value, const char *want) {
+    rw_buf b;
+    rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
+    rw_opt_show(&b, t, value);
+    assert_string_equal(b.data ? b.data : "", want);
+    rw_buf_free(&b);
+}
+
+static void test_shown_by_type(void **state) {
+    (void)state;
+    expect_shown(RW_OPT_STRING, "alice", "alice");
+    expect_shown(RW_OPT_STRING, "a\nb", "a?b");
+    expect_shown(RW_OPT_INT, "250", "250");
+    expect_shown(RW_OPT_LIST, "a@b", "a@b");
+    expect_shown(RW_OPT_SECRET, "hunter2-secret", "(secret)");
+    /* URLs: scheme://host[:port], "/..." for the rest, never the user information */
+    expect_shown(RW_OPT_URL, "https://user:PW@example.com/path?x=1", "https://example.com/...");
+    expect_shown(RW_OPT_URL, "https://user:P@W@example.com:8443/", "https://example.com:8443/");
+    expect_shown(RW_OPT_URL, "https://example.com", "https://example.com");
+    expect_shown(RW_OPT_URL, "https://example.com?token=T", "https://example.com/...");
+    expect_shown(RW_OPT_URL, "https://example.com/a@b", "https://example.com/...");
+    expect_shown(RW_OPT_URL, "http://[::1]:9/x", "http://[::1]:9/...");
+    expect_shown(RW_OPT_SECRET_URL, "https://hooks.slack.com/services/T0/B0/XYZ",
+                 "https://hooks.slack.com/...");
+    expect_shown(RW_OPT_SECRET_URL, "hooks.slack.com/services/T0/B0/XYZ", "(not a URL)");
+    expect_shown(RW_OPT_SECRET_URL, "user:pw@host/x", "(not a URL)");
+    /* headers: the names, never the values */
+    expect_shown(RW_OPT_HEADERS, "X-Api-Key: APIKEYSECRET", "X-Api-Key: (secret)");
+    expect_shown(RW_OPT_HEADERS, "Cookie :session=abc", "Cookie: (secret)");
+    expect_shown(RW_OPT_HEADERS, "no colon SECRET", "(secret)");
+    /* every type has a name, and the secret ones say so */
+    for (rw_opt_type t = RW_OPT_STRING; t <= RW_OPT_HEADERS; t++)
+        assert_string_not_equal(rw_opt_type_name(t), "?");
+    assert_true(rw_opt_type_secret(RW_OPT_SECRET) && rw_opt_type_secret(RW_OPT_SECRET_URL) &&
+                rw_opt_type_secret(RW_OPT_HEADERS));
+    assert_false(rw_opt_type_secret(RW_OPT_URL) || rw_opt_type_secret(RW_OPT_STRING) ||
+                 rw_opt_type_secret(RW_OPT_LIST));
+}
+
+static const rw_opt_spec scrub_opts[] = {
+    {"url", RW_OPT_SECRET_URL, NULL, true, "where"},
+    {"key", RW_OPT_SECRET, NULL, false, "a secret"},
+    {"headers", RW_OPT_HEADERS, NULL, false, "headers"},
+    {"label", RW_OPT_STRING, NULL, false, "a label"},
+    {NULL, 0, NULL, false, NULL},
+};
+static const rw_channel_type scrub_type = {.type = "scrub", .summary = "t", .opts = scrub_opts};
+
+/* rw_channel_scrub finds the secrets by the options' types: nothing to register by hand. */
+static void test_scrub_by_type(void **state) {
+    (void)state;
+    const char *settings =
+        "{\"url\":\"https://bob:PASSWORD-1@hooks.example.com/services/PATHTOKEN-123456?sig=QTOKEN-"
+        "abcdef\",\"key\":\"KEYVALUE-9\",\"headers\":[\"X-Api-Key: HDRKEY-777\",\"Authorization: "
+        "Bearer BEARERTOK-5\"],\"label\":\"visible-label\"}";
+    rw_json_doc *d = rw_json_doc_new(NULL);
+    assert_int_equal(rw_json_doc_parse(d, settings, strlen(settings)), RW_OK);
+    char *err = NULL;
+    rw_channel ch = {.name = "c", .type = &scrub_type};
+    ch.opts = rw_opt_values_from_json(&scrub_type, rw_json_doc_root(d), "c", &err);
+    rw_json_doc_free(d);
+    assert_non_null(ch.opts);
+    const char *msg = "got PASSWORD-1 and /services/PATHTOKEN-123456?sig=QTOKEN-abcdef, PATHTOKEN-"
+                      "123456 alone, QTOKEN-abcdef alone, KEYVALUE-9, HDRKEY-777, BEARERTOK-5, "
+                      "Ym9iOlBBU1NXT1JELTE= (Basic), visible-label, hooks.example.com\r\n";
+    rw_buf b;
+    rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
+    rw_channel_scrub(&ch, &b, msg, strlen(msg));
+    static const char *const gone[] = {
+        "PASSWORD-1", "PATHTOKEN",           "QTOKEN", "KEYVALUE", "HDRKEY",
+        "BEARERTOK",  "Ym9iOlBBU1NXT1JELTE="};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) assert_not_contains(b.data, gone[i]);
+    assert_contains(b.data, "visible-label"); /* not a secret */
+    assert_contains(b.data, "hooks.example.com");
+    assert_contains(b.data, "got [redacted] and [redacted], [redacted] alone");
+    assert_null(strchr(b.data, '\r')); /* control characters as spaces */
+    rw_buf_free(&b);
+    /* in place, cut to the room there is */
+    char small[24];
+    snprintf(small, sizeof small, "k=KEYVALUE-9 and more");
+    rw_channel_scrub_msg(&ch, small, sizeof small);
+    assert_string_equal(small, "k=[redacted] and more");
+    snprintf(small, sizeof small, "KEYVALUE-9KEYVALUE-9");
+    rw_channel_scrub_msg(&ch, small, 12);
+    assert_string_equal(small, "[redacted][");
+    rw_opt_values_free(ch.opts);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options),         cmocka_unit_test(test_option_errors),
         cmocka_unit_test(test_secrets),         cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_config_errors),   cmocka_unit_test(test_sns_subject),
-        cmocka_unit_test(test_text_html_links),
+        cmocka_unit_test(test_text_html_links), cmocka_unit_test(test_shown_by_type),
+        cmocka_unit_test(test_scrub_by_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
