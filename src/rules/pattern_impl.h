@@ -81,7 +81,7 @@ struct rw_pattern {
     bool literal_free; /* a sub-rule can match without any literal */
 };
 
-/* numbers, as EventBridge compares them (section 4) */
+/* numbers, as EventBridge compares them (section 4): pattern_number.c */
 bool rw_number_comparable(const char *text, double *value);
 /* The canonical text of an event number: integers as written (-0 as 0), floats as Java prints the
  * nearest double (JDK 19 and later). Returns text itself, a constant, or buf. */
