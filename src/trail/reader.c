@@ -1,15 +1,15 @@
 #include "trail/reader.h"
 
 #include <errno.h>
-#include <libdeflate.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "trail/decompress.h"
 #include "trail/skip.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -78,28 +78,17 @@ typedef struct junk_line {
 
 struct rw_trail_reader {
     rw_trail_opts o;
-    struct libdeflate_decompressor *ld;
+    rw_decompress *dz;
     char *cbuf; /* the whole input as read, + PAD */
     size_t ccap;
-    char *dbuf; /* the whole input decompressed, + PAD */
-    size_t dcap;
     char *sbuf; /* the streaming window, + PAD */
     size_t scap;
-    unsigned char *zin; /* compressed bytes waiting for zlib */
-    size_t zin_cap;
-    z_stream zs;
-    bool zs_init;
 
     /* the current input */
     const rw_trail_sink *sink;
     rw_trail_stats *st;
-    int fd;                   /* -1 when reading from memory */
-    const unsigned char *mem; /* the compressed input when in memory */
-    size_t mem_len, mem_pos;
-    bool gz, gz_end; /* gzip input; the last gzip member ended cleanly */
-    bool gz_done;    /* no more bytes will come out of the gzip stream */
-    bool failed;     /* an error was reported */
-    int stop_rc;     /* the candidate callback's error: reading stops */
+    bool failed; /* an error was reported */
+    int stop_rc; /* the candidate callback's error: reading stops */
 
     /* the window: decompressed bytes [wbase, wbase + wlen) at w */
     char *w;
@@ -169,6 +158,8 @@ const char *rw_trail_kind_name(rw_trail_kind k) {
     return "?";
 }
 
+static void decompress_error(void *ctx, uint64_t off, const char *msg);
+
 rw_trail_reader *rw_trail_reader_new(const rw_trail_opts *opts) {
     rw_trail_reader *r = rw_xcalloc(1, sizeof *r);
     if (opts) r->o = *opts;
@@ -176,11 +167,7 @@ rw_trail_reader *rw_trail_reader_new(const rw_trail_opts *opts) {
     if (!r->o.max_whole) r->o.max_whole = (size_t)32 << 20;
     if (!r->o.chunk) r->o.chunk = (size_t)1 << 20;
     if (r->o.chunk < 4096) r->o.chunk = 4096;
-    r->ld = libdeflate_alloc_decompressor();
-    if (!r->ld) {
-        fprintf(stderr, "rootwatch: out of memory (libdeflate)\n");
-        abort();
-    }
+    r->dz = rw_decompress_new(PAD, decompress_error, r);
     rw_json_opts jo = {.max_depth = 64, .max_memory = (size_t)64 << 20, .repair_utf8 = 1};
     r->doc = rw_json_doc_new(&jo);
     return r;
@@ -188,12 +175,9 @@ rw_trail_reader *rw_trail_reader_new(const rw_trail_opts *opts) {
 
 void rw_trail_reader_free(rw_trail_reader *r) {
     if (!r) return;
-    libdeflate_free_decompressor(r->ld);
-    if (r->zs_init) inflateEnd(&r->zs);
+    rw_decompress_free(r->dz);
     free(r->cbuf);
-    free(r->dbuf);
     free(r->sbuf);
-    free(r->zin);
     free(r->scratch);
     for (size_t i = 0; i < r->njunk; i++) free(r->junk[i].msg);
     free(r->junk);
@@ -215,6 +199,11 @@ static void report(rw_trail_reader *r, uint64_t off, const char *fmt, ...) {
     r->st->errors++;
     r->failed = true;
     if (r->sink && r->sink->error) r->sink->error(r->sink->ctx, off, msg);
+}
+
+/* A problem the decompressor met. */
+static void decompress_error(void *ctx, uint64_t off, const char *msg) {
+    report(ctx, off, "%s", msg);
 }
 
 /* ---- the window ----------------------------------------------------------------------------- */
@@ -250,9 +239,6 @@ static bool any_hit(rw_trail_reader *r, uint64_t start, uint64_t end) {
     return has_hit(r, start, end);
 }
 
-/* Reads decompressed bytes into dst; returns how many (0 at the end of the input). */
-static size_t src_read(rw_trail_reader *r, char *dst, size_t cap);
-
 /* Makes more bytes available, keeping those from keep on. Returns 1 when bytes were added, 0 at
  * the end of the input, -1 when the window cannot grow (what is kept is too large). */
 static uint64_t line_at(rw_trail_reader *r, uint64_t off);
@@ -280,7 +266,7 @@ static int fill(rw_trail_reader *r, uint64_t keep) {
         r->w = r->sbuf;
         r->wcap = cap;
     }
-    size_t n = src_read(r, r->w + r->wlen, r->wcap - r->wlen);
+    size_t n = rw_decompress_read(r->dz, r->w + r->wlen, r->wcap - r->wlen, r->st->bytes_out);
     if (n == 0) {
         r->eof = true;
         return 0;
@@ -292,106 +278,12 @@ static int fill(rw_trail_reader *r, uint64_t keep) {
     return 1;
 }
 
-/* ---- decompression -------------------------------------------------------------------------- */
+/* ---- the stream ---------------------------------------------------------------------------- */
 
-/* The next compressed bytes: from memory, or read from the file. */
-static size_t raw_read(rw_trail_reader *r, void *dst, size_t cap) {
-    if (r->fd < 0) {
-        size_t n = r->mem_len - r->mem_pos;
-        if (n > cap) n = cap;
-        memcpy(dst, r->mem + r->mem_pos, n);
-        r->mem_pos += n;
-        return n;
-    }
-    size_t got = 0;
-    while (got < cap) {
-        ssize_t n = read(r->fd, (char *)dst + got, cap - got);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            report(r, r->st->bytes_out, "read error after %llu bytes: %s",
-                   (unsigned long long)r->st->bytes_in, strerror(errno));
-            break;
-        }
-        if (n == 0) break;
-        got += (size_t)n;
-    }
-    r->st->bytes_in += got;
-    return got;
-}
-
-/* How many compressed bytes zlib has consumed: for messages. */
-static uint64_t gz_consumed(const rw_trail_reader *r) {
-    uint64_t taken = r->fd < 0 ? r->mem_pos : r->st->bytes_in; /* what was handed to zlib */
-    return taken - r->zs.avail_in;
-}
-
-static size_t src_read(rw_trail_reader *r, char *dst, size_t cap) {
-    if (!r->gz) return raw_read(r, dst, cap);
-    z_stream *z = &r->zs;
-    z->next_out = (unsigned char *)dst;
-    z->avail_out = (uInt)(cap > UINT32_MAX ? UINT32_MAX : cap);
-    while (z->avail_out > 0 && !r->gz_done) {
-        uint64_t here = r->st->bytes_out + (cap - z->avail_out);
-        if (z->avail_in == 0) {
-            size_t n = raw_read(r, r->zin, r->zin_cap);
-            if (n == 0) {
-                if (!r->gz_end)
-                    report(r, here,
-                           "truncated gzip data: the input ends after %llu compressed bytes, in "
-                           "the middle of a gzip stream",
-                           (unsigned long long)r->st->bytes_in);
-                r->gz_done = true;
-                break;
-            }
-            z->next_in = r->zin;
-            z->avail_in = (uInt)n;
-        }
-        if (r->gz_end) { /* another gzip member must start here */
-            if (z->next_in[0] != 0x1f || (z->avail_in >= 2 && z->next_in[1] != 0x8b)) {
-                report(r, here,
-                       "unexpected data after the end of the gzip stream, at compressed byte %llu",
-                       (unsigned long long)gz_consumed(r));
-                r->gz_done = true;
-                break;
-            }
-            inflateReset(z);
-            r->gz_end = false;
-        }
-        int zr = inflate(z, Z_NO_FLUSH);
-        if (zr == Z_STREAM_END) {
-            r->gz_end = true;
-            continue;
-        }
-        if (zr == Z_OK || zr == Z_BUF_ERROR) continue;
-        here = r->st->bytes_out + (cap - z->avail_out); /* what this call wrote is good */
-        report(r, here, "corrupt gzip data near compressed byte %llu: %s",
-               (unsigned long long)gz_consumed(r), z->msg ? z->msg : "inflate failed");
-        r->gz_done = true;
-    }
-    return cap - z->avail_out;
-}
-
-static void stream_begin(rw_trail_reader *r, bool gz) {
-    r->gz = gz;
-    r->gz_end = false;
-    r->gz_done = false;
-    if (gz) {
-        if (!r->zs_init) {
-            memset(&r->zs, 0, sizeof r->zs);
-            if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK) {
-                fprintf(stderr, "rootwatch: out of memory (zlib)\n");
-                abort();
-            }
-            r->zs_init = true;
-        } else {
-            inflateReset(&r->zs);
-        }
-        r->zs.avail_in = 0;
-        if (!r->zin) {
-            r->zin_cap = (size_t)256 << 10;
-            r->zin = rw_xmalloc(r->zin_cap);
-        }
-    }
+/* Streams the input in r->sbuf, gzip or not, from the memory or descriptor the decompressor was
+ * opened on; head[0, h): bytes already read (inflated first when gz). */
+static void stream_begin(rw_trail_reader *r, bool gz, const void *head, size_t h) {
+    rw_decompress_start(r->dz, gz, head, h);
     if (!r->sbuf) {
         r->scap = r->o.chunk;
         r->sbuf = rw_xmalloc(r->scap + PAD);
@@ -403,51 +295,15 @@ static void stream_begin(rw_trail_reader *r, bool gz) {
     r->eof = false;
 }
 
-/* Decompresses a whole gzip input with libdeflate. Returns 1 on success, 0 when it should be
- * streamed instead (too large, or damaged: zlib then recovers what can be read and locates the
- * damage). */
-static int gunzip_whole(rw_trail_reader *r, const unsigned char *in, size_t len) {
-    size_t guess = len * 8;
-    if (len >= 18) {
-        size_t isize = (size_t)in[len - 4] | (size_t)in[len - 3] << 8 | (size_t)in[len - 2] << 16 |
-                       (size_t)in[len - 1] << 24;
-        if (isize >= len / 2) { /* most likely one member, and then exact */
-            if (isize > r->o.max_whole) return 0;
-            guess = isize;
-        }
-    }
-    if (guess > r->o.max_whole) guess = r->o.max_whole;
-    if (guess < 4096) guess = 4096;
-    size_t ipos = 0, opos = 0;
-    for (;;) {
-        if (r->dcap < guess) {
-            free(r->dbuf);
-            r->dbuf = rw_xmalloc(guess + PAD);
-            r->dcap = guess;
-            opos = 0, ipos = 0; /* start over in the larger buffer */
-        }
-        size_t in_used = 0, out_used = 0;
-        enum libdeflate_result res = libdeflate_gzip_decompress_ex(
-            r->ld, in + ipos, len - ipos, r->dbuf + opos, r->dcap - opos, &in_used, &out_used);
-        if (res == LIBDEFLATE_INSUFFICIENT_SPACE) {
-            if (r->dcap >= r->o.max_whole) return 0;
-            guess = r->dcap * 2 > r->o.max_whole ? r->o.max_whole : r->dcap * 2;
-            continue;
-        }
-        if (res != LIBDEFLATE_SUCCESS) return 0;
-        ipos += in_used;
-        opos += out_used;
-        if (ipos == len) break;
-        if (len - ipos < 2 || in[ipos] != 0x1f || in[ipos + 1] != 0x8b) return 0;
-    }
-    r->w = r->dbuf;
-    r->wcap = r->dcap;
-    r->wlen = opos;
+/* The whole input is buf[0, len) (cap + PAD bytes allocated). */
+static void whole_window(rw_trail_reader *r, char *buf, size_t cap, size_t len) {
+    r->w = buf;
+    r->wcap = cap;
+    r->wlen = len;
     r->wbase = 0;
     r->eof = true;
-    r->st->bytes_out = opos;
-    memset(r->w + r->wlen, ' ', PAD);
-    return 1;
+    r->st->bytes_out = len;
+    memset(r->w + len, ' ', PAD);
 }
 
 /* ---- parsing helpers ------------------------------------------------------------------------ */
@@ -1243,9 +1099,6 @@ static void begin(rw_trail_reader *r, rw_trail_stats *st, const rw_trail_sink *s
     r->sink = sink;
     r->failed = false;
     r->stop_rc = RW_OK;
-    r->fd = -1;
-    r->mem = NULL;
-    r->mem_len = r->mem_pos = 0;
 }
 
 static int finish(rw_trail_reader *r) {
@@ -1260,7 +1113,10 @@ static int finish(rw_trail_reader *r) {
 static int read_memory(rw_trail_reader *r, const unsigned char *data, size_t len) {
     bool gz = len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
     r->st->gzip = gz;
-    if (gz && gunzip_whole(r, data, len)) {
+    char *out;
+    size_t n, cap;
+    if (gz && rw_decompress_whole(r->dz, data, len, r->o.max_whole, &out, &n, &cap)) {
+        whole_window(r, out, cap, n);
         run(r);
         return finish(r);
     }
@@ -1274,21 +1130,13 @@ static int read_memory(rw_trail_reader *r, const unsigned char *data, size_t len
             }
             if (len) memcpy(r->cbuf, data, len);
         }
-        r->w = r->cbuf;
-        r->wcap = r->ccap;
-        r->wlen = len;
-        r->wbase = 0;
-        r->eof = true;
-        r->st->bytes_out = len;
-        memset(r->w + len, ' ', PAD);
+        whole_window(r, r->cbuf, r->ccap, len);
         run(r);
         return finish(r);
     }
     /* too large, or damaged gzip: stream it, so what can be read is read */
-    r->mem = data;
-    r->mem_len = len;
-    r->mem_pos = 0;
-    stream_begin(r, gz);
+    rw_decompress_open_mem(r->dz, data, len);
+    stream_begin(r, gz, NULL, 0);
     run(r);
     return finish(r);
 }
@@ -1322,21 +1170,17 @@ int rw_trail_read_fd(rw_trail_reader *r, int fd, rw_trail_stats *st, const rw_tr
         return read_memory(r, (const unsigned char *)r->cbuf, got);
     }
     /* a pipe, or a large file: stream it; sniff gzip from the first bytes */
-    r->fd = fd;
+    rw_decompress_open_fd(r->dz, fd, &st->bytes_in);
     unsigned char head[2];
-    size_t h = raw_read(r, head, 2);
+    size_t h = rw_decompress_raw(r->dz, head, 2, r->st->bytes_out);
     if (h == 0) {
         r->st->kind = RW_TRAIL_EMPTY;
         return finish(r);
     }
     bool gz = h == 2 && head[0] == 0x1f && head[1] == 0x8b;
     r->st->gzip = gz;
-    stream_begin(r, gz);
-    if (gz) {
-        memcpy(r->zin, head, h);
-        r->zs.next_in = r->zin;
-        r->zs.avail_in = (uInt)h; /* zlib takes these first; zin is refilled once they are used */
-    } else {
+    stream_begin(r, gz, head, h);
+    if (!gz) {
         memcpy(r->w, head, h);
         r->wlen = h;
         r->st->bytes_out = h;
