@@ -13,6 +13,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/signals.h"
 #include "util/timeutil.h"
 
 static void usage(FILE *out) {
@@ -168,6 +169,8 @@ void rw_cli_notify_report(const rw_dispatch_stats *st) {
 static int cmd_flush(const char *config, const char *store, int64_t wait_s) {
     rw_notify_config *c = rw_cli_notify_config(config);
     if (!c) return 2;
+    rw_signal_install(); /* SIGINT, SIGTERM: finish the delivery in flight, leave the rest pending
+                          */
     rw_dispatch *d = NULL;
     if (rw_dispatch_open(&d, c, store) != RW_OK) {
         rw_log_error("%s", rw_error_last());
@@ -176,8 +179,11 @@ static int cmd_flush(const char *config, const char *store, int64_t wait_s) {
     }
     rw_dispatch_stats st;
     rw_dispatch_close(d, rw_now_ms() + wait_s * 1000, &st);
+    int sig = rw_signal_stop_requested();
+    if (sig) rw_log_warn("notify flush: stopped by %s", rw_signal_name(sig));
     rw_cli_notify_report(&st);
     rw_notify_config_free(c);
+    if (sig) return rw_signal_exit_code(sig);
     return st.failed || st.pending ? 2 : 0;
 }
 
