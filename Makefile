@@ -1,5 +1,6 @@
-# rootwatch: the two quick-start commands are `make demo` and `make check`.
-# Both install missing Debian packages first (scripts/deps.sh).
+# rootwatch: the two quick-start commands are `make demo` and `make check` (or ./do demo and
+# ./do check, which need nothing but a shell). Both install missing Debian packages first
+# (scripts/deps.sh, apt-get only when something is missing); a plain `make` does not.
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -8,12 +9,13 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 all: build
 
 build:
-	@scripts/deps.sh build
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
-# Generates a small sample trail with tools/ctgen.py and scans it: no AWS account needed.
-demo: build
+# A sample trail (tools/ctgen.py) scanned, notified to the terminal, kept in a store, read back,
+# and scanned again: no AWS account needed. The build is quiet (its log: $(BUILD)/build.log).
+demo:
+	@scripts/deps.sh build
 	@scripts/demo.sh $(BUILD)
 
 # The whole suite: unit and integration tests, again under ASan+UBSan, and short fuzzing runs.

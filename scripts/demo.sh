@@ -1,18 +1,61 @@
 #!/bin/sh
-# The quick-start demo: a sample CloudTrail trail (generated, seeded, ~5 MB) scanned by rootwatch.
+# The quick-start demo, on an embedded default that needs no AWS account: a sample CloudTrail
+# trail (tools/ctgen.py, seeded) is scanned; each root action is notified through the terminal
+# channel (examples/demo.yaml) and kept in a store under the build folder; the store is read back;
+# a second scan of the same trail notifies nothing twice.
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
-trail="$build/demo-trail"
+cd "$here"
+rw="$build/rootwatch"
+demo="$build/demo"
+trail="$demo/trail"
+store="$demo/rootwatch.db"
+say() { printf '\n== %s\n' "$*"; }
+show() { # prints the command as a user would type it, then runs it
+    printf '$ rootwatch'
+    printf ' %s' "$@"
+    printf '\n'
+    "$rw" "$@"
+}
+
+echo "rootwatch demo: every root action in a CloudTrail trail found, told to a person once, and kept."
+say "1. Build"
+scripts/build.sh "$build" rootwatch
+say "2. A sample trail"
 if [ ! -f "$trail/manifest.json" ]; then
-    echo "Generating a sample CloudTrail trail in $trail (tools/ctgen.py) ..." >&2
-    python3 "$here/tools/ctgen.py" "$trail" --mb 5 --seed 2026 --root-per-mb 3 --traps-per-mb 3 >/dev/null
+    python3 tools/ctgen.py "$trail" --mb 2 --seed 2026 --root-per-mb 2 --traps-per-mb 3 >/dev/null
 fi
-echo "\$ rootwatch scan --format table --summary $trail/AWSLogs" >&2
+python3 - "$trail" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1] + "/manifest.json"))
+print("%s: %d CloudTrail files, %d records from %d accounts (tools/ctgen.py); %d of them root actions,"
+      % (sys.argv[1], m["files"], m["records"], len(m["accounts"]), m["truth"]))
+print("and %d look-alikes that are not root activity (an IAM user named root, a service acting as root...)"
+      % m["traps"])
+PY
+rm -f "$store" "$store-wal" "$store-shm" "$store.lock"
+say "3. Scan it; notify through the terminal channel; keep the alerts in $store"
+echo "\$ rootwatch scan --notify --config examples/demo.yaml --store $store -f ndjson $trail/AWSLogs > $demo/alerts.ndjson"
 set +e
-"$build/rootwatch" scan --format table --summary "$trail/AWSLogs"
+"$rw" scan --notify --config examples/demo.yaml --store "$store" -f ndjson "$trail/AWSLogs" \
+    >"$demo/stdout.tmp" 2>"$demo/stderr.tmp"
 rc=$?
 set -e
-# exit status 1 means root activity was found, which is what the sample holds
+# standard output holds the channel's lines and the scan's NDJSON: show the lines, keep the JSON
+grep -v '^{' "$demo/stdout.tmp" || true
+grep '^{' "$demo/stdout.tmp" >"$demo/alerts.ndjson" || true
+cat "$demo/stderr.tmp"
+rm -f "$demo/stdout.tmp" "$demo/stderr.tmp"
 [ "$rc" -le 1 ] || exit "$rc"
-echo "(exit status $rc: 0 none found, 1 root activity found, 2 problems)" >&2
+echo "(exit status $rc: 0 no root activity, 1 root activity found, 2 a problem)"
+say "4. What the store holds"
+show alerts list --store "$store"
+say "5. The same trail again: nothing is notified twice"
+echo "\$ rootwatch scan --notify --config examples/demo.yaml --store $store -q -f ndjson $trail/AWSLogs > /dev/null"
+set +e
+"$rw" scan --notify --config examples/demo.yaml --store "$store" -q -f ndjson "$trail/AWSLogs" >/dev/null
+set -e
+echo
+echo "Next: docs/notify.md (email, Slack, Teams, PagerDuty, SNS, webhooks), docs/aws.md (scan s3:// and"
+echo "CloudTrail event history), README.md."
