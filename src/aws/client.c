@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/sigv4.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/xmalloc.h"

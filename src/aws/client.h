@@ -15,9 +15,9 @@
 #include <stdint.h>
 
 #include "aws/config.h"
-#include "aws/http.h"
 #include "aws/provider.h"
 #include "aws/xml.h"
+#include "util/http.h"
 #include "util/json.h"
 
 typedef enum rw_aws_protocol { RW_AWS_QUERY, RW_AWS_JSON, RW_AWS_REST_XML } rw_aws_protocol;

@@ -1,29 +1,31 @@
-/* The standard credential chain, in the SDKs' order:
- *   1. explicit (rootwatch's own options, when given) and the profile named by --profile;
- *   2. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN;
- *   3. web identity: AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN (STS AssumeRoleWithWebIdentity);
- *   4. the shared files: static keys, role_arn with source_profile or credential_source
- *      (STS AssumeRole, with external_id, role_session_name, duration_seconds), credential_process
- *      (bounded: ROOTWATCH_CREDENTIAL_PROCESS_TIMEOUT_MS or the profile's
- *      credential_process_timeout_ms, default 60 s; 1 MiB of output; see process.h);
- *   5. ECS/EKS container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with
- *      AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE;
- *   6. EC2 instance metadata, IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT may point elsewhere;
- *      AWS_EC2_METADATA_DISABLED=true turns it off).
- * Temporary credentials are cached and refreshed 5 minutes before they expire. */
+/* A credential provider: gives AWS credentials valid at a time, cached, renewed 5 minutes before
+ * they expire, thread-safe. The AWS client signs with one (client.h); where the credentials come
+ * from is the resolver's business: a fixed set (rw_aws_provider_static, below), or the standard
+ * chain (provider_chain.h).
+ *
+ * Within src/aws the order is, bottom up: creds, config, xml, process, sigv4 (and util/http.h);
+ * provider (this interface: no STS, no client); client (and paginate); provider_sts (AssumeRole
+ * and web identity through the client); provider_chain (the standard chain); session; the
+ * services (s3, cloudtrail). A file includes only headers of its own level or below, so that the
+ * client never depends on the providers that call it. */
 #ifndef RW_AWS_PROVIDER_H
 #define RW_AWS_PROVIDER_H
 
 #include <stdint.h>
 
-#include "aws/config.h"
 #include "aws/creds.h"
 
 typedef struct rw_aws_provider rw_aws_provider;
 
-/* The chain for these settings. The provider keeps a pointer to cfg. */
-rw_aws_provider *rw_aws_provider_chain(const rw_aws_config *cfg);
-/* A provider that always gives these credentials (tests, explicit keys). */
+/* Finds fresh credentials: RW_OK with *out set (the caller owns it), RW_ENOTFOUND or another error
+ * code with the message set (never a secret). */
+typedef int (*rw_aws_resolve_fn)(void *ctx, rw_aws_creds **out);
+
+/* A provider that asks resolve(ctx) when it has no credentials or they are about to expire. ctx is
+ * borrowed: it must outlive the provider. */
+rw_aws_provider *rw_aws_provider_new(rw_aws_resolve_fn resolve, void *ctx);
+/* A provider that always gives these credentials (tests, explicit keys, the source of AssumeRole).
+ */
 rw_aws_provider *rw_aws_provider_static(const rw_aws_creds *creds);
 void rw_aws_provider_free(rw_aws_provider *p);
 /* Credentials valid at now (cached; thread-safe). On failure returns an error code with a message

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/sigv4.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/timeutil.h"

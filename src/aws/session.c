@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/provider_chain.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/xmalloc.h"

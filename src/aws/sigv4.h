@@ -9,11 +9,7 @@
 
 #include "aws/creds.h"
 #include "util/buf.h"
-
-typedef struct rw_http_header {
-    const char *name;
-    const char *value;
-} rw_http_header;
+#include "util/http.h" /* rw_http_header */
 
 typedef struct rw_sigv4_request {
     const char *method;

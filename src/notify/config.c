@@ -7,10 +7,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "aws/http.h"
 #include "notify/notify.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/http.h"
 #include "util/log.h"
 #include "util/strset.h"
 #include "util/xmalloc.h"

@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/http.h"
 #include "notify/channel.h"
 #include "util/buf.h"
+#include "util/http.h"
 
 #define RW_HTTP_OUT_REPLY_SHOWN 200 /* bytes of a refusal's reply quoted in the error */
 #define RW_HTTP_OUT_REPLY_MAX (1 << 20)

@@ -4,13 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/http.h"
 #include "notify/aliases.h"
 #include "notify/channel.h"
 #include "notify/http_out.h"
 #include "notify/render.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/http.h"
 #include "util/json.h"
 #include "util/xmalloc.h"
 

@@ -21,11 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws/http.h"
 #include "notify/channel.h"
 #include "notify/render.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/http.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/xmalloc.h"

@@ -8,11 +8,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "aws/http.h"
 #include "notify/channel.h"
 #include "notify/http_out.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/http.h"
 #include "util/json.h"
 #include "util/xmalloc.h"
 

@@ -14,7 +14,7 @@
 
 #include "aws/client.h"
 #include "aws/config.h"
-#include "aws/provider.h"
+#include "aws/provider_chain.h"
 #include "util/buf.h"
 #include "util/err.h"
 

@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws/http.h"
 #include "util/err.h"
+#include "util/http.h"
 
 /* ---- the server ----------------------------------------------------------------------------- */
 

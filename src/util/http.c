@@ -3,7 +3,7 @@
  * the connection. Redirects are not followed; TLS peers and host names are always verified.
  * Messages name scheme://host:port only: URLs may carry secrets in their query (presigned URLs)
  * and headers carry signatures and tokens. */
-#include "aws/http.h"
+#include "util/http.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -1,14 +1,20 @@
 /* HTTP(S) with libcurl: one handle per thread, so connections are reused. TLS is always verified;
  * plain http is refused except to loopback addresses (tests, and local emulators the user names
- * explicitly with --endpoint-url). */
+ * explicitly with --endpoint-url). AWS_CA_BUNDLE, when set, is the CA bundle of every connection
+ * (the AWS tools' setting; notifiers' connections honour it too). Used by the AWS client and the
+ * notifiers alike: it knows nothing of AWS's protocols. */
 #ifndef RW_HTTP_H
 #define RW_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aws/sigv4.h"
 #include "util/buf.h"
+
+typedef struct rw_http_header {
+    const char *name;
+    const char *value;
+} rw_http_header;
 
 typedef struct rw_http_opts {
     long connect_timeout_ms; /* default 3000 */
