@@ -14,6 +14,7 @@
 #include "aws/sigv4.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 #define AWS_STALL_MS 60000L /* see rw_http_opts.stall_timeout_ms */
@@ -218,7 +219,7 @@ static void set_message(rw_aws_error *e, const char *src, size_t n, const rw_aws
         }
     }
     copy_field(e->message, sizeof e->message, m, strlen(m));
-    rw_secure_free(m, n + 1);
+    rw_secret_free(m, n + 1);
 }
 
 /* Reads AWS's error out of a reply that is not 2xx: XML (query, S3) or JSON (JSON protocol). cr:
@@ -427,8 +428,10 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
                               .nheaders = nh,
                               .body = k->body,
                               .body_len = k->body_len};
+        bool secret = resp->body.secret; /* the caller's: the reply may hold credentials */
         rw_http_response_free(resp);
         rw_http_response_init(resp);
+        if (secret) rw_buf_set_secret(&resp->body);
         pace(c);
         rc = rw_http_do(c->http, &hr, resp);
         rw_sigv4_result_free(&sig);
@@ -502,13 +505,12 @@ int rw_aws_query(rw_aws_client *c, const rw_aws_service *svc, const char *region
               body.len};
     rw_http_response resp;
     rw_http_response_init(&resp);
+    rw_buf_set_secret(&resp.body); /* it may hold secrets (AssumeRole's reply): wiped when freed */
     int rc = perform(c, &k, &resp);
     if (rc == RW_OK) {
         rc = rw_xml_parse(out, resp.body.data ? resp.body.data : "", resp.body.len);
         if (rc != RW_OK) rc = rw_error_wrap(rc, "%s %s: the reply is not XML", svc->name, action);
     }
-    /* the body may hold secrets (AssumeRole's reply): zero it */
-    if (resp.body.data) memset(resp.body.data, 0, resp.body.len);
     rw_buf_free(&body);
     rw_http_response_free(&resp);
     return rc;

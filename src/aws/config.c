@@ -19,6 +19,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 #define INI_MAX_FILE ((size_t)16 << 20)
@@ -165,7 +166,7 @@ static int parse_line(ini_parser *p, int line, const char *s, const char *e) {
             ini_entry *old = find_entry(p->sec, key);
             if (old) { /* botocore keeps the last of a nested key */
                 free(key);
-                rw_secure_free(old->value, old->value_len + 1);
+                rw_secret_free(old->value, old->value_len + 1);
                 old->value = rw_xstrndup(vs, (size_t)(ve - vs));
                 old->value_len = (size_t)(ve - vs);
             } else {
@@ -175,10 +176,11 @@ static int parse_line(ini_parser *p, int line, const char *s, const char *e) {
             ini_entry *cur = &p->sec->entries[p->cur];
             rw_buf v;
             rw_buf_init(&v, 0);
+            rw_buf_set_secret(&v); /* the value may be a secret */
             rw_buf_append(&v, cur->value, cur->value_len);
             rw_buf_putc(&v, '\n');
             rw_buf_append(&v, ts, (size_t)(te - ts));
-            rw_secure_free(cur->value, cur->value_len + 1);
+            rw_secret_free(cur->value, cur->value_len + 1);
             cur->value_len = v.len;
             cur->value = rw_buf_take(&v);
         }
@@ -257,8 +259,10 @@ int rw_ini_load(rw_ini **out, const char *path) {
         if (errno == ENOENT || errno == ENOTDIR) return rw_ini_parse(out, "", 0, path);
         return rw_error_set(RW_EINVAL, "cannot read %s: %s", path, strerror(errno));
     }
+    setvbuf(f, NULL, _IONBF, 0); /* no copy of the file in stdio's buffer */
     rw_buf b;
     rw_buf_init(&b, INI_MAX_FILE);
+    rw_buf_set_secret(&b); /* the credentials file holds secrets */
     int rc = RW_OK;
     char chunk[8192];
     size_t n;
@@ -271,9 +275,9 @@ int rw_ini_load(rw_ini **out, const char *path) {
     }
     if (!rc && ferror(f)) rc = rw_error_set(RW_EINVAL, "cannot read %s: %s", path, strerror(errno));
     fclose(f);
-    explicit_bzero(chunk, sizeof chunk);
+    rw_secret_wipe(chunk, sizeof chunk);
     if (!rc) rc = rw_ini_parse(out, b.data ? b.data : "", b.len, path);
-    if (b.data) rw_secure_free(b.data, b.cap); /* the credentials file holds secrets */
+    rw_buf_free(&b);
     return rc;
 }
 
@@ -283,7 +287,7 @@ void rw_ini_free(rw_ini *ini) {
         ini_section *s = &ini->sections[i];
         for (size_t j = 0; j < s->n; j++) {
             free(s->entries[j].key);
-            rw_secure_free(s->entries[j].value, s->entries[j].value_len + 1);
+            rw_secret_free(s->entries[j].value, s->entries[j].value_len + 1);
         }
         free(s->entries);
         free(s->name);

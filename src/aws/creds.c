@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 static void free_secret(char *s) {
-    if (s) rw_secure_free(s, strlen(s));
+    if (s) rw_secret_free(s, strlen(s));
 }
 
 rw_aws_creds *rw_aws_creds_new(const char *access_key_id, const char *secret_access_key,

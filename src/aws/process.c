@@ -20,6 +20,7 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/secret.h"
 
 #define REAP_AFTER_SIGKILL_MS                                                                      \
     5000                      /* SIGKILL cannot be caught: only a process stuck in the kernel      \
@@ -170,7 +171,7 @@ static void drain(int fd, rw_buf *out, size_t max, bool *eof, bool *too_much) {
         if (errno != EAGAIN && errno != EWOULDBLOCK) *eof = true; /* nothing more will come */
         break;
     }
-    explicit_bzero(tmp, sizeof tmp);
+    rw_secret_wipe(tmp, sizeof tmp);
 }
 
 static void signal_group(const child *c, int sig) {

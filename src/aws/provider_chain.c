@@ -20,6 +20,7 @@
 #include "util/http.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/secret.h"
 #include "util/timeutil.h"
 #include "util/xmalloc.h"
 
@@ -54,7 +55,8 @@ static void note(tried *t, const char *fmt, ...) {
 /* Reads a credentials JSON object (container endpoints, IMDS, credential_process). */
 static int creds_from_json(const char *text, size_t len, const char *what, const char *source,
                            rw_aws_creds **out) {
-    rw_json_doc *d = rw_json_doc_new(NULL);
+    rw_json_opts jo = {.secret = 1}; /* the tree holds the credentials */
+    rw_json_doc *d = rw_json_doc_new(&jo);
     int rc = rw_json_doc_parse(d, text, len);
     if (rc != RW_OK) {
         rc = rw_error_set(RW_EIO, "%s: the reply is not JSON (at byte %zu)", what,
@@ -97,9 +99,9 @@ done:
 static char *read_small_file(const char *path, const char *what) {
     rw_buf b;
     rw_buf_init(&b, 1 << 20);
+    rw_buf_set_secret(&b); /* a token: the caller frees it with rw_secret_free */
     if (rw_buf_read_file(&b, path) != RW_OK) {
         rw_error_wrap(RW_EIO, "%s", what);
-        if (b.data) memset(b.data, 0, b.len);
         rw_buf_free(&b);
         return NULL;
     }
@@ -126,7 +128,7 @@ static int web_identity(const rw_aws_config *cfg, const char *token_file, const 
     snprintf(desc, sizeof desc, "role %s assumed with the web identity token in %s (%s)", role_arn,
              token_file, origin);
     int rc = rw_aws_sts_assume(cfg, NULL, "AssumeRoleWithWebIdentity", params, what, desc, out);
-    rw_secure_free(token, strlen(token));
+    rw_secret_free(token, strlen(token));
     return rc;
 }
 
@@ -198,6 +200,7 @@ static int http_get_creds(rw_http *h, const char *method, const char *url, const
                          .allow_metadata_http = link_local_url(url)};
     rw_http_response_free(resp);
     rw_http_response_init(resp);
+    rw_buf_set_secret(&resp->body); /* a token or credentials: wiped when freed */
     return rw_http_do(h, &r, resp);
 }
 
@@ -230,7 +233,7 @@ static int from_container(tried *t, rw_aws_creds **out) {
         token = rw_xstrdup(env("AWS_CONTAINER_AUTHORIZATION_TOKEN"));
     }
     if (token && strpbrk(token, "\r\n")) {
-        rw_secure_free(token, strlen(token));
+        rw_secret_free(token, strlen(token));
         return rw_error_set(RW_EINVAL,
                             "container credentials: the authorization token holds a line break");
     }
@@ -260,10 +263,9 @@ static int from_container(tried *t, rw_aws_creds **out) {
                              "container credentials", src, out);
     }
     if (rc != RW_OK) rc = rw_error_wrap(rc, "container credentials from %s", where);
-    if (resp.body.data) memset(resp.body.data, 0, resp.body.len);
     rw_http_response_free(&resp);
     rw_http_free(h);
-    if (token) rw_secure_free(token, strlen(token));
+    if (token) rw_secret_free(token, strlen(token));
     return rc;
 }
 
@@ -345,10 +347,9 @@ static int from_imds(tried *t, rw_aws_creds **out) {
                              "instance metadata", src, out);
     }
 done:
-    if (resp.body.data) memset(resp.body.data, 0, resp.body.len);
     rw_http_response_free(&resp);
     rw_http_free(h);
-    if (token) rw_secure_free(token, strlen(token));
+    if (token) rw_secret_free(token, strlen(token));
     free(role);
     return rc;
 }
@@ -404,6 +405,7 @@ static int from_process(const rw_aws_config *cfg, const char *profile, const cha
     if (rc != RW_OK) return rc;
     rw_buf b;
     rw_buf_init(&b, PROCESS_MAX_OUTPUT + 1);
+    rw_buf_set_secret(&b); /* the credentials the process prints */
     rw_buf_puts(&b, "");
     rw_aws_process_opts po = {
         .command = cmd, .timeout_ms = timeout_ms, .max_output = PROCESS_MAX_OUTPUT};
@@ -434,7 +436,8 @@ static int from_process(const rw_aws_config *cfg, const char *profile, const cha
         rc = creds_from_json(b.data, b.len, what, src, out);
         if (rc == RW_OK) {
             /* Version must be 1 */
-            rw_json_doc *d = rw_json_doc_new(NULL);
+            rw_json_opts jo = {.secret = 1};
+            rw_json_doc *d = rw_json_doc_new(&jo);
             if (rw_json_doc_parse(d, b.data, b.len) == RW_OK) {
                 const rw_json *v = rw_json_get(rw_json_doc_root(d), "Version");
                 if (!v || v->type != RW_JSON_NUMBER || v->num != 1) {
@@ -450,7 +453,6 @@ static int from_process(const rw_aws_config *cfg, const char *profile, const cha
         rw_log_warn("%s left processes running in its process group; rootwatch stopped them (a "
                     "helper that must outlive it starts a session of its own, as daemons do)",
                     what);
-    if (b.data) memset(b.data, 0, b.len);
     rw_buf_free(&b);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include "aws/client.h"
 #include "aws/provider.h"
 #include "util/err.h"
+#include "util/secret.h"
 #include "util/timeutil.h"
 
 static const char *sts_region(const rw_aws_config *cfg) {
@@ -35,9 +36,9 @@ int rw_aws_sts_assume(const rw_aws_config *cfg, rw_aws_creds *source, const char
             rc = rw_error_set(RW_EIO, "%s: STS %s's reply has a bad Expiration", what, action);
         else
             *out = rw_aws_creds_new(ak, sk, tok, expires, source_desc);
-        /* zero the secrets the tree held */
+        /* wipe the secrets the tree held */
         if (cr)
-            for (rw_xml *e = cr->child; e; e = e->next) memset(e->text, 0, e->text_len);
+            for (rw_xml *e = cr->child; e; e = e->next) rw_secret_wipe(e->text, e->text_len);
     } else {
         rc = rw_error_wrap(rc, "%s", what);
     }

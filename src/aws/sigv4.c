@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "util/err.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 static const char HEX[] = "0123456789ABCDEF";
@@ -219,6 +220,7 @@ int rw_sigv4_sign(rw_sigv4_result *out, const rw_sigv4_request *req, const rw_aw
     rw_buf_init(&out->canonical_request, RW_BUF_DEFAULT_MAX);
     rw_buf_init(&out->string_to_sign, RW_BUF_DEFAULT_MAX);
     rw_buf_init(&out->authorization, RW_BUF_DEFAULT_MAX);
+    rw_buf_set_secret(&out->canonical_request); /* it holds X-Amz-Security-Token */
     if (!creds || !creds->access_key_id || !creds->secret_access_key)
         return rw_error_set(RW_EINVAL, "signing a request: no credentials");
     rw_sigv4_amz_date(now, out->amz_date);
@@ -267,7 +269,7 @@ int rw_sigv4_sign(rw_sigv4_result *out, const rw_sigv4_request *req, const rw_aw
     }
     for (size_t i = 0; i < req->nheaders; i++) {
         free(hs[i].name);
-        free(hs[i].value);
+        rw_secret_free(hs[i].value, strlen(hs[i].value)); /* the session token among them */
     }
     free(hs);
     if (!rc) rc = rw_buf_printf(cr, "\n\n%s\n%s", signed_headers.data, out->payload_hash);
@@ -289,16 +291,16 @@ int rw_sigv4_sign(rw_sigv4_result *out, const rw_sigv4_request *req, const rw_aw
         memcpy(k + 4, creds->secret_access_key, sl + 1);
         unsigned char k1[32], k2[32], k3[32], k4[32], sig[32];
         hmac(k, sl + 4, date, 8, k1);
-        rw_secure_free(k, sl + 5);
+        rw_secret_free(k, sl + 5);
         hmac(k1, 32, region, strlen(region), k2);
         hmac(k2, 32, service, strlen(service), k3);
         hmac(k3, 32, "aws4_request", 12, k4);
         hmac(k4, 32, out->string_to_sign.data, out->string_to_sign.len, sig);
         to_hex(sig, 32, out->signature);
-        memset(k1, 0, 32);
-        memset(k2, 0, 32);
-        memset(k3, 0, 32);
-        memset(k4, 0, 32);
+        rw_secret_wipe(k1, 32); /* the signing keys derived from the secret key */
+        rw_secret_wipe(k2, 32);
+        rw_secret_wipe(k3, 32);
+        rw_secret_wipe(k4, 32);
         rc = rw_buf_printf(
             &out->authorization,
             "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, "

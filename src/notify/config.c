@@ -12,6 +12,7 @@
 #include "util/err.h"
 #include "util/http.h"
 #include "util/log.h"
+#include "util/secret.h"
 #include "util/strset.h"
 #include "util/xmalloc.h"
 #include "util/yaml.h"
@@ -64,8 +65,8 @@ void rw_opt_values_free(rw_opt_values *v) {
     if (!v) return;
     for (size_t i = 0; i < v->n; i++) {
         opt_value *o = &v->v[i];
-        if (o->str) rw_secure_free(o->str, strlen(o->str));
-        for (char **p = o->list; p && *p; p++) rw_secure_free(*p, strlen(*p));
+        if (o->str) rw_secret_free(o->str, strlen(o->str));
+        for (char **p = o->list; p && *p; p++) rw_secret_free(*p, strlen(*p));
         free(o->list);
     }
     free(v->v);
@@ -88,6 +89,7 @@ static char *resolve_secret(const char *s, const char *chan, const char *opt, ch
     } else if (!strncmp(s, "file:", 5)) {
         rw_buf b;
         rw_buf_init(&b, 1 << 20);
+        rw_buf_set_secret(&b); /* taken: freed with rw_secret_free as every option's value */
         int rc = rw_buf_read_file(&b, s + 5);
         while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
             b.data[--b.len] = 0;
@@ -97,7 +99,6 @@ static char *resolve_secret(const char *s, const char *chan, const char *opt, ch
                               rw_error_last());
             else
                 rw_buf_printf(&e, "channel %s: option %s: %s is empty", chan, opt, s + 5);
-            if (b.data) memset(b.data, 0, b.len);
             rw_buf_free(&b);
         } else {
             out = rw_buf_take(&b);
@@ -343,7 +344,8 @@ static const char *pos(const char *text, size_t len, size_t off, char buf[48]) {
 
 int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len, const char *name) {
     *out = NULL;
-    rw_json_doc *doc = rw_json_doc_new(NULL);
+    rw_json_opts jo = {.secret = 1}; /* the channels' secrets: wiped when the trees are freed */
+    rw_json_doc *doc = rw_json_doc_new(&jo);
     size_t eoff = 0;
     rw_buf e;
     rw_buf_init(&e, RW_BUF_DEFAULT_MAX);
@@ -416,7 +418,7 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
         }
         c->channels[c->nchannels++] = ch;
         /* the channel's own settings, and the options of its type */
-        rw_json_doc *sd = rw_json_doc_new(NULL);
+        rw_json_doc *sd = rw_json_doc_new(&jo);
         rw_json *settings = rw_json_doc_node(sd, RW_JSON_OBJECT, NULL, 0, 0);
         rw_json_doc_set_root(sd, settings);
         for (const rw_json *m = cj->child; m && !e.len; m = m->next) {
@@ -499,12 +501,12 @@ int rw_notify_config_load(rw_notify_config **out, const char *path) {
     *out = NULL;
     rw_buf b;
     rw_buf_init(&b, 16 << 20);
+    rw_buf_set_secret(&b); /* it may hold secrets */
     int rc = rw_buf_read_file(&b, path);
     if (rc == RW_OK)
         rc = rw_notify_config_parse(out, b.data, b.len, path);
     else
         rw_error_wrap(rc, "cannot read the configuration");
-    if (b.data) memset(b.data, 0, b.len); /* it may hold secrets */
     rw_buf_free(&b);
     return rc;
 }
@@ -538,8 +540,10 @@ char *rw_notify_config_store(void) {
     char *out = NULL;
     rw_buf b;
     rw_buf_init(&b, 16 << 20);
+    rw_buf_set_secret(&b); /* the configuration may hold secrets */
     if (rw_buf_read_file(&b, path) == RW_OK) {
-        rw_json_doc *doc = rw_json_doc_new(NULL);
+        rw_json_opts jo = {.secret = 1};
+        rw_json_doc *doc = rw_json_doc_new(&jo);
         size_t eoff;
         if (rw_yaml_parse(doc, b.data, b.len, &eoff) == RW_OK) {
             const char *st = rw_json_get_str(rw_json_doc_root(doc), "store");
@@ -547,7 +551,6 @@ char *rw_notify_config_store(void) {
         }
         rw_json_doc_free(doc);
     }
-    if (b.data) memset(b.data, 0, b.len);
     rw_buf_free(&b);
     free(path);
     return out;

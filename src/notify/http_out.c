@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "util/err.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 void rw_http_out_url(rw_http_out *c, const rw_channel *ch, const char *url) {
@@ -67,6 +68,7 @@ static int fail(const rw_http_out *c, rw_send_result *res, bool retryable, const
 static int fail(const rw_http_out *c, rw_send_result *res, bool retryable, const char *fmt, ...) {
     rw_buf raw, clean;
     rw_buf_init(&raw, RW_BUF_DEFAULT_MAX);
+    rw_buf_set_secret(&raw); /* before scrubbing: it may quote a secret */
     rw_buf_init(&clean, RW_BUF_DEFAULT_MAX);
     va_list ap;
     va_start(ap, fmt);
@@ -78,7 +80,6 @@ static int fail(const rw_http_out *c, rw_send_result *res, bool retryable, const
     res->error[n] = 0;
     res->retryable = retryable;
     res->retry_after_ms = 0;
-    if (raw.data) memset(raw.data, 0, raw.len);
     rw_buf_free(&raw);
     rw_buf_free(&clean);
     int code = retryable ? RW_ERETRY : RW_EIO;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "notify/channel.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 static const char *const type_names[] = {
@@ -198,7 +199,7 @@ static void add_basic(spans *sp, const char *ui, size_t n) {
         enc[k++] = i + 2 < m ? b64[v & 63] : '=';
     }
     enc[k] = 0;
-    rw_secure_free(plain, n + 1);
+    rw_secret_free(plain, n + 1);
     sp->owned = rw_xrealloc(sp->owned, (sp->nowned + 1) * sizeof *sp->owned);
     sp->owned[sp->nowned++] = enc;
     add(sp, enc, k);
@@ -262,7 +263,7 @@ void rw_channel_scrub(const rw_channel *ch, rw_buf *out, const char *s, size_t n
         rw_buf_putc(out, c < 0x20 || c == 0x7f ? ' ' : (char)c);
     }
     free(sp.v);
-    for (size_t i = 0; i < sp.nowned; i++) rw_secure_free(sp.owned[i], strlen(sp.owned[i]));
+    for (size_t i = 0; i < sp.nowned; i++) rw_secret_free(sp.owned[i], strlen(sp.owned[i]));
     free(sp.owned);
 }
 

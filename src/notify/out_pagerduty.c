@@ -12,6 +12,7 @@
 #include "util/err.h"
 #include "util/http.h"
 #include "util/json.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 #define PD_SUMMARY_MAX 1024 /* PagerDuty's limit on payload.summary */
@@ -164,11 +165,11 @@ static int send_pagerduty(rw_channel *ch, const rw_notice *n, rw_send_result *re
     pagerduty *p = ch->state;
     rw_buf body;
     rw_buf_init(&body, RW_BUF_DEFAULT_MAX);
+    rw_buf_set_secret(&body); /* it holds the routing key */
     pd_body(ch, p, n, &body);
     const rw_http_header hd[] = {{"Content-Type", "application/json"}};
     /* 202 accepted; 400 invalid event (with PagerDuty's errors): refused; 429 and 5xx: later */
     int rc = rw_http_out_send(ch, &p->conn, p->url, hd, 1, &body, pd_errors, res);
-    memset(body.data, 0, body.len); /* it holds the routing key */
     rw_buf_free(&body);
     return rc;
 }

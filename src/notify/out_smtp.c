@@ -583,7 +583,6 @@ static int send_smtp(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
     long reply = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
     curl_easy_cleanup(c);
-    memset(msg, 0, len);
     free(msg);
     if (cc == CURLE_OK) return RW_OK;
 

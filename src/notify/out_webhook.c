@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/http.h"
 #include "util/json.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 #ifndef RW_VERSION
@@ -43,7 +44,7 @@ static void webhook_free(webhook *w) {
     rw_http_out_close(&w->conn);
     for (size_t i = 0; i < w->nextra; i++) {
         free((char *)w->extra[i].name);
-        rw_secure_free((char *)w->extra[i].value, strlen(w->extra[i].value));
+        rw_secret_free((char *)w->extra[i].value, strlen(w->extra[i].value));
     }
     free(w->extra);
     free(w);

@@ -6,12 +6,18 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 void rw_buf_init(rw_buf *b, size_t max) {
     b->data = NULL;
     b->len = b->cap = 0;
     b->max = max ? max : RW_BUF_DEFAULT_MAX;
+    b->secret = false;
+}
+
+void rw_buf_set_secret(rw_buf *b) {
+    b->secret = true;
 }
 
 int rw_buf_reserve(rw_buf *b, size_t extra) {
@@ -21,7 +27,14 @@ int rw_buf_reserve(rw_buf *b, size_t extra) {
     if (need <= b->cap) return RW_OK;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need) cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
-    b->data = rw_xrealloc(b->data, cap);
+    if (b->secret) { /* realloc would leave the old bytes behind in freed memory */
+        char *p = rw_xmalloc(cap);
+        if (b->data) memcpy(p, b->data, b->cap);
+        rw_secret_free(b->data, b->cap);
+        b->data = p;
+    } else {
+        b->data = rw_xrealloc(b->data, cap);
+    }
     b->cap = cap;
     return RW_OK;
 }
@@ -77,7 +90,10 @@ char *rw_buf_take(rw_buf *b) {
 }
 
 void rw_buf_free(rw_buf *b) {
-    free(b->data);
+    if (b->secret)
+        rw_secret_free(b->data, b->cap);
+    else
+        free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }
@@ -85,6 +101,7 @@ void rw_buf_free(rw_buf *b) {
 int rw_buf_read_file(rw_buf *b, const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return rw_error_set(RW_EIO, "%s: %s", path, strerror(errno));
+    if (b->secret) setvbuf(f, NULL, _IONBF, 0); /* no copy in stdio's buffer */
     int rc = rw_buf_puts(b, "");
     char tmp[8192];
     size_t n;
@@ -94,6 +111,6 @@ int rw_buf_read_file(rw_buf *b, const char *path) {
     else if (rc != RW_OK)
         rc = rw_error_set(RW_ELIMIT, "%s: larger than %zu bytes", path, b->max);
     fclose(f);
-    memset(tmp, 0, sizeof tmp); /* the file may be a secret */
+    rw_secret_wipe(tmp, sizeof tmp); /* the file may be a secret */
     return rc;
 }

@@ -3,18 +3,24 @@
 #define RW_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct rw_buf {
     char *data; /* always NUL-terminated after a successful append */
     size_t len;
     size_t cap;
-    size_t max; /* the most bytes the buffer may hold */
+    size_t max;  /* the most bytes the buffer may hold */
+    bool secret; /* holds a secret (rw_buf_set_secret) */
 } rw_buf;
 
 #define RW_BUF_DEFAULT_MAX ((size_t)1 << 30)
 
 void rw_buf_init(rw_buf *b, size_t max);
+/* Marks b as holding a secret: from now on growing it leaves no copy of its bytes in freed memory,
+ * and rw_buf_free wipes them (util/secret.h). Whoever takes its bytes (rw_buf_take) frees them
+ * with rw_secret_free. */
+void rw_buf_set_secret(rw_buf *b);
 /* Makes room for extra more bytes (plus a NUL); RW_ELIMIT past max. */
 int rw_buf_reserve(rw_buf *b, size_t extra);
 int rw_buf_append(rw_buf *b, const void *p, size_t n);
@@ -27,7 +33,8 @@ void rw_buf_reset(rw_buf *b);
 char *rw_buf_take(rw_buf *b);
 void rw_buf_free(rw_buf *b);
 /* Appends the whole file at path: RW_EIO (path: why) when it cannot be read, RW_ELIMIT when it is
- * larger than the buffer's max. */
+ * larger than the buffer's max. The bytes pass through no other memory that is not wiped: a file
+ * that holds a secret is read into a buffer marked secret. */
 int rw_buf_read_file(rw_buf *b, const char *path);
 
 #endif

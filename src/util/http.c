@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "util/err.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 #define HTTP_DEFAULT_CONNECT_MS 3000L
@@ -317,12 +318,13 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
         if (strcasecmp(hd->name, "content-type") == 0) has_ctype = true;
         rw_buf line;
         rw_buf_init(&line, 0);
+        rw_buf_set_secret(&line); /* headers hold signatures and tokens */
         if (hd->value && *hd->value)
             rw_buf_printf(&line, "%s: %s", hd->name, hd->value);
         else
             rw_buf_printf(&line, "%s;", hd->name); /* curl's way to send an empty header */
         struct curl_slist *next = curl_slist_append(hdrs, line.data);
-        rw_secure_free(line.data, line.cap); /* headers hold signatures and tokens */
+        rw_buf_free(&line);
         if (!next) {
             rc = rw_error_set(RW_EIO, "out of memory building request headers");
             goto done;
@@ -426,6 +428,8 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
                      curl_easy_strerror(cc));
 
 done:
+    for (struct curl_slist *l = hdrs; l; l = l->next) /* curl's copies of the headers */
+        rw_secret_wipe(l->data, strlen(l->data));
     curl_slist_free_all(hdrs);
     url_parts_free(&u);
     return rc;

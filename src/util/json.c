@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/secret.h"
 #include "util/xmalloc.h"
 
 /* How many leading bytes of s[0..n) need no attention in a JSON string: printable ASCII other than
@@ -76,14 +77,20 @@ static void *arena_alloc(rw_json_doc *d, size_t n) {
     return c->mem;
 }
 
+static void free_chunk(const rw_json_doc *d, chunk *c) {
+    if (d->opts.secret) rw_secret_wipe(c->mem, c->used);
+    free(c);
+}
+
 static void arena_reset(rw_json_doc *d) {
     /* keep the oldest chunk, free the rest */
     while (d->cur && d->cur->prev) {
         chunk *p = d->cur->prev;
         d->total -= d->cur->size;
-        free(d->cur);
+        free_chunk(d, d->cur);
         d->cur = p;
     }
+    if (d->cur && d->opts.secret) rw_secret_wipe(d->cur->mem, d->cur->used);
     if (d->cur) d->cur->used = 0;
 }
 
@@ -99,7 +106,7 @@ void rw_json_doc_free(rw_json_doc *d) {
     if (!d) return;
     while (d->cur) {
         chunk *p = d->cur->prev;
-        free(d->cur);
+        free_chunk(d, d->cur);
         d->cur = p;
     }
     free(d->stack);

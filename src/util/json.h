@@ -48,6 +48,8 @@ typedef struct rw_json_opts {
     int repair_utf8;           /* replace invalid UTF-8 in strings with U+FFFD instead of failing */
     int surrogate_as_question; /* an unpaired \uD800-\uDFFF escape reads as '?' (as EventBridge,
                                   whose Java strings write them so), not U+FFFD */
+    int secret;                /* the document holds secrets (credentials): the tree's memory is
+                                  wiped when it is parsed again or freed (util/secret.h) */
 } rw_json_opts;
 
 typedef struct rw_json_doc rw_json_doc;

@@ -37,10 +37,3 @@ char *rw_xstrndup(const char *s, size_t n) {
     p[n] = 0;
     return p;
 }
-
-void rw_secure_free(void *p, size_t n) {
-    if (!p) return;
-    volatile unsigned char *v = p;
-    while (n--) *v++ = 0;
-    free(p);
-}

@@ -9,7 +9,5 @@ void *rw_xcalloc(size_t count, size_t size);
 void *rw_xrealloc(void *p, size_t n);
 char *rw_xstrdup(const char *s);
 char *rw_xstrndup(const char *s, size_t n);
-/* Zeroes n bytes of p (so that secrets do not linger) and frees it. */
-void rw_secure_free(void *p, size_t n);
 
 #endif
