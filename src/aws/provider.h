@@ -7,7 +7,8 @@
  * provider (this interface: no STS, no client); client (and paginate); provider_sts (AssumeRole
  * and web identity through the client); provider_chain (the standard chain); session; the
  * services (s3, cloudtrail). A file includes only headers of its own level or below, so that the
- * client never depends on the providers that call it. */
+ * client never depends on the providers that call it: RW_FILE_ORDER_aws in CMakeLists.txt, which
+ * the build checks. */
 #ifndef RW_AWS_PROVIDER_H
 #define RW_AWS_PROVIDER_H
 
