@@ -1,5 +1,6 @@
-/* What the HTTP channels share (http_out.h): the connection, scrubbing its messages, the option
- * checks, posting, judging replies and reading Retry-After. */
+/* What the HTTP channels share (http_out.h): opening (the option checks), the connection, the
+ * request each notice's body builder makes, scrubbing messages, posting, judging replies, reading
+ * Retry-After, and closing. */
 #include "notify/http_out.h"
 
 #include <limits.h>
@@ -14,7 +15,9 @@
 #include "util/secret.h"
 #include "util/xmalloc.h"
 
-void rw_http_out_url(rw_http_out *c, const rw_channel *ch, const char *url) {
+/* Keeps scheme://host[:port] of url for messages (rw_opt_show of a URL, without the "/..." that
+ * follows it), and ch, whose secrets every message is scrubbed of (rw_channel_scrub). */
+static void keep_origin(rw_http_out *c, const rw_channel *ch, const char *url) {
     rw_buf b;
     rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
     rw_opt_show(&b, RW_OPT_URL, url);
@@ -27,7 +30,7 @@ void rw_http_out_url(rw_http_out *c, const rw_channel *ch, const char *url) {
     c->ch = ch;
 }
 
-int rw_http_out_check_url(const rw_channel *ch, const char *opt, const char *url) {
+static int check_url(const rw_channel *ch, const char *opt, const char *url) {
     if (!url || !*url)
         return rw_error_set(RW_EINVAL, "channel %s: option %s is required", ch->name, opt);
     if (!strncasecmp(url, "https://", 8) ||
@@ -40,13 +43,52 @@ int rw_http_out_check_url(const rw_channel *ch, const char *opt, const char *url
                         ch->name, opt);
 }
 
-int rw_http_out_check_timeout(const rw_channel *ch, rw_http_out *c) {
+static int check_timeout(const rw_channel *ch, rw_http_out *c) {
     c->timeout_ms = rw_opt_int(ch->opts, "timeout_ms");
     if (c->timeout_ms < 100 || c->timeout_ms > 600000)
         return rw_error_set(RW_EINVAL,
                             "channel %s: option timeout_ms: %ld is not from 100 to 600000 (ms)",
                             ch->name, c->timeout_ms);
     return RW_OK;
+}
+
+int rw_http_out_open(rw_channel *ch, const rw_http_out_kind *kind) {
+    const char *url = rw_opt_str(ch->opts, kind->url_opt);
+    rw_http_out tmp = {.kind = kind, .url = url};
+    int rc = check_url(ch, kind->url_opt, url);
+    if (!rc) rc = check_timeout(ch, &tmp);
+    if (rc) return rc;
+    rw_http_out *c = rw_xcalloc(1, sizeof *c);
+    *c = tmp;
+    keep_origin(c, ch, url);
+    ch->state = c;
+    return RW_OK;
+}
+
+void rw_http_out_close(rw_channel *ch) {
+    rw_http_out *c = ch->state;
+    if (c) {
+        rw_http_free(c->http);
+        free(c->origin);
+        if (c->own && c->kind->free_own) c->kind->free_own(c->own);
+        free(c);
+    }
+    ch->state = NULL;
+}
+
+void rw_http_out_header(rw_http_out_req *rq, const char *name, const char *value) {
+    if (rq->nh == rq->cap) {
+        rq->cap = rq->cap ? 2 * rq->cap : 8;
+        rq->hd = rw_xrealloc(rq->hd, rq->cap * sizeof *rq->hd);
+    }
+    rq->hd[rq->nh++] = (rw_http_header){name, rw_xstrdup(value ? value : "")};
+}
+
+static void req_free(rw_http_out_req *rq) {
+    for (size_t i = 0; i < rq->nh; i++) /* a header's value may be a secret (webhook headers) */
+        rw_secret_free((char *)rq->hd[i].value, strlen(rq->hd[i].value));
+    free(rq->hd);
+    rw_buf_free(&rq->body);
 }
 
 /* Appends s[0..n) with every secret of the channel's options replaced by [redacted] and control
@@ -227,24 +269,21 @@ static int judge(const rw_channel *ch, const rw_http_out *c, const rw_http_respo
     return code;
 }
 
-int rw_http_out_send(const rw_channel *ch, rw_http_out *c, const char *url,
-                     const rw_http_header *hd, size_t nh, const rw_buf *body,
-                     char *(*detail)(const rw_http_response *reply), rw_send_result *res) {
+int rw_http_out_send(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
+    rw_http_out *c = ch->state;
+    rw_http_out_req rq = {0};
+    rw_buf_init(&rq.body, RW_BUF_DEFAULT_MAX);
+    if (c->kind->secret_body) rw_buf_set_secret(&rq.body);
+    c->kind->build(ch, n, &rq);
     rw_http_response resp;
     rw_http_response_init(&resp);
-    int rc = post(ch, c, url, hd, nh, body, &resp, res);
+    int rc = post(ch, c, c->url, rq.hd, rq.nh, &rq.body, &resp, res);
     if (rc == RW_OK) {
-        char *d = detail ? detail(&resp) : NULL;
+        char *d = c->kind->detail ? c->kind->detail(&resp) : NULL;
         rc = judge(ch, c, &resp, d, res);
         free(d);
     }
     rw_http_response_free(&resp);
+    req_free(&rq);
     return rc;
-}
-
-void rw_http_out_close(rw_http_out *c) {
-    rw_http_free(c->http);
-    c->http = NULL;
-    free(c->origin);
-    c->origin = NULL;
 }

@@ -1,6 +1,7 @@
-/* What the HTTP channels (webhook, Slack, Teams, PagerDuty) share: one connection per channel
- * kept between deliveries, the checks of their url and timeout_ms options, posting a JSON body
- * with rw_http, and judging the reply the same way for all (docs/notify-channels-http.md):
+/* What the HTTP channels (webhook, Slack, Teams, PagerDuty) share: opening (the checks of their
+ * url and timeout_ms options), one connection per channel kept between deliveries, posting the
+ * JSON body each builds (rw_http_out_kind) with rw_http, judging the reply the same way for all
+ * (docs/notify-channels-http.md), and closing:
  *
  *   2xx                          sent (RW_OK)
  *   408, 425, 429, 5xx           failed, worth another try (RW_ERETRY, res->retryable)
@@ -25,39 +26,63 @@
 #define RW_HTTP_OUT_REPLY_SHOWN 200 /* bytes of a refusal's reply quoted in the error */
 #define RW_HTTP_OUT_REPLY_MAX (1 << 20)
 
-/* A channel's connection (in its state, zeroed; rw_http_out_close frees what it holds). */
+/* What makes an HTTP channel of its kind: where its URL is, how a notice's request is made, what
+ * a refusal says, and its own state. The channel's file holds this, its option table, its body
+ * builder and its own checks; opening, sending and closing are here. */
+typedef struct rw_http_out_req rw_http_out_req;
+typedef struct rw_http_out_kind {
+    const char *url_opt; /* the option that holds the URL ("url", "webhook_url") */
+    /* Appends the notice's JSON body to rq->body, then adds the request's headers in the order
+     * they are sent (rw_http_out_header), Content-Type first. */
+    void (*build)(const rw_channel *ch, const rw_notice *n, rw_http_out_req *rq);
+    /* What a refusal says, read from the reply: a new string, or NULL for the reply's body. NULL:
+     * always the body. */
+    char *(*detail)(const rw_http_response *reply);
+    bool secret_body;            /* the body holds a secret (a routing key): wiped once sent */
+    void (*free_own)(void *own); /* frees the channel's own state (rw_http_out.own); NULL: none */
+} rw_http_out_kind;
+
+/* One notice's request, as the kind's build makes it. */
+struct rw_http_out_req {
+    rw_buf body;
+    rw_http_header *hd; /* names as the kind gave them, values copied (wiped when freed) */
+    size_t nh, cap;
+};
+/* Adds a header to the request: name must live as long as the channel (a constant, or the
+ * channel's own); value is copied. */
+void rw_http_out_header(rw_http_out_req *rq, const char *name, const char *value);
+
+/* An HTTP channel's state (ch->state), kept between deliveries. */
 typedef struct rw_http_out {
+    const rw_http_out_kind *kind;
+    const char *url;      /* the value of the kind's url_opt (the channel's options own it) */
     rw_http *http;        /* made on the first send and kept: the connection is reused */
-    long timeout_ms;      /* the whole exchange (rw_http_out_check_timeout) */
+    long timeout_ms;      /* the whole exchange: timeout_ms, from 100 to 600000 */
     char *origin;         /* scheme://host[:port] of the URL: all that messages show of it */
     const rw_channel *ch; /* whose options' secrets are scrubbed from every message */
+    void *own;            /* the channel's own state, freed by kind->free_own */
 } rw_http_out;
 
-/* Keeps scheme://host[:port] of url for messages (rw_opt_show of a URL, without the "/..." that
- * follows it), and ch, whose secrets every message is scrubbed of (rw_channel_scrub). */
-void rw_http_out_url(rw_http_out *c, const rw_channel *ch, const char *url);
-/* Option opt of ch is a URL rootwatch sends to: set, and https, or plain http to a loopback
- * address only. RW_OK, or RW_EINVAL with a message naming the channel and the option (never the
- * URL: it may hold a token). */
-int rw_http_out_check_url(const rw_channel *ch, const char *opt, const char *url);
-/* Reads ch's timeout_ms option into c: from 100 to 600000, else RW_EINVAL. */
-int rw_http_out_check_timeout(const rw_channel *ch, rw_http_out *c);
-
-/* POSTs body to url with the headers hd[0..nh) and judges the reply (as in the table above):
- * RW_OK when sent (res untouched), else res filled and RW_ERETRY or RW_EIO. The connection is
- * made on the first call (connecting: at most 3 s, and never longer than timeout_ms) and kept.
- * A refusal reads "channel NAME: POST scheme://host: HTTP 429: DETAIL (Retry-After: 7)", where
- * DETAIL is what detail(reply) returns (a new string, or NULL: the reply's body; detail NULL:
- * always the body), scrubbed and cut to RW_HTTP_OUT_REPLY_SHOWN bytes. For a 429 or a 503,
- * res->retry_after_ms is the wait the reply's Retry-After asks for (rw_http_out_retry_after; an
- * HTTP date is measured from the reply's Date when it has one, else from this host's clock);
- * otherwise 0. A failure without a reply (network, TLS, DNS) is worth another try; a URL rw_http
- * refuses is not. */
-int rw_http_out_send(const rw_channel *ch, rw_http_out *c, const char *url,
-                     const rw_http_header *hd, size_t nh, const rw_buf *body,
-                     char *(*detail)(const rw_http_response *reply), rw_send_result *res);
-/* Closes the connection and frees the origin (c itself is the caller's). */
-void rw_http_out_close(rw_http_out *c);
+/* Opens ch as an HTTP channel of this kind, making ch->state its rw_http_out: the URL (option
+ * kind->url_opt) must be set, and https, or plain http to a loopback address only; timeout_ms from
+ * 100 to 600000. RW_OK, or RW_EINVAL with a message naming the channel and the option (never the
+ * URL: it may hold a token) and nothing kept. A channel's own checks follow; when one fails, the
+ * channel calls rw_http_out_close. */
+int rw_http_out_open(rw_channel *ch, const rw_http_out_kind *kind);
+/* The send of every HTTP channel (rw_channel_type.send): builds the notice's request with the
+ * kind's build, POSTs it and judges the reply (as in the table above): RW_OK when sent (res
+ * untouched), else res filled and RW_ERETRY or RW_EIO. The connection is made on the first call
+ * (connecting: at most 3 s, and never longer than timeout_ms) and kept. A refusal reads "channel
+ * NAME: POST scheme://host: HTTP 429: DETAIL (Retry-After: 7)", where DETAIL is what the kind's
+ * detail(reply) returns (or the reply's body), scrubbed and cut to RW_HTTP_OUT_REPLY_SHOWN bytes.
+ * For a 429 or a 503, res->retry_after_ms is the wait the reply's Retry-After asks for
+ * (rw_http_out_retry_after; an HTTP date is measured from the reply's Date when it has one, else
+ * from this host's clock); otherwise 0. A failure without a reply (network, TLS, DNS) is worth
+ * another try; a URL rw_http refuses is not. */
+int rw_http_out_send(rw_channel *ch, const rw_notice *n, rw_send_result *res);
+/* The close of every HTTP channel (rw_channel_type.close): the connection, the channel's own state
+ * (kind->free_own) and the rw_http_out. */
+void rw_http_out_close(rw_channel *ch);
 
 /* A Retry-After header's value, value[0..len): delay-seconds ("120") or an HTTP date (IMF-fixdate
  * "Wed, 21 Oct 2026 07:28:00 GMT", and the obsolete RFC 850 and asctime forms), the date measured

@@ -12,8 +12,6 @@
 #include "util/err.h"
 #include "util/http.h"
 #include "util/json.h"
-#include "util/secret.h"
-#include "util/xmalloc.h"
 
 #define PD_SUMMARY_MAX 1024 /* PagerDuty's limit on payload.summary */
 
@@ -27,35 +25,6 @@ static const rw_opt_spec opts[] = {
     {"timeout_ms", RW_OPT_INT, "5000", false, "the longest a delivery may take, in milliseconds"},
     {NULL, 0, NULL, false, NULL},
 };
-
-typedef struct pagerduty {
-    rw_http_out conn;
-    const char *url, *key;
-} pagerduty;
-
-static int open_pagerduty(rw_channel *ch) {
-    pagerduty *p = rw_xcalloc(1, sizeof *p);
-    p->url = rw_opt_str(ch->opts, "url");
-    p->key = rw_opt_str(ch->opts, "routing_key");
-    int rc = rw_http_out_check_url(ch, "url", p->url);
-    if (!rc) rc = rw_http_out_check_timeout(ch, &p->conn);
-    if (!rc) rc = rw_aliases_check(ch);
-    if (!rc && (!p->key || !*p->key))
-        rc = rw_error_set(RW_EINVAL, "channel %s: option routing_key is required", ch->name);
-    for (const char *k = p->key; !rc && *k; k++)
-        if ((unsigned char)*k <= 0x20 || *k == 0x7f) /* the key itself is never shown */
-            rc = rw_error_set(RW_EINVAL,
-                              "channel %s: option routing_key: the key has a space or a control "
-                              "character",
-                              ch->name);
-    if (rc) {
-        free(p);
-        return rc;
-    }
-    rw_http_out_url(&p->conn, ch, p->url); /* the key is scrubbed as a secret option */
-    ch->state = p;
-    return RW_OK;
-}
 
 /* PagerDuty's severities, from rootwatch's. */
 static const char *pd_severity(const char *sev) {
@@ -72,13 +41,15 @@ static void put_member(rw_buf *b, const char *key, const char *value) {
     rw_json_write_str(b, value, strlen(value));
 }
 
-static void pd_body(const rw_channel *ch, const pagerduty *p, const rw_notice *n, rw_buf *b) {
+static void pd_body(const rw_channel *ch, const rw_notice *n, rw_http_out_req *rq) {
+    rw_buf *b = &rq->body;
+    const char *key = rw_opt_str(ch->opts, "routing_key");
     const char *alias = rw_alias_of(ch, n);
     char *title = rw_render_title(n, alias), *link = rw_render_console_link(n);
     const char *id = n->event_id && *n->event_id ? n->event_id : rw_notice_field(n, "eventID");
     const char *account = rw_notice_field(n, "account");
     rw_buf_puts(b, "{\"routing_key\":");
-    rw_json_write_str(b, p->key, strlen(p->key));
+    rw_json_write_str(b, key, strlen(key));
     rw_buf_puts(b, ",\"event_action\":\"trigger\",\"dedup_key\":");
     rw_json_write_str(b, id, strlen(id));
     rw_buf_puts(b, ",\"payload\":{\"summary\":");
@@ -128,6 +99,7 @@ static void pd_body(const rw_channel *ch, const pagerduty *p, const rw_notice *n
     rw_buf_puts(b, ",\"client\":\"rootwatch\"}");
     free(title);
     free(link);
+    rw_http_out_header(rq, "Content-Type", "application/json");
 }
 
 /* What a 4xx refusal says: {"status":"invalid event","message":"Event object is invalid",
@@ -161,24 +133,29 @@ static char *pd_errors(const rw_http_response *r) {
     return out;
 }
 
-static int send_pagerduty(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
-    pagerduty *p = ch->state;
-    rw_buf body;
-    rw_buf_init(&body, RW_BUF_DEFAULT_MAX);
-    rw_buf_set_secret(&body); /* it holds the routing key */
-    pd_body(ch, p, n, &body);
-    const rw_http_header hd[] = {{"Content-Type", "application/json"}};
-    /* 202 accepted; 400 invalid event (with PagerDuty's errors): refused; 429 and 5xx: later */
-    int rc = rw_http_out_send(ch, &p->conn, p->url, hd, 1, &body, pd_errors, res);
-    rw_buf_free(&body);
-    return rc;
-}
+/* 202 accepted; 400 invalid event (with PagerDuty's errors): refused; 429 and 5xx: later */
+static const rw_http_out_kind kind = {
+    .url_opt = "url",
+    .build = pd_body,
+    .detail = pd_errors,
+    .secret_body = true, /* it holds the routing key */
+};
 
-static void close_pagerduty(rw_channel *ch) {
-    pagerduty *p = ch->state;
-    if (p) rw_http_out_close(&p->conn);
-    free(p);
-    ch->state = NULL;
+static int open_pagerduty(rw_channel *ch) {
+    int rc = rw_http_out_open(ch, &kind); /* the key is scrubbed as a secret option */
+    if (rc) return rc;
+    const char *key = rw_opt_str(ch->opts, "routing_key");
+    rc = rw_aliases_check(ch);
+    if (!rc && (!key || !*key))
+        rc = rw_error_set(RW_EINVAL, "channel %s: option routing_key is required", ch->name);
+    for (const char *k = key; !rc && *k; k++)
+        if ((unsigned char)*k <= 0x20 || *k == 0x7f) /* the key itself is never shown */
+            rc = rw_error_set(RW_EINVAL,
+                              "channel %s: option routing_key: the key has a space or a control "
+                              "character",
+                              ch->name);
+    if (rc) rw_http_out_close(ch);
+    return rc;
 }
 
 const rw_channel_type rw_channel_pagerduty = {
@@ -187,6 +164,6 @@ const rw_channel_type rw_channel_pagerduty = {
     .opts = opts,
     .idempotency_key = true, /* dedup_key */
     .open = open_pagerduty,
-    .send = send_pagerduty,
-    .close = close_pagerduty,
+    .send = rw_http_out_send,
+    .close = rw_http_out_close,
 };

@@ -13,7 +13,6 @@
 #include "util/err.h"
 #include "util/http.h"
 #include "util/json.h"
-#include "util/xmalloc.h"
 
 static const rw_opt_spec opts[] = {
     {"webhook_url", RW_OPT_SECRET_URL, NULL, true,
@@ -28,30 +27,6 @@ static const rw_opt_spec opts[] = {
     {"timeout_ms", RW_OPT_INT, "5000", false, "the longest a delivery may take, in milliseconds"},
     {NULL, 0, NULL, false, NULL},
 };
-
-typedef struct slack {
-    rw_http_out conn;
-    const char *url;
-} slack;
-
-static int open_slack(rw_channel *ch) {
-    slack *s = rw_xcalloc(1, sizeof *s);
-    s->url = rw_opt_str(ch->opts, "webhook_url");
-    int rc = rw_http_out_check_url(ch, "webhook_url", s->url);
-    if (!rc) rc = rw_http_out_check_timeout(ch, &s->conn);
-    if (!rc) rc = rw_aliases_check(ch);
-    const char *icon = rw_opt_str(ch->opts, "icon_emoji");
-    if (!rc && icon && (strlen(icon) < 3 || icon[0] != ':' || icon[strlen(icon) - 1] != ':'))
-        rc = rw_error_set(RW_EINVAL, "channel %s: option icon_emoji: '%s' is not :name:", ch->name,
-                          icon);
-    if (rc) {
-        free(s);
-        return rc;
-    }
-    rw_http_out_url(&s->conn, ch, s->url);
-    ch->state = s;
-    return RW_OK;
-}
 
 /* Slack's mrkdwn: &, < and > escaped (no mention nor link can be slipped in). */
 static void put_mrkdwn(rw_buf *t, const char *s) {
@@ -112,7 +87,8 @@ static void put_field(rw_buf *b, bool first, const char *label, const char *valu
     rw_buf_free(&t);
 }
 
-static void slack_body(const rw_channel *ch, const rw_notice *n, rw_buf *b) {
+static void slack_body(const rw_channel *ch, const rw_notice *n, rw_http_out_req *rq) {
+    rw_buf *b = &rq->body;
     const char *alias = rw_alias_of(ch, n);
     char *title = rw_render_title(n, alias), *link = rw_render_console_link(n);
     const char *sev = rw_notice_field(n, "severity");
@@ -202,26 +178,23 @@ static void slack_body(const rw_channel *ch, const rw_notice *n, rw_buf *b) {
     rw_buf_free(&t);
     free(title);
     free(link);
+    rw_http_out_header(rq, "Content-Type", "application/json; charset=utf-8");
 }
 
-static int send_slack(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
-    slack *s = ch->state;
-    rw_buf body;
-    rw_buf_init(&body, RW_BUF_DEFAULT_MAX);
-    slack_body(ch, n, &body);
-    const rw_http_header hd[] = {{"Content-Type", "application/json; charset=utf-8"}};
-    /* 200 "ok"; 400 invalid_payload, 403 action_prohibited, 404 no_service, 410
-     * channel_is_archived...: refused; 429 (with Retry-After) and 5xx: later */
-    int rc = rw_http_out_send(ch, &s->conn, s->url, hd, 1, &body, NULL, res);
-    rw_buf_free(&body);
+/* 200 "ok"; 400 invalid_payload, 403 action_prohibited, 404 no_service, 410 channel_is_archived...:
+ * refused; 429 (with Retry-After) and 5xx: later */
+static const rw_http_out_kind kind = {.url_opt = "webhook_url", .build = slack_body};
+
+static int open_slack(rw_channel *ch) {
+    int rc = rw_http_out_open(ch, &kind);
+    if (rc) return rc;
+    rc = rw_aliases_check(ch);
+    const char *icon = rw_opt_str(ch->opts, "icon_emoji");
+    if (!rc && icon && (strlen(icon) < 3 || icon[0] != ':' || icon[strlen(icon) - 1] != ':'))
+        rc = rw_error_set(RW_EINVAL, "channel %s: option icon_emoji: '%s' is not :name:", ch->name,
+                          icon);
+    if (rc) rw_http_out_close(ch);
     return rc;
-}
-
-static void close_slack(rw_channel *ch) {
-    slack *s = ch->state;
-    if (s) rw_http_out_close(&s->conn);
-    free(s);
-    ch->state = NULL;
 }
 
 const rw_channel_type rw_channel_slack = {
@@ -230,6 +203,6 @@ const rw_channel_type rw_channel_slack = {
     .opts = opts,
     .idempotency_key = false,
     .open = open_slack,
-    .send = send_slack,
-    .close = close_slack,
+    .send = rw_http_out_send,
+    .close = rw_http_out_close,
 };

@@ -10,10 +10,8 @@
 #include "notify/http_out.h"
 #include "notify/render.h"
 #include "util/buf.h"
-#include "util/err.h"
 #include "util/http.h"
 #include "util/json.h"
-#include "util/xmalloc.h"
 
 static const rw_opt_spec opts[] = {
     {"webhook_url", RW_OPT_SECRET_URL, NULL, true,
@@ -24,26 +22,6 @@ static const rw_opt_spec opts[] = {
     {"timeout_ms", RW_OPT_INT, "5000", false, "the longest a delivery may take, in milliseconds"},
     {NULL, 0, NULL, false, NULL},
 };
-
-typedef struct teams {
-    rw_http_out conn;
-    const char *url;
-} teams;
-
-static int open_teams(rw_channel *ch) {
-    teams *s = rw_xcalloc(1, sizeof *s);
-    s->url = rw_opt_str(ch->opts, "webhook_url");
-    int rc = rw_http_out_check_url(ch, "webhook_url", s->url);
-    if (!rc) rc = rw_http_out_check_timeout(ch, &s->conn);
-    if (!rc) rc = rw_aliases_check(ch);
-    if (rc) {
-        free(s);
-        return rc;
-    }
-    rw_http_out_url(&s->conn, ch, s->url);
-    ch->state = s;
-    return RW_OK;
-}
 
 static const char *dash(const char *s) {
     return s && *s ? s : "-";
@@ -64,7 +42,8 @@ static void put_text(rw_buf *b, const char *text, const char *style) {
     rw_buf_putc(b, '}');
 }
 
-static void teams_body(const rw_channel *ch, const rw_notice *n, rw_buf *b) {
+static void teams_body(const rw_channel *ch, const rw_notice *n, rw_http_out_req *rq) {
+    rw_buf *b = &rq->body;
     const char *alias = rw_alias_of(ch, n);
     char *title = rw_render_title(n, alias), *link = rw_render_console_link(n);
     const char *sev = rw_notice_field(n, "severity");
@@ -142,25 +121,18 @@ static void teams_body(const rw_channel *ch, const rw_notice *n, rw_buf *b) {
     rw_buf_puts(b, "}}]}");
     free(title);
     free(link);
+    rw_http_out_header(rq, "Content-Type", "application/json");
 }
 
-static int send_teams(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
-    teams *s = ch->state;
-    rw_buf body;
-    rw_buf_init(&body, RW_BUF_DEFAULT_MAX);
-    teams_body(ch, n, &body);
-    const rw_http_header hd[] = {{"Content-Type", "application/json"}};
-    /* 202 Accepted (a workflow) or 200; 429 and 5xx: later; other 4xx: refused */
-    int rc = rw_http_out_send(ch, &s->conn, s->url, hd, 1, &body, NULL, res);
-    rw_buf_free(&body);
+/* 202 Accepted (a workflow) or 200; 429 and 5xx: later; other 4xx: refused */
+static const rw_http_out_kind kind = {.url_opt = "webhook_url", .build = teams_body};
+
+static int open_teams(rw_channel *ch) {
+    int rc = rw_http_out_open(ch, &kind);
+    if (rc) return rc;
+    rc = rw_aliases_check(ch);
+    if (rc) rw_http_out_close(ch);
     return rc;
-}
-
-static void close_teams(rw_channel *ch) {
-    teams *s = ch->state;
-    if (s) rw_http_out_close(&s->conn);
-    free(s);
-    ch->state = NULL;
 }
 
 const rw_channel_type rw_channel_teams = {
@@ -169,6 +141,6 @@ const rw_channel_type rw_channel_teams = {
     .opts = opts,
     .idempotency_key = false,
     .open = open_teams,
-    .send = send_teams,
-    .close = close_teams,
+    .send = rw_http_out_send,
+    .close = rw_http_out_close,
 };

@@ -32,16 +32,14 @@ static const rw_opt_spec opts[] = {
     {NULL, 0, NULL, false, NULL},
 };
 
+/* The channel's own: the headers option, parsed (name and value copied). */
 typedef struct webhook {
-    rw_http_out conn;
-    const char *url, *secret;
-    rw_http_header *extra; /* from the headers option (name and value copied) */
+    rw_http_header *extra;
     size_t nextra;
 } webhook;
 
-static void webhook_free(webhook *w) {
-    if (!w) return;
-    rw_http_out_close(&w->conn);
+static void webhook_free(void *own) {
+    webhook *w = own;
     for (size_t i = 0; i < w->nextra; i++) {
         free((char *)w->extra[i].name);
         rw_secret_free((char *)w->extra[i].value, strlen(w->extra[i].value));
@@ -104,24 +102,6 @@ static int parse_headers(rw_channel *ch, webhook *w) {
     return RW_OK;
 }
 
-static int open_webhook(rw_channel *ch) {
-    webhook *w = rw_xcalloc(1, sizeof *w);
-    w->url = rw_opt_str(ch->opts, "url");
-    w->secret = rw_opt_str(ch->opts, "secret");
-    int rc = rw_http_out_check_url(ch, "url", w->url);
-    if (!rc) rc = rw_http_out_check_timeout(ch, &w->conn);
-    if (!rc && w->secret && !*w->secret)
-        rc = rw_error_set(RW_EINVAL, "channel %s: option secret is empty", ch->name);
-    if (!rc) rc = parse_headers(ch, w);
-    if (!rc) rw_http_out_url(&w->conn, ch, w->url);
-    if (rc) {
-        webhook_free(w);
-        return rc;
-    }
-    ch->state = w;
-    return RW_OK;
-}
-
 /* The alert object, with "test": true added for a test notice. */
 static void webhook_body(rw_buf *b, const rw_notice *n) {
     rw_buf_append(b, n->alert_json, n->alert_len);
@@ -152,35 +132,41 @@ static void sign(char out[65], const char *secret, const char *ts, const rw_buf 
     out[64] = 0;
 }
 
-static int send_webhook(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
-    webhook *w = ch->state;
+/* The body, then its headers: the signature is of the body. */
+static void webhook_request(const rw_channel *ch, const rw_notice *n, rw_http_out_req *rq) {
+    const webhook *w = ((const rw_http_out *)ch->state)->own;
+    const char *secret = rw_opt_str(ch->opts, "secret");
     const char *id = n->event_id && *n->event_id ? n->event_id : rw_notice_field(n, "eventID");
-    rw_buf body;
-    rw_buf_init(&body, RW_BUF_DEFAULT_MAX);
-    webhook_body(&body, n);
+    webhook_body(&rq->body, n);
     char ts[32], sig[7 + 65];
     snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-    size_t nh = 0;
-    rw_http_header *hd = rw_xcalloc(5 + w->nextra, sizeof *hd);
-    hd[nh++] = (rw_http_header){"Content-Type", "application/json"};
-    hd[nh++] = (rw_http_header){"User-Agent", "rootwatch/" RW_VERSION};
-    hd[nh++] = (rw_http_header){"X-Rootwatch-Event-Id", id};
-    hd[nh++] = (rw_http_header){"X-Rootwatch-Timestamp", ts};
-    if (w->secret) {
+    rw_http_out_header(rq, "Content-Type", "application/json");
+    rw_http_out_header(rq, "User-Agent", "rootwatch/" RW_VERSION);
+    rw_http_out_header(rq, "X-Rootwatch-Event-Id", id);
+    rw_http_out_header(rq, "X-Rootwatch-Timestamp", ts);
+    if (secret) {
         memcpy(sig, "sha256=", 7);
-        sign(sig + 7, w->secret, ts, &body);
-        hd[nh++] = (rw_http_header){"X-Rootwatch-Signature", sig};
+        sign(sig + 7, secret, ts, &rq->body);
+        rw_http_out_header(rq, "X-Rootwatch-Signature", sig);
     }
-    for (size_t i = 0; i < w->nextra; i++) hd[nh++] = w->extra[i];
-    int rc = rw_http_out_send(ch, &w->conn, w->url, hd, nh, &body, NULL, res);
-    free(hd);
-    rw_buf_free(&body);
-    return rc;
+    for (size_t i = 0; i < w->nextra; i++)
+        rw_http_out_header(rq, w->extra[i].name, w->extra[i].value);
 }
 
-static void close_webhook(rw_channel *ch) {
-    webhook_free(ch->state);
-    ch->state = NULL;
+static const rw_http_out_kind kind = {
+    .url_opt = "url", .build = webhook_request, .free_own = webhook_free};
+
+static int open_webhook(rw_channel *ch) {
+    int rc = rw_http_out_open(ch, &kind);
+    if (rc) return rc;
+    webhook *w = rw_xcalloc(1, sizeof *w);
+    ((rw_http_out *)ch->state)->own = w;
+    const char *secret = rw_opt_str(ch->opts, "secret");
+    if (secret && !*secret)
+        rc = rw_error_set(RW_EINVAL, "channel %s: option secret is empty", ch->name);
+    if (!rc) rc = parse_headers(ch, w);
+    if (rc) rw_http_out_close(ch);
+    return rc;
 }
 
 const rw_channel_type rw_channel_webhook = {
@@ -189,6 +175,6 @@ const rw_channel_type rw_channel_webhook = {
     .opts = opts,
     .idempotency_key = true, /* X-Rootwatch-Event-Id */
     .open = open_webhook,
-    .send = send_webhook,
-    .close = close_webhook,
+    .send = rw_http_out_send,
+    .close = rw_http_out_close,
 };
