@@ -22,7 +22,10 @@ static void usage(FILE *out) {
     fprintf(out, "usage: rootwatch COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
-    fprintf(out, "\n'rootwatch COMMAND --help' tells more; 'rootwatch --version' the version.\n");
+    fprintf(out,
+            "\nEvery command takes -v (say what is loaded and skipped; -vv: debug details too),\n"
+            "-q (errors only: no warnings, no summary) and --help.\n"
+            "'rootwatch COMMAND --help' tells more; 'rootwatch --version' the version.\n");
 }
 
 int main(int argc, char **argv) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "report/format.h"
 #include "notify/notify.h"
 #include "store/store.h"
@@ -39,9 +40,12 @@ static void usage(FILE *out) {
         "show   one alert (by eventID, or by the store's id) with its JSON and every delivery:\n"
         "       state, attempts, next attempt, last error, when it was sent\n"
         "\n"
-        "--store PATH  the store (default: $ROOTWATCH_STORE, else\n"
-        "              $XDG_STATE_HOME/rootwatch/rootwatch.db, else\n"
-        "              ~/.local/state/rootwatch/rootwatch.db)\n"
+        "options (list and show):\n"
+        "      --store PATH        the store (default: $ROOTWATCH_STORE, else\n"
+        "                          $XDG_STATE_HOME/rootwatch/rootwatch.db, else\n"
+        "                          ~/.local/state/rootwatch/rootwatch.db)\n" RW_CLI_VERBOSITY_HELP
+        "                          (-v names the store read)\n"
+        "  -h, --help              show this help\n"
         "\n"
         "Exit status: 0 success; 1 show found no such alert; 2 an error (no store, a damaged\n"
         "store, a usage error).\n",
@@ -51,9 +55,8 @@ static void usage(FILE *out) {
 static int usage_error(const char *fmt, const char *arg) {
     char msg[512];
     snprintf(msg, sizeof msg, fmt, arg);
-    rw_log_error("alerts: %s", msg);
-    fprintf(stderr, "Try 'rootwatch alerts --help'.\n");
-    return 2;
+    rw_error_set(RW_EINVAL, "alerts: %s", msg);
+    return rw_cli_usage_error("alerts");
 }
 
 /* Opens the store for reading: 0, or 2 with the error reported. */
@@ -66,6 +69,8 @@ static int open_store(const char *opt, rw_store **s) {
         rw_log_error("no store at %s (nothing has been notified yet)", path);
     else if (rc)
         rw_log_error("%s", rw_error_last());
+    else
+        rw_log_info("the store read: %s", path);
     free(path);
     return rc ? 2 : 0;
 }
@@ -216,6 +221,7 @@ static int cmd_list(int argc, char **argv) {
                                          {"since", required_argument, 0, O_SINCE},
                                          {"state", required_argument, 0, O_STATE},
                                          {"limit", required_argument, 0, O_LIMIT},
+                                         RW_CLI_VERBOSITY_LONGOPTS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *store = NULL;
@@ -224,7 +230,8 @@ static int cmd_list(int argc, char **argv) {
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
+        if (rw_cli_verbosity(opt)) continue;
         switch (opt) {
         case O_STORE:
             store = optarg;
@@ -260,7 +267,8 @@ static int cmd_list(int argc, char **argv) {
             usage(stdout);
             return 0;
         default:
-            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+            rw_cli_bad_option(opt, argv);
+            return rw_cli_usage_error("alerts");
         }
     }
     if (optind < argc) return usage_error("alerts list takes no argument ('%s')", argv[optind]);
@@ -329,6 +337,7 @@ static void show_text(rw_buf *b, const rw_store_alert_info *a) {
 static int cmd_show(int argc, char **argv) {
     static const struct option opts[] = {{"store", required_argument, 0, O_STORE},
                                          {"format", required_argument, 0, O_FORMAT},
+                                         RW_CLI_VERBOSITY_LONGOPTS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *store = NULL;
@@ -336,7 +345,8 @@ static int cmd_show(int argc, char **argv) {
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
+        if (rw_cli_verbosity(opt)) continue;
         switch (opt) {
         case O_STORE:
             store = optarg;
@@ -353,7 +363,8 @@ static int cmd_show(int argc, char **argv) {
             usage(stdout);
             return 0;
         default:
-            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+            rw_cli_bad_option(opt, argv);
+            return rw_cli_usage_error("alerts");
         }
     }
     if (argc - optind != 1) return usage_error("%s", "alerts show wants one EVENT_ID or ID");

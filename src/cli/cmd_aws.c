@@ -8,6 +8,7 @@
 #include "aws/client.h"
 #include "cli/aws_opt.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -26,8 +27,9 @@ static void usage(FILE *out) {
           "options:\n" RW_AWS_OPTS_HELP
           "      --region NAME       the region (default: AWS_REGION, AWS_DEFAULT_REGION, the\n"
           "                          profile's)\n"
-          "  -f, --format FMT        text or json (default: text)\n"
-          "  -v, --verbose           log each AWS call's retries\n"
+          "  -f, --format FMT        text or json (default: text)\n" RW_CLI_VERBOSITY_HELP
+          "                          (-v logs each retry of an AWS call; -vv also where the\n"
+          "                          credentials were found)\n"
           "  -h, --help              show this help\n"
           "\n"
           "Exit status: 0 the credentials work, 2 they do not (or a usage error).\n",
@@ -50,14 +52,15 @@ static int whoami(int argc, char **argv) {
                                          {"region", required_argument, 0, O_REGION},
                                          {"endpoint-url", required_argument, 0, O_ENDPOINT},
                                          {"format", required_argument, 0, 'f'},
-                                         {"verbose", no_argument, 0, 'v'},
+                                         RW_CLI_VERBOSITY_LONGOPTS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     rw_aws_opts ao = {0};
     int json = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
+        if (rw_cli_verbosity(c)) continue;
         switch (c) {
         case O_PROFILE:
             ao.profile = optarg;
@@ -72,28 +75,21 @@ static int whoami(int argc, char **argv) {
             if (!strcmp(optarg, "json"))
                 json = 1;
             else if (strcmp(optarg, "text")) {
-                rw_log_error("--format takes text or json, not '%s'", optarg);
-                return 2;
+                rw_error_set(RW_EINVAL, "--format takes text or json, not '%s'", optarg);
+                return rw_cli_usage_error("aws whoami");
             }
-            break;
-        case 'v':
-            rw_log_set_level(RW_LOG_DEBUG);
             break;
         case 'h':
             usage(stdout);
             return 0;
-        case ':':
-            rw_log_error("option '%s' needs a value", argv[optind - 1]);
-            return 2;
         default:
-            rw_log_error("unknown option '%s'", argv[optind - 1]);
-            fprintf(stderr, "Try 'rootwatch aws whoami --help'.\n");
-            return 2;
+            rw_cli_bad_option(c, argv);
+            return rw_cli_usage_error("aws whoami");
         }
     }
     if (optind < argc) {
-        rw_log_error("unexpected argument '%s'", argv[optind]);
-        return 2;
+        rw_error_set(RW_EINVAL, "unexpected argument '%s'", argv[optind]);
+        return rw_cli_usage_error("aws whoami");
     }
     rw_aws_session s;
     if (rw_aws_session_open(&s, &ao) != RW_OK) return 2;

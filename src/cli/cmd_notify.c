@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/notify_opt.h"
 #include "notify/dispatch.h"
 #include "notify/notify.h"
@@ -29,6 +30,10 @@ static void usage(FILE *out) {
         "          process was stopped), retrying for up to --wait (default 60s)\n"
         "check     shows the configuration as rootwatch reads it (secrets never shown)\n"
         "channels  lists the channel types and their options (json: for programs)\n"
+        "\n"
+        "options (every form):\n" RW_CLI_VERBOSITY_HELP
+        "                          (-v shows each channel loaded, its secrets hidden)\n"
+        "  -h, --help              show this help\n"
         "\n"
         "The configuration is --config, else $ROOTWATCH_CONFIG, ./rootwatch.yaml,\n"
         "~/.config/rootwatch/config.yaml, /etc/rootwatch/config.yaml (docs/notify.md).\n"
@@ -231,7 +236,7 @@ int rw_cmd_notify(int argc, char **argv) {
                                          {"store", required_argument, 0, O_STORE},
                                          {"wait", required_argument, 0, O_WAIT},
                                          {"format", required_argument, 0, O_FORMAT},
-                                         {"verbose", no_argument, 0, 'v'},
+                                         RW_CLI_VERBOSITY_LONGOPTS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *config = NULL, *channel = NULL, *store = NULL, *format = NULL;
@@ -240,7 +245,8 @@ int rw_cmd_notify(int argc, char **argv) {
     char **av = argv + 1; /* "test ..." as its own command line */
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(ac, av, ":vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(ac, av, ":h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
+        if (rw_cli_verbosity(c)) continue;
         switch (c) {
         case O_CONFIG:
             config = optarg;
@@ -264,18 +270,12 @@ int rw_cmd_notify(int argc, char **argv) {
                 return 2;
             }
             break;
-        case 'v':
-            rw_log_set_level(RW_LOG_INFO);
-            break;
         case 'h':
             usage(stdout);
             return 0;
-        case ':':
-            rw_log_error("option '%s' needs a value", av[optind - 1]);
-            return 2;
         default:
-            rw_log_error("unknown option '%s'", av[optind - 1]);
-            return 2;
+            rw_cli_bad_option(c, av);
+            return rw_cli_usage_error("notify");
         }
     }
     if (!strcmp(sub, "test")) return cmd_test(config, channel);

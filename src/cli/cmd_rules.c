@@ -5,24 +5,31 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/rules_opt.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xmalloc.h"
 
 static void usage(FILE *out) {
-    fputs(
-        "usage: rootwatch rules list [--rules FILE]... [--no-builtin] [--format table|json] [-v]\n"
-        "       rootwatch rules check FILE...\n"
-        "\n"
-        "list   shows the rules rootwatch applies: the built-in root rules and those of each\n"
-        "       --rules FILE (YAML, docs/rules.md); -v adds each rule's event pattern and\n"
-        "       exceptions; --format json gives everything as JSON\n"
-        "check  loads rule files and reports every problem (file, line, column, rule); exit\n"
-        "       status 0 when they are all valid, 2 otherwise\n",
-        out);
+    fputs("usage: rootwatch rules list [--rules FILE]... [--no-builtin] [--format table|json] "
+          "[-v|-q]\n"
+          "       rootwatch rules check [-v|-q] FILE...\n"
+          "\n"
+          "list   shows the rules rootwatch applies: the built-in root rules and those of each\n"
+          "       --rules FILE (YAML, docs/rules.md); -v adds each rule's event pattern and\n"
+          "       exceptions; --format json gives everything as JSON\n"
+          "check  loads rule files and reports every problem (file, line, column, rule); exit\n"
+          "       status 0 when they are all valid, 2 otherwise\n"
+          "\n"
+          "options (list and check):\n" RW_CLI_VERBOSITY_HELP
+          "                          (-v also says which rule files were loaded; -q leaves out\n"
+          "                          the rule files' warnings)\n"
+          "  -h, --help              show this help\n",
+          out);
 }
 
 static void put_time(rw_buf *b, const char *key, bool has, int64_t t) {
@@ -95,11 +102,26 @@ int rw_cmd_rules(int argc, char **argv) {
     }
     const char *sub = argv[1];
     if (strcmp(sub, "check") == 0) {
-        if (argc < 3) {
-            rw_log_error("rules check needs at least one FILE");
-            return 2;
+        static const struct option copts[] = {
+            RW_CLI_VERBOSITY_LONGOPTS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc - 1, argv + 1, ":h" RW_CLI_VERBOSITY_SHORTOPTS, copts,
+                                NULL)) != -1) {
+            if (rw_cli_verbosity(c)) continue;
+            if (c == 'h') {
+                usage(stdout);
+                return 0;
+            }
+            rw_cli_bad_option(c, argv + 1);
+            return rw_cli_usage_error("rules");
         }
-        rw_ruleset *rs = rw_cli_load_rules(false, argv + 2, rw_time_now());
+        if (optind >= argc - 1) {
+            rw_error_set(RW_EINVAL, "rules check needs at least one FILE");
+            return rw_cli_usage_error("rules");
+        }
+        rw_ruleset *rs = rw_cli_load_rules(false, argv + 1 + optind, rw_time_now());
         if (!rs) return 2;
         printf("%zu rule%s: valid\n", rw_ruleset_count(rs), rw_ruleset_count(rs) == 1 ? "" : "s");
         rw_ruleset_free(rs);
@@ -114,16 +136,18 @@ int rw_cmd_rules(int argc, char **argv) {
     static const struct option opts[] = {{"rules", required_argument, 0, O_RULES},
                                          {"no-builtin", no_argument, 0, O_NOBUILTIN},
                                          {"format", required_argument, 0, 'f'},
-                                         {"verbose", no_argument, 0, 'v'},
+                                         RW_CLI_VERBOSITY_LONGOPTS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     char **files = rw_xcalloc(1, sizeof *files);
     size_t nfiles = 0;
-    bool builtin = true, verbose = false, json = false;
+    bool builtin = true, json = false;
     int c, rc = 0;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "f:vh", opts, NULL)) != -1) {
+    while (!rc && (c = getopt_long(argc - 1, argv + 1, ":f:h" RW_CLI_VERBOSITY_SHORTOPTS, opts,
+                                   NULL)) != -1) {
+        if (rw_cli_verbosity(c)) continue;
         switch (c) {
         case O_RULES:
             files = rw_xrealloc(files, (nfiles + 2) * sizeof *files);
@@ -136,31 +160,23 @@ int rw_cmd_rules(int argc, char **argv) {
         case 'f':
             if (strcmp(optarg, "json") == 0)
                 json = true;
-            else if (strcmp(optarg, "table") != 0) {
-                rw_log_error("--format takes table or json, not '%s'", optarg);
-                rc = 2;
-            }
-            break;
-        case 'v':
-            verbose = true;
+            else if (strcmp(optarg, "table") != 0)
+                rc = rw_error_set(RW_EINVAL, "--format takes table or json, not '%s'", optarg);
             break;
         case 'h':
             usage(stdout);
             free(files);
             return 0;
         default:
-            rw_log_error("rules list: unknown or incomplete option '%s'", argv[optind]);
-            rc = 2;
+            rw_cli_bad_option(c, argv + 1);
+            rc = RW_EINVAL;
         }
     }
-    if (!rc && optind < argc - 1) {
-        rw_log_error("rules list takes no arguments (use --rules FILE)");
-        rc = 2;
-    }
+    if (!rc && optind < argc - 1)
+        rc = rw_error_set(RW_EINVAL, "rules list takes no arguments (use --rules FILE)");
     if (rc) {
-        fprintf(stderr, "Try 'rootwatch rules --help'.\n");
         free(files);
-        return rc;
+        return rw_cli_usage_error("rules");
     }
     rw_ruleset *rs = rw_cli_load_rules(builtin, files, rw_time_now());
     free(files);
@@ -168,7 +184,7 @@ int rw_cmd_rules(int argc, char **argv) {
     if (json)
         list_json(rs);
     else
-        list_table(rs, verbose);
+        list_table(rs, rw_cli_verbose());
     rw_ruleset_free(rs);
     return 0;
 }

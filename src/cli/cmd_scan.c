@@ -10,6 +10,7 @@
 
 #include "cli/aws_opt.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/notify_opt.h"
 #include "cli/rules_opt.h"
 #include "engine/engine.h"
@@ -56,9 +57,10 @@ static void usage(FILE *out) {
         "      --account ID        only this account (repeat, or separate with commas)\n"
         "      --region NAME       only this region (repeat, or separate with commas)\n"
         "  -j, --jobs N            threads to use (default: all cores)\n"
-        "      --summary           print the summary on standard output, after the alerts\n"
-        "  -q, --quiet             print no summary\n"
-        "  -v, --verbose           also name the files skipped\n"
+        "      --summary           print the summary on standard output, after the "
+        "alerts\n" RW_CLI_VERBOSITY_HELP
+        "                          (-v names each file skipped; with --notify, -q keeps the line\n"
+        "                          on deliveries)\n"
         "      --color WHEN        auto, always or never (default: auto)\n"
         "      --rules FILE        also apply the rules in FILE (YAML; repeat for more files;\n"
         "                          docs/rules.md)\n"
@@ -164,8 +166,7 @@ int rw_cmd_scan(int argc, char **argv) {
                                          {"region", required_argument, 0, O_REGION},
                                          {"jobs", required_argument, 0, 'j'},
                                          {"summary", no_argument, 0, O_SUMMARY},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"verbose", no_argument, 0, 'v'},
+                                         RW_CLI_VERBOSITY_LONGOPTS,
                                          {"color", required_argument, 0, O_COLOR},
                                          {"max-record-size", required_argument, 0, O_MAXREC},
                                          {"help", no_argument, 0, 'h'},
@@ -183,7 +184,7 @@ int rw_cmd_scan(int argc, char **argv) {
     scan s;
     memset(&s, 0, sizeof s);
     rw_format fmt = isatty(STDOUT_FILENO) ? RW_FMT_TABLE : RW_FMT_NDJSON;
-    bool summary_stdout = false, quiet = false, no_builtin = false;
+    bool summary_stdout = false, no_builtin = false;
     char **rule_files = NULL, **lookup_regions = NULL;
     bool lookup = false, jobs_given = false, notify = false;
     const char *config_path = NULL, *store_path = NULL;
@@ -198,7 +199,8 @@ int rw_cmd_scan(int argc, char **argv) {
     int rc = 0, c;
     optind = 1;
     opterr = 0; /* usage errors are reported below, as every other error */
-    while ((c = getopt_long(argc, argv, ":f:j:qvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:j:h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
+        if (rw_cli_verbosity(c)) continue;
         switch (c) {
         case 'f':
             if (rw_format_parse(optarg, &fmt)) goto usage_error;
@@ -230,12 +232,6 @@ int rw_cmd_scan(int argc, char **argv) {
         }
         case O_SUMMARY:
             summary_stdout = true;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'v':
-            s.verbose = true;
             break;
         case O_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
@@ -280,24 +276,12 @@ int rw_cmd_scan(int argc, char **argv) {
         case 'h':
             usage(stdout);
             return 0;
-        case ':':
-            rw_error_set(RW_EINVAL, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            rw_cli_bad_option(c, argv);
             goto usage_error;
-        default: {
-            /* optopt: the short option, or a long option's value when given one it does not
-             * take (--quiet=1), or 0 for an unknown long option */
-            const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
-            bool is_long = strncmp(arg, "--", 2) == 0;
-            if (is_long && eq && optopt)
-                rw_error_set(RW_EINVAL, "option '%.*s' takes no value", (int)(eq - arg), arg);
-            else if (is_long && (optopt == 0 || optopt > 127))
-                rw_error_set(RW_EINVAL, "unknown option '%s'", arg);
-            else
-                rw_error_set(RW_EINVAL, "unknown option '-%c'", optopt);
-            goto usage_error;
-        }
         }
     }
+    s.verbose = rw_cli_verbose();
     if (optind >= argc && !lookup) {
         rw_error_set(RW_EINVAL,
                      "no SOURCE given (a file, a folder, s3://BUCKET/PREFIX, or - for standard "
@@ -325,7 +309,6 @@ int rw_cmd_scan(int argc, char **argv) {
         rw_error_set(RW_EINVAL, "--until must be later than --since");
         goto usage_error;
     }
-    if (s.verbose) rw_log_set_level(RW_LOG_INFO);
     rw_signal_install(); /* SIGINT, SIGTERM: finish what is in hand, store it, summarise */
     rules = rw_cli_load_rules(!no_builtin, rule_files, now);
     if (!rules) {
@@ -402,7 +385,7 @@ int rw_cmd_scan(int argc, char **argv) {
             fprintf(stderr, "%s\n", verdict);
         }
     }
-    if (!quiet) rw_summary_print(summary_stdout ? stdout : stderr, sum);
+    if (!rw_cli_quiet()) rw_summary_print(summary_stdout ? stdout : stderr, sum);
     if (s.dispatch) {
         rw_dispatch_stats nst;
         /* after a signal: no waiting for retries, only the delivery in flight is finished */
@@ -422,9 +405,7 @@ int rw_cmd_scan(int argc, char **argv) {
     goto out;
 
 usage_error:
-    rw_log_error("%s", rw_error_last());
-    fprintf(stderr, "Try 'rootwatch scan --help'.\n");
-    rc = 2;
+    rc = rw_cli_usage_error("scan");
 out:
     rw_engine_free(engine);
     free_list(s.filter.accounts);

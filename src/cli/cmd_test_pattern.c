@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "rules/pattern.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -25,6 +26,11 @@ static void usage(FILE *out) {
           "reported as the AWS CLI reports it, e.g.\n"
           "  An error occurred (InvalidEventPatternException) when calling the TestEventPattern\n"
           "  operation: Event pattern is not valid. Reason: Empty arrays are not allowed\n"
+          "\n"
+          "options:\n"
+          "      --event-pattern P   the pattern: JSON, @FILE, file://FILE or @-\n"
+          "      --event EVENT       the event, given the same ways\n" RW_CLI_VERBOSITY_HELP
+          "  -h, --help              show this help\n"
           "\n"
           "Exit status: 0 the pattern matches, 1 it does not, 2 an invalid pattern or event, or\n"
           "a usage error.\n",
@@ -54,13 +60,15 @@ static int load(const char *arg, rw_buf *out) {
 int rw_cmd_test_pattern(int argc, char **argv) {
     static const struct option opts[] = {{"event-pattern", required_argument, 0, 'p'},
                                          {"event", required_argument, 0, 'e'},
+                                         RW_CLI_VERBOSITY_LONGOPTS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *pat_arg = NULL, *ev_arg = NULL;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
+        if (rw_cli_verbosity(c)) continue;
         switch (c) {
         case 'p':
             pat_arg = optarg;
@@ -72,15 +80,13 @@ int rw_cmd_test_pattern(int argc, char **argv) {
             usage(stdout);
             return 0;
         default:
-            rw_log_error("test-pattern: unknown or incomplete option '%s'", argv[optind - 1]);
-            fprintf(stderr, "Try 'rootwatch test-pattern --help'.\n");
-            return 2;
+            rw_cli_bad_option(c, argv);
+            return rw_cli_usage_error("test-pattern");
         }
     }
     if (!pat_arg || !ev_arg || optind < argc) {
-        rw_log_error("test-pattern needs --event-pattern and --event, and nothing else");
-        fprintf(stderr, "Try 'rootwatch test-pattern --help'.\n");
-        return 2;
+        rw_error_set(RW_EINVAL, "test-pattern needs --event-pattern and --event, and nothing else");
+        return rw_cli_usage_error("test-pattern");
     }
     rw_buf pt, et;
     rw_buf_init(&pt, (size_t)16 << 20);

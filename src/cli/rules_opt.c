@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -35,5 +36,14 @@ rw_ruleset *rw_cli_load_rules(bool builtin, char **files, int64_t now) {
     }
     rw_ruleset_freeze(rs, now);
     log_lines(RW_LOG_WARN, rw_ruleset_warnings(rs));
+    if (rw_log_get_level() >= RW_LOG_INFO) {
+        rw_buf from;
+        rw_buf_init(&from, RW_BUF_DEFAULT_MAX);
+        rw_buf_puts(&from, builtin ? "the built-in rules" : "");
+        for (char **f = files; f && *f; f++) rw_buf_printf(&from, "%s%s", from.len ? ", " : "", *f);
+        rw_log_info("%zu rule%s loaded from %s", rw_ruleset_count(rs),
+                    rw_ruleset_count(rs) == 1 ? "" : "s", from.data);
+        rw_buf_free(&from);
+    }
     return rs;
 }

@@ -1,0 +1,56 @@
+/* What every command's options share (common.h). */
+#include "cli/common.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+static int verbosity; /* -v minus -q */
+
+bool rw_cli_verbosity(int c) {
+    if (c == 'v')
+        verbosity++;
+    else if (c == 'q')
+        verbosity--;
+    else
+        return false;
+    rw_log_set_level(verbosity < 0    ? RW_LOG_ERROR
+                     : verbosity == 0 ? RW_LOG_WARN
+                     : verbosity == 1 ? RW_LOG_INFO
+                                      : RW_LOG_DEBUG);
+    return true;
+}
+
+bool rw_cli_verbose(void) {
+    return verbosity > 0;
+}
+
+bool rw_cli_quiet(void) {
+    return verbosity < 0;
+}
+
+void rw_cli_bad_option(int c, char *const *argv) {
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (c == ':') {
+        rw_error_set(RW_EINVAL, "option '%s' needs a value", arg);
+        return;
+    }
+    /* optopt: the short option, or a long option's value when given one it does not take
+     * (--quiet=1), or 0 for an unknown long option */
+    const char *eq = strchr(arg, '=');
+    bool is_long = strncmp(arg, "--", 2) == 0;
+    if (is_long && eq && optopt)
+        rw_error_set(RW_EINVAL, "option '%.*s' takes no value", (int)(eq - arg), arg);
+    else if (is_long && (optopt == 0 || optopt > 127))
+        rw_error_set(RW_EINVAL, "unknown option '%s'", arg);
+    else
+        rw_error_set(RW_EINVAL, "unknown option '-%c'", optopt);
+}
+
+int rw_cli_usage_error(const char *cmd) {
+    rw_log_error("%s", rw_error_last());
+    fprintf(stderr, "Try 'rootwatch %s --help'.\n", cmd);
+    return 2;
+}
