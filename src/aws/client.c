@@ -392,7 +392,7 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
         int64_t now = c->env.now(c->env.ctx);
         char amz_date[17], payload[65];
         rw_sigv4_amz_date(now, amz_date);
-        rw_sha256_hex(k->body ? k->body : "", k->body_len, payload);
+        rw_sigv4_sha256_hex(k->body ? k->body : "", k->body_len, payload);
         rw_http_header h[8];
         size_t nh = 0;
         h[nh++] = (rw_http_header){"Host", host};
@@ -489,9 +489,9 @@ int rw_aws_query(rw_aws_client *c, const rw_aws_service *svc, const char *region
     rw_buf_printf(&body, "Action=%s&Version=%s", action, svc->version);
     for (size_t i = 0; params && params[i] && params[i + 1]; i += 2) {
         rw_buf_putc(&body, '&');
-        rw_uri_encode(&body, params[i], strlen(params[i]), 0);
+        rw_sigv4_uri_encode(&body, params[i], strlen(params[i]), 0);
         rw_buf_putc(&body, '=');
-        rw_uri_encode(&body, params[i + 1], strlen(params[i + 1]), 0);
+        rw_sigv4_uri_encode(&body, params[i + 1], strlen(params[i + 1]), 0);
     }
     call k = {svc,
               region,

@@ -20,8 +20,9 @@ static int on_page(void *ctx, int number, const rw_json *reply, const char *raw,
     return p->page(p->ctx, number, raw, len);
 }
 
-int rw_lookup_pages(rw_aws_client *c, const char *region, const rw_lookup_query *q,
-                    int (*page)(void *ctx, int number, const char *data, size_t len), void *ctx) {
+int rw_cloudtrail_lookup_pages(rw_aws_client *c, const char *region, const rw_lookup_query *q,
+                               int (*page)(void *ctx, int number, const char *data, size_t len),
+                               void *ctx) {
     rw_aws_client_set_rate(c, 2.0);
     rw_buf body;
     rw_buf_init(&body, RW_BUF_DEFAULT_MAX);
@@ -37,7 +38,7 @@ int rw_lookup_pages(rw_aws_client *c, const char *region, const rw_lookup_query 
     return rc;
 }
 
-int rw_lookup_regions(rw_aws_client *c, const char *region, char ***out) {
+int rw_cloudtrail_regions(rw_aws_client *c, const char *region, char ***out) {
     *out = NULL;
     rw_xml *x = NULL;
     int rc = rw_aws_query(c, &rw_aws_ec2, region, "DescribeRegions", NULL, &x);

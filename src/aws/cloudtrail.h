@@ -17,9 +17,10 @@ typedef struct rw_lookup_query {
 
 /* Pages through the region's event history, handing each reply's bytes (a LookupEvents response:
  * {"Events":[{"CloudTrailEvent":"..."}], "NextToken"}) to page; a non-zero return stops. */
-int rw_lookup_pages(rw_aws_client *c, const char *region, const rw_lookup_query *q,
-                    int (*page)(void *ctx, int number, const char *data, size_t len), void *ctx);
+int rw_cloudtrail_lookup_pages(rw_aws_client *c, const char *region, const rw_lookup_query *q,
+                               int (*page)(void *ctx, int number, const char *data, size_t len),
+                               void *ctx);
 /* The regions enabled in the account (NULL-terminated list of new strings). */
-int rw_lookup_regions(rw_aws_client *c, const char *region, char ***out);
+int rw_cloudtrail_regions(rw_aws_client *c, const char *region, char ***out);
 
 #endif

@@ -58,7 +58,7 @@ bool rw_s3_key_day(const char *key, int64_t *day) {
 static int add_query(rw_buf *q, const char *name, const char *value) {
     if (q->len) rw_buf_putc(q, '&');
     rw_buf_printf(q, "%s=", name);
-    return rw_uri_encode(q, value, strlen(value), 0);
+    return rw_sigv4_uri_encode(q, value, strlen(value), 0);
 }
 
 /* One listing under prefix: objects go to each, and with a delimiter the common prefixes (the
@@ -72,7 +72,7 @@ static int list_level(rw_aws_client *c, const char *region, const char *bucket, 
     rw_buf_init(&path, RW_BUF_DEFAULT_MAX);
     rw_buf_init(&q, RW_BUF_DEFAULT_MAX);
     rw_buf_putc(&path, '/');
-    rw_uri_encode(&path, bucket, strlen(bucket), 0);
+    rw_sigv4_uri_encode(&path, bucket, strlen(bucket), 0);
     int rc = RW_OK;
     rw_http_response resp;
     rw_http_response_init(&resp);
@@ -238,7 +238,7 @@ char *rw_s3_bucket_region(rw_aws_client *c, const char *bucket, const char *fall
     rw_buf path;
     rw_buf_init(&path, RW_BUF_DEFAULT_MAX);
     rw_buf_putc(&path, '/');
-    rw_uri_encode(&path, bucket, strlen(bucket), 0);
+    rw_sigv4_uri_encode(&path, bucket, strlen(bucket), 0);
     rw_http_response resp;
     rw_http_response_init(&resp);
     /* HeadBucket answers with the bucket's region, even when it refuses (301 from the wrong
@@ -265,9 +265,9 @@ int rw_s3_get(rw_aws_client *c, const char *region, const char *bucket, const ch
     rw_buf path;
     rw_buf_init(&path, RW_BUF_DEFAULT_MAX);
     rw_buf_putc(&path, '/');
-    rw_uri_encode(&path, bucket, strlen(bucket), 0);
+    rw_sigv4_uri_encode(&path, bucket, strlen(bucket), 0);
     rw_buf_putc(&path, '/');
-    rw_uri_encode(&path, key, strlen(key), 1);
+    rw_sigv4_uri_encode(&path, key, strlen(key), 1);
     int rc = rw_aws_rest(c, &rw_aws_s3, region, "GetObject", "GET", path.data, NULL, NULL, 0, out);
     rw_buf_free(&path);
     return rc;

@@ -35,7 +35,7 @@ static void to_hex(const unsigned char *d, size_t n, char *out) {
     out[2 * n] = 0;
 }
 
-void rw_sha256_hex(const void *data, size_t len, char out[65]) {
+void rw_sigv4_sha256_hex(const void *data, size_t len, char out[65]) {
     unsigned char md[SHA256_DIGEST_LENGTH];
     SHA256(data, len, md);
     to_hex(md, sizeof md, out);
@@ -58,7 +58,7 @@ static int unreserved(unsigned char c) {
     return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
 }
 
-int rw_uri_encode(rw_buf *out, const char *s, size_t n, int keep_slash) {
+int rw_sigv4_uri_encode(rw_buf *out, const char *s, size_t n, int keep_slash) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         int rc;
@@ -160,8 +160,8 @@ static int canonical_query(rw_buf *out, const char *q) {
             rw_buf_init(&qp->value, RW_BUF_DEFAULT_MAX);
             rc = rw_buf_puts(&qp->name, "");
             if (!rc) rc = rw_buf_puts(&qp->value, "");
-            if (!rc) rc = rw_uri_encode(&qp->name, tmp, nlen, 0);
-            if (!rc && eq) rc = rw_uri_encode(&qp->value, eq + 1, vlen, 0);
+            if (!rc) rc = rw_sigv4_uri_encode(&qp->name, tmp, nlen, 0);
+            if (!rc && eq) rc = rw_sigv4_uri_encode(&qp->value, eq + 1, vlen, 0);
             free(tmp);
         }
         p += len;
@@ -227,7 +227,7 @@ int rw_sigv4_sign(rw_sigv4_result *out, const rw_sigv4_request *req, const rw_aw
     if (req->payload_hash)
         snprintf(out->payload_hash, sizeof out->payload_hash, "%s", req->payload_hash);
     else
-        rw_sha256_hex(req->body ? req->body : "", req->body_len, out->payload_hash);
+        rw_sigv4_sha256_hex(req->body ? req->body : "", req->body_len, out->payload_hash);
 
     rw_buf *cr = &out->canonical_request;
     int rc = rw_buf_printf(cr, "%s\n", req->method);
@@ -237,7 +237,7 @@ int rw_sigv4_sign(rw_sigv4_result *out, const rw_sigv4_request *req, const rw_aw
             rc = rw_buf_puts(cr, path);
         } else {
             char *norm = normalize_path(path);
-            rc = rw_uri_encode(cr, norm, strlen(norm), 1);
+            rc = rw_sigv4_uri_encode(cr, norm, strlen(norm), 1);
             free(norm);
         }
     }
@@ -280,7 +280,7 @@ int rw_sigv4_sign(rw_sigv4_result *out, const rw_sigv4_request *req, const rw_aw
     date[8] = 0;
     char creq_hash[65];
     if (!rc) {
-        rw_sha256_hex(cr->data, cr->len, creq_hash);
+        rw_sigv4_sha256_hex(cr->data, cr->len, creq_hash);
         rc = rw_buf_printf(&out->string_to_sign, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s",
                            out->amz_date, date, region, service, creq_hash);
     }

@@ -43,8 +43,8 @@ int rw_sigv4_sign(rw_sigv4_result *out, const rw_sigv4_request *req, const rw_aw
                   const char *region, const char *service, int64_t now, unsigned flags);
 void rw_sigv4_result_free(rw_sigv4_result *r);
 /* Hex SHA-256 of data (65 bytes with the NUL). */
-void rw_sha256_hex(const void *data, size_t len, char out[65]);
+void rw_sigv4_sha256_hex(const void *data, size_t len, char out[65]);
 /* Percent-encodes s as SigV4 and S3 want (unreserved kept; '/' kept when keep_slash). */
-int rw_uri_encode(rw_buf *out, const char *s, size_t n, int keep_slash);
+int rw_sigv4_uri_encode(rw_buf *out, const char *s, size_t n, int keep_slash);
 
 #endif

@@ -91,7 +91,8 @@ static void put_summary(rw_buf *b, const rw_store_alert_info *a) {
     if (!a->ndeliveries) rw_buf_putc(b, '-');
     for (size_t i = 0; i < a->ndeliveries; i++) {
         const rw_store_delivery_info *d = &a->deliveries[i];
-        rw_buf_printf(b, "%s%s:%s", i ? " " : "", d->channel, rw_delivery_state_name(d->state));
+        rw_buf_printf(b, "%s%s:%s", i ? " " : "", d->channel,
+                      rw_store_delivery_state_name(d->state));
         if (d->state == RW_DELIVERY_SENT ? d->attempts > 1 : d->attempts > 0)
             rw_buf_printf(b, "(%d)", d->attempts);
     }
@@ -131,7 +132,7 @@ static void put_json(rw_buf *b, const rw_store_alert_info *a, rw_json_doc *doc) 
         const rw_store_delivery_info *d = &a->deliveries[i];
         rw_buf_puts(b, i ? ",{\"channel\":" : "{\"channel\":");
         rw_json_write_str(b, d->channel ? d->channel : "", d->channel ? strlen(d->channel) : 0);
-        put_json_str(b, "state", rw_delivery_state_name(d->state));
+        put_json_str(b, "state", rw_store_delivery_state_name(d->state));
         rw_buf_printf(b, ",\"attempts\":%d", d->attempts);
         put_json_time(b, "nextAttempt", d->state == RW_DELIVERY_PENDING, d->next_ms);
         put_json_str(b, "lastError", d->last_error);
@@ -195,7 +196,7 @@ static int parse_state(const char *s, int *out) {
     static const rw_delivery_state all[] = {RW_DELIVERY_PENDING, RW_DELIVERY_SENDING,
                                             RW_DELIVERY_SENT, RW_DELIVERY_FAILED};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(s, rw_delivery_state_name(all[i])) == 0) {
+        if (strcmp(s, rw_store_delivery_state_name(all[i])) == 0) {
             *out = (int)all[i];
             return 0;
         }
@@ -309,7 +310,8 @@ static void show_text(rw_buf *b, const rw_store_alert_info *a) {
     for (size_t i = 0; i < a->ndeliveries; i++) {
         const rw_store_delivery_info *d = &a->deliveries[i];
         rw_buf_printf(b, "  %-16s %-8s %d attempt%s", d->channel ? d->channel : "?",
-                      rw_delivery_state_name(d->state), d->attempts, d->attempts == 1 ? "" : "s");
+                      rw_store_delivery_state_name(d->state), d->attempts,
+                      d->attempts == 1 ? "" : "s");
         switch (d->state) {
         case RW_DELIVERY_PENDING:
             fmt_ms(d->next_ms, t);

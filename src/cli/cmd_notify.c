@@ -70,7 +70,7 @@ static int cmd_test(const char *config, const char *only) {
         rw_notify_config_free(c);
         return 2;
     }
-    int64_t now_ms = rw_now_ms();
+    int64_t now_ms = rw_time_now_ms();
     char id[64], when[32];
     snprintf(id, sizeof id, "rootwatch-test-%lld", (long long)now_ms);
     rw_time_format(now_ms / 1000, when);
@@ -125,7 +125,7 @@ static int cmd_flush(const char *config, const char *store, int64_t wait_s) {
         return 2;
     }
     rw_dispatch_stats st;
-    rw_dispatch_close(d, rw_now_ms() + wait_s * 1000, &st);
+    rw_dispatch_close(d, rw_time_now_ms() + wait_s * 1000, &st);
     int sig = rw_signal_stop_requested();
     if (sig) rw_log_warn("notify flush: stopped by %s", rw_signal_name(sig));
     rw_cli_notify_report(&st);
@@ -141,7 +141,7 @@ static int cmd_check(const char *config) {
     for (size_t i = 0; i < c->nchannels; i++) {
         rw_channel *ch = c->channels[i];
         printf("%s (%s): min_severity %s, max_attempts %d, rules ", ch->name, ch->type->type,
-               rw_severity_name(ch->min_severity), ch->max_attempts);
+               rw_alert_severity_name(ch->min_severity), ch->max_attempts);
         if (!ch->rules) printf("all");
         for (char **r = ch->rules; r && *r; r++) printf("%s%s", r == ch->rules ? "" : ",", *r);
         putchar('\n');

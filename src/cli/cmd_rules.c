@@ -56,7 +56,8 @@ static void list_json(const rw_ruleset *rs) {
         rw_buf_puts(&b, i ? ",\n{" : "{");
         put_str(&b, "id", r->id, true);
         put_str(&b, "title", r->title, false);
-        put_str(&b, "severity", r->severity_auto ? "auto" : rw_severity_name(r->severity), false);
+        put_str(&b, "severity", r->severity_auto ? "auto" : rw_alert_severity_name(r->severity),
+                false);
         put_str(&b, "description", r->description, false);
         put_str(&b, "source", r->origin, false);
         rw_buf_printf(&b, ",\"pattern\":%s,\"exceptions\":[", r->pattern_json);
@@ -80,7 +81,8 @@ static void list_table(const rw_ruleset *rs, bool verbose) {
     for (size_t i = 0; i < rw_ruleset_count(rs); i++) {
         const rw_rule *r = rw_ruleset_rule(rs, i);
         printf("%-28s  %-8s  %-24s  %s\n", r->id,
-               r->severity_auto ? "auto" : rw_severity_name(r->severity), r->origin, r->title);
+               r->severity_auto ? "auto" : rw_alert_severity_name(r->severity), r->origin,
+               r->title);
         if (!verbose) continue;
         printf("    pattern: %s\n", r->pattern_json);
         for (size_t e = 0; e < r->nexceptions; e++) {

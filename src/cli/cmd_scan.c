@@ -390,7 +390,8 @@ int rw_cmd_scan(int argc, char **argv) {
         rw_dispatch_stats nst;
         /* after a signal: no waiting for retries, only the delivery in flight is finished */
         rw_dispatch_close(s.dispatch,
-                          rw_signal_stop_requested() ? 0 : rw_now_ms() + notify_wait * 1000, &nst);
+                          rw_signal_stop_requested() ? 0 : rw_time_now_ms() + notify_wait * 1000,
+                          &nst);
         s.dispatch = NULL;
         if (!stopped && rw_signal_stop_requested())
             rw_log_warn("stopped by %s while delivering: the delivery in flight was finished, the "

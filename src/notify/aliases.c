@@ -20,7 +20,7 @@ int rw_aliases_check(const rw_channel *ch) {
     return RW_OK;
 }
 
-const char *rw_alias_of(const rw_channel *ch, const rw_notice *n) {
+const char *rw_aliases_lookup(const rw_channel *ch, const rw_notice *n) {
     const char *acct = rw_notice_field(n, "account");
     const char *const *it = rw_opt_list(ch->opts, "account_aliases");
     for (size_t i = 0; *acct && it[i]; i++)

@@ -9,6 +9,6 @@
  * RW_OK, or RW_EINVAL with a message naming the channel and the item. */
 int rw_aliases_check(const rw_channel *ch);
 /* The alias of the notice's account in ch's account_aliases (the first item for it), or NULL. */
-const char *rw_alias_of(const rw_channel *ch, const rw_notice *n);
+const char *rw_aliases_lookup(const rw_channel *ch, const rw_notice *n);
 
 #endif

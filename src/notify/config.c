@@ -337,7 +337,7 @@ static bool valid_name(const char *s) {
 /* "line:column" of a byte offset */
 static const char *pos(const char *text, size_t len, size_t off, char buf[48]) {
     size_t line, col;
-    rw_text_position(text, len, off, &line, &col);
+    rw_yaml_text_position(text, len, off, &line, &col);
     snprintf(buf, 48, "%zu:%zu", line, col);
     return buf;
 }
@@ -425,7 +425,7 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
             if (!strcmp(m->key, "name") || !strcmp(m->key, "type")) continue;
             if (!strcmp(m->key, "min_severity")) {
                 if (m->type != RW_JSON_STRING ||
-                    rw_severity_parse(m->str, &ch->min_severity) != RW_OK)
+                    rw_alert_severity_parse(m->str, &ch->min_severity) != RW_OK)
                     rw_buf_printf(&e,
                                   "%s:%s: channel %s: min_severity is one of low, medium, "
                                   "high, critical",
@@ -521,7 +521,7 @@ const char *rw_notice_field(const rw_notice *n, const char *path) {
 bool rw_channel_wants(const rw_channel *ch, const rw_json *alert) {
     rw_severity sev = RW_SEV_LOW;
     const char *s = rw_json_get_str(alert, "severity");
-    if (s) rw_severity_parse(s, &sev);
+    if (s) rw_alert_severity_parse(s, &sev);
     if (sev < ch->min_severity) return false;
     if (!ch->rules) return true;
     const rw_json *rules = rw_json_get(alert, "rules");

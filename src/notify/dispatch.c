@@ -15,6 +15,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/signals.h"
+#include "util/timeutil.h"
 #include "util/xmalloc.h"
 
 /* how often a waiting thread looks for SIGINT or SIGTERM */
@@ -86,12 +87,6 @@ static int lock_store(rw_dispatch *d) {
     return rc;
 }
 
-int64_t rw_now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Full jitter between half and all of base * 2^(attempt-1), capped at 5 minutes. */
 static int64_t backoff(worker *w, int attempt) {
     int64_t cap = w->d->backoff_ms;
@@ -105,7 +100,7 @@ static int64_t backoff(worker *w, int attempt) {
 
 static void deliver(worker *w, rw_delivery *dl) {
     rw_channel *ch = w->ch;
-    int64_t now = rw_now_ms();
+    int64_t now = rw_time_now_ms();
     pthread_mutex_lock(&w->d->write_lock);
     int claim = rw_store_mark_sending(w->store, dl->id, now);
     pthread_mutex_unlock(&w->d->write_lock);
@@ -136,7 +131,7 @@ static void deliver(worker *w, rw_delivery *dl) {
             snprintf(res.error, sizeof res.error, "%s", rw_error_last());
     }
     rw_json_doc_free(doc);
-    now = rw_now_ms();
+    now = rw_time_now_ms();
     if (rc == RW_OK) {
         pthread_mutex_lock(&w->d->write_lock);
         int src = rw_store_mark_sent(w->store, dl->id, now);
@@ -176,7 +171,7 @@ static void *worker_main(void *arg) {
         pthread_mutex_unlock(&d->lock);
         rw_delivery *due = NULL;
         size_t n = 0;
-        int64_t now = rw_now_ms();
+        int64_t now = rw_time_now_ms();
         bool unreadable = false;
         if (rw_store_due(w->store, w->ch->name, now, 64, &due, &n) != RW_OK) {
             rw_log_error("notify: channel %s: %s", w->ch->name, rw_error_last());
@@ -186,7 +181,7 @@ static void *worker_main(void *arg) {
         /* on SIGINT or SIGTERM the delivery in flight is finished and the rest stay pending */
         for (size_t i = 0; i < n; i++) {
             if (!rw_signal_stop_requested()) deliver(w, &due[i]);
-            rw_delivery_free(&due[i]);
+            rw_store_delivery_free(&due[i]);
         }
         free(due);
         if (rw_signal_stop_requested()) break;
@@ -208,7 +203,7 @@ static void *worker_main(void *arg) {
             }
             int64_t until = next;
             if (d->closing && d->deadline_ms < until) until = d->deadline_ms;
-            int64_t t = rw_now_ms();
+            int64_t t = rw_time_now_ms();
             if (t >= until) break;
             if (until > t + SIGNAL_POLL_MS) until = t + SIGNAL_POLL_MS;
             struct timespec ts = {(time_t)(until / 1000), (long)(until % 1000) * 1000000L};
@@ -261,7 +256,7 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
         worker *w = &d->workers[i];
         w->d = d;
         w->ch = cfg->channels[i];
-        w->rng = (uint64_t)rw_now_ms() * 2654435761u + i * 97 + 1;
+        w->rng = (uint64_t)rw_time_now_ms() * 2654435761u + i * 97 + 1;
         if (rw_store_open(&w->store, d->store_path) != RW_OK) {
             rc = rw_error_wrap(RW_EIO, "notify: channel %s", w->ch->name);
             break;
@@ -307,8 +302,8 @@ int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added) {
                              .region = a->region,
                              .event_name = a->event_name,
                              .rule = a->rule,
-                             .severity = rw_severity_name(a->severity),
-                             .detected_ms = rw_now_ms()};
+                             .severity = rw_alert_severity_name(a->severity),
+                             .detected_ms = rw_time_now_ms()};
         pthread_mutex_lock(&d->write_lock);
         rc = rw_store_add(d->store, &sa, names, nn, added);
         pthread_mutex_unlock(&d->write_lock);

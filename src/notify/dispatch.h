@@ -11,6 +11,7 @@
 
 #include "notify/notify.h"
 #include "rules/alert.h"
+#include "util/timeutil.h" /* rw_time_now_ms, for deadlines */
 
 typedef struct rw_dispatch rw_dispatch;
 
@@ -29,8 +30,5 @@ int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added);
 /* Waits until no delivery is due before deadline_ms (epoch milliseconds), then stops the threads
  * and closes the store; stats may be NULL. Deliveries waiting for a later attempt stay pending. */
 int rw_dispatch_close(rw_dispatch *d, int64_t deadline_ms, rw_dispatch_stats *stats);
-
-/* Milliseconds since the epoch (the real clock). */
-int64_t rw_now_ms(void);
 
 #endif

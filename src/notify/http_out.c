@@ -97,7 +97,7 @@ static void scrub(const rw_http_out *c, rw_buf *out, const char *s, size_t n) {
     rw_channel_scrub(c->ch, out, s, n);
 }
 
-size_t rw_utf8_cut(const char *s, size_t len, size_t max) {
+size_t rw_http_out_utf8_cut(const char *s, size_t len, size_t max) {
     if (len <= max) return len;
     while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
     return max;
@@ -117,7 +117,7 @@ static int fail(const rw_http_out *c, rw_send_result *res, bool retryable, const
     rw_buf_vprintf(&raw, fmt, ap);
     va_end(ap);
     scrub(c, &clean, raw.data ? raw.data : "", raw.len);
-    size_t n = rw_utf8_cut(clean.data ? clean.data : "", clean.len, sizeof res->error - 1);
+    size_t n = rw_http_out_utf8_cut(clean.data ? clean.data : "", clean.len, sizeof res->error - 1);
     memcpy(res->error, clean.data ? clean.data : "", n);
     res->error[n] = 0;
     res->retryable = retryable;
@@ -246,7 +246,7 @@ static int judge(const rw_channel *ch, const rw_http_out *c, const rw_http_respo
     else if (r->body.len)
         scrub(c, &d, r->body.data, r->body.len); /* all of it: no secret is cut in half */
     if (d.len) {
-        d.len = rw_utf8_cut(d.data, d.len, RW_HTTP_OUT_REPLY_SHOWN);
+        d.len = rw_http_out_utf8_cut(d.data, d.len, RW_HTTP_OUT_REPLY_SHOWN);
         d.data[d.len] = 0;
         while (d.len && d.data[d.len - 1] == ' ') d.data[--d.len] = 0;
     }

@@ -91,6 +91,6 @@ void rw_http_out_close(rw_channel *ch);
 long rw_http_out_retry_after(const char *value, size_t len, int64_t now);
 
 /* The length of s[0..len) cut to at most max bytes, not inside a UTF-8 sequence. */
-size_t rw_utf8_cut(const char *s, size_t len, size_t max);
+size_t rw_http_out_utf8_cut(const char *s, size_t len, size_t max);
 
 #endif

@@ -44,7 +44,7 @@ static void put_member(rw_buf *b, const char *key, const char *value) {
 static void pd_body(const rw_channel *ch, const rw_notice *n, rw_http_out_req *rq) {
     rw_buf *b = &rq->body;
     const char *key = rw_opt_str(ch->opts, "routing_key");
-    const char *alias = rw_alias_of(ch, n);
+    const char *alias = rw_aliases_lookup(ch, n);
     char *title = rw_render_title(n, alias), *link = rw_render_console_link(n);
     const char *id = n->event_id && *n->event_id ? n->event_id : rw_notice_field(n, "eventID");
     const char *account = rw_notice_field(n, "account");
@@ -55,7 +55,7 @@ static void pd_body(const rw_channel *ch, const rw_notice *n, rw_http_out_req *r
     rw_buf_puts(b, ",\"payload\":{\"summary\":");
     size_t tl = strlen(title);
     if (tl > PD_SUMMARY_MAX) {
-        tl = rw_utf8_cut(title, tl, PD_SUMMARY_MAX - 3);
+        tl = rw_http_out_utf8_cut(title, tl, PD_SUMMARY_MAX - 3);
         memcpy(title + tl, "...", 4);
         tl += 3;
     }

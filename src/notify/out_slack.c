@@ -51,7 +51,7 @@ static void put_str(rw_buf *b, const char *s, size_t max) {
     }
     rw_buf t;
     rw_buf_init(&t, RW_BUF_DEFAULT_MAX);
-    rw_buf_append(&t, s, rw_utf8_cut(s, n, max - 3));
+    rw_buf_append(&t, s, rw_http_out_utf8_cut(s, n, max - 3));
     rw_buf_puts(&t, "...");
     rw_json_write_str(b, t.data, t.len);
     rw_buf_free(&t);
@@ -89,7 +89,7 @@ static void put_field(rw_buf *b, bool first, const char *label, const char *valu
 
 static void slack_body(const rw_channel *ch, const rw_notice *n, rw_http_out_req *rq) {
     rw_buf *b = &rq->body;
-    const char *alias = rw_alias_of(ch, n);
+    const char *alias = rw_aliases_lookup(ch, n);
     char *title = rw_render_title(n, alias), *link = rw_render_console_link(n);
     const char *sev = rw_notice_field(n, "severity");
     rw_buf t;

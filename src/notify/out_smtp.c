@@ -64,7 +64,7 @@ typedef struct smtp_state {
 static void put_clean(rw_buf *b, const char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
-        size_t k = rw_utf8_valid_prefix(s + i, n - i);
+        size_t k = rw_json_utf8_valid_prefix(s + i, n - i);
         for (size_t j = i; j < i + k; j++) {
             unsigned char c = (unsigned char)s[j];
             rw_buf_putc(b, (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f ? '?' : (char)c);

@@ -148,7 +148,7 @@ static char *account_name(sns_state *st, const rw_notice *n) {
 static void put_clean(rw_buf *b, const char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
-        size_t k = rw_utf8_valid_prefix(s + i, n - i);
+        size_t k = rw_json_utf8_valid_prefix(s + i, n - i);
         size_t start = i;
         for (size_t j = i; j < i + k; j++) {
             unsigned char c = (unsigned char)s[j];

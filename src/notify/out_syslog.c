@@ -90,7 +90,7 @@ static void header_field(char *dst, size_t cap, const char *s) {
 static void put_value(rw_buf *b, const char *s, size_t max, bool escape) {
     size_t n = strlen(s), i = 0, out = 0;
     while (i < n && out < max) {
-        size_t k = rw_utf8_valid_prefix(s + i, n - i);
+        size_t k = rw_json_utf8_valid_prefix(s + i, n - i);
         for (size_t j = i; j < i + k; j++) {
             unsigned char c = (unsigned char)s[j];
             if (out >= max && (c & 0xC0) != 0x80) return;

@@ -44,7 +44,7 @@ static void put_text(rw_buf *b, const char *text, const char *style) {
 
 static void teams_body(const rw_channel *ch, const rw_notice *n, rw_http_out_req *rq) {
     rw_buf *b = &rq->body;
-    const char *alias = rw_alias_of(ch, n);
+    const char *alias = rw_aliases_lookup(ch, n);
     char *title = rw_render_title(n, alias), *link = rw_render_console_link(n);
     const char *sev = rw_notice_field(n, "severity");
     const char *color = !strcmp(sev, "critical") || !strcmp(sev, "high") ? "attention"

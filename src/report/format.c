@@ -124,14 +124,14 @@ int rw_writer_alert(rw_writer *w, const rw_alert *a) {
                                 a->region,
                                 a->event_source,
                                 a->event_name,
-                                rw_kind_name(a->kind),
-                                rw_outcome_name(a->outcome),
+                                rw_alert_kind_name(a->kind),
+                                rw_alert_outcome_name(a->outcome),
                                 mfa,
-                                rw_credential_name(a->credential),
+                                rw_alert_credential_name(a->credential),
                                 ro,
                                 a->error_code,
                                 a->sensitive ? "true" : "false",
-                                rw_severity_name(a->severity),
+                                rw_alert_severity_name(a->severity),
                                 r.data,
                                 a->source_ip,
                                 a->user_agent,
@@ -155,7 +155,7 @@ int rw_writer_alert(rw_writer *w, const rw_alert *a) {
         const char *dot = strchr(src, '.');
         rw_buf_printf(&event, "%.*s:%s", dot ? (int)(dot - src) : (int)strlen(src), src,
                       or_dash(a->event_name));
-        const char *sev = rw_severity_name(a->severity);
+        const char *sev = rw_alert_severity_name(a->severity);
         size_t from = b->len;
         rw_buf_printf(b, "%-20s  ", or_dash(a->event_time));
         rw_format_term_safe(b->data + from, b->len - from);
@@ -163,7 +163,7 @@ int rw_writer_alert(rw_writer *w, const rw_alert *a) {
                       w->color ? "\033[0m" : "");
         from = b->len;
         rw_buf_printf(b, "%-12s  %-14s  %-36s  %-13s  %-3s  %-15s  ", or_dash(a->account),
-                      or_dash(a->region), event.data ? event.data : "", rw_kind_name(a->kind),
+                      or_dash(a->region), event.data ? event.data : "", rw_alert_kind_name(a->kind),
                       tri(a->mfa), or_dash(a->source_ip));
         join_reasons(b, a);
         rw_format_term_safe(b->data + from, b->len - from);

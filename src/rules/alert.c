@@ -44,7 +44,7 @@ void rw_alert_reason(rw_alert *a, rw_severity sev, const char *fmt, ...) {
     a->reasons[a->nreasons++] = rw_buf_take(&b);
 }
 
-const char *rw_kind_name(rw_kind k) {
+const char *rw_alert_kind_name(rw_kind k) {
     switch (k) {
     case RW_KIND_CONSOLE_LOGIN:
         return "console_login";
@@ -56,7 +56,7 @@ const char *rw_kind_name(rw_kind k) {
     return "?";
 }
 
-const char *rw_outcome_name(rw_outcome o) {
+const char *rw_alert_outcome_name(rw_outcome o) {
     switch (o) {
     case RW_OUTCOME_SUCCESS:
         return "success";
@@ -68,7 +68,7 @@ const char *rw_outcome_name(rw_outcome o) {
     return NULL;
 }
 
-const char *rw_credential_name(rw_credential c) {
+const char *rw_alert_credential_name(rw_credential c) {
     switch (c) {
     case RW_CRED_NONE:
         return NULL;
@@ -86,11 +86,11 @@ const char *rw_credential_name(rw_credential c) {
 
 static const char *sev_names[] = {"low", "medium", "high", "critical"};
 
-const char *rw_severity_name(rw_severity s) {
+const char *rw_alert_severity_name(rw_severity s) {
     return sev_names[s];
 }
 
-int rw_severity_parse(const char *s, rw_severity *out) {
+int rw_alert_severity_parse(const char *s, rw_severity *out) {
     for (int i = 0; i < 4; i++)
         if (strcasecmp(s, sev_names[i]) == 0) {
             *out = (rw_severity)i;
@@ -131,16 +131,16 @@ int rw_alert_to_json(rw_buf *b, const rw_alert *a) {
     if (!rc) rc = put_str(b, "eventName", a->event_name);
     if (!rc) rc = put_str(b, "sourceIPAddress", a->source_ip);
     if (!rc) rc = put_str(b, "userAgent", a->user_agent);
-    if (!rc) rc = put_str(b, "kind", rw_kind_name(a->kind));
-    if (!rc) rc = put_str(b, "outcome", rw_outcome_name(a->outcome));
+    if (!rc) rc = put_str(b, "kind", rw_alert_kind_name(a->kind));
+    if (!rc) rc = put_str(b, "outcome", rw_alert_outcome_name(a->outcome));
     if (!rc) rc = put_tri(b, "mfa", a->mfa);
-    if (!rc) rc = put_str(b, "credential", rw_credential_name(a->credential));
+    if (!rc) rc = put_str(b, "credential", rw_alert_credential_name(a->credential));
     if (!rc) rc = put_str(b, "accessKeyId", a->access_key_id);
     if (!rc) rc = put_tri(b, "readOnly", a->read_only);
     if (!rc) rc = put_str(b, "errorCode", a->error_code);
     if (!rc) rc = put_str(b, "errorMessage", a->error_message);
     if (!rc) rc = put_tri(b, "sensitive", a->sensitive ? RW_TRI_TRUE : RW_TRI_FALSE);
-    if (!rc) rc = put_str(b, "severity", rw_severity_name(a->severity));
+    if (!rc) rc = put_str(b, "severity", rw_alert_severity_name(a->severity));
     if (!rc) rc = put_key(b, "reasons");
     if (!rc) rc = rw_buf_putc(b, '[');
     for (int i = 0; !rc && i < a->nreasons; i++) {

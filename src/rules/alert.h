@@ -59,10 +59,10 @@ void rw_alert_reason(rw_alert *a, rw_severity sev, const char *fmt, ...)
 /* Appends the alert as one JSON object (the schema in docs/alert-schema.md). */
 int rw_alert_to_json(rw_buf *out, const rw_alert *a);
 
-const char *rw_kind_name(rw_kind k);
-const char *rw_outcome_name(rw_outcome o);
-const char *rw_credential_name(rw_credential c);
-const char *rw_severity_name(rw_severity s);
-int rw_severity_parse(const char *s, rw_severity *out);
+const char *rw_alert_kind_name(rw_kind k);
+const char *rw_alert_outcome_name(rw_outcome o);
+const char *rw_alert_credential_name(rw_credential c);
+const char *rw_alert_severity_name(rw_severity s);
+int rw_alert_severity_parse(const char *s, rw_severity *out);
 
 #endif

@@ -154,7 +154,7 @@ static size_t ip_bytes(const char *s, size_t n, uint8_t out[16], const char **wh
     return 0;
 }
 
-size_t rw_ip_to_hex(const char *s, size_t n, char hex[33], const char **why) {
+size_t rw_ipaddr_to_hex(const char *s, size_t n, char hex[33], const char **why) {
     uint8_t b[16];
     size_t nb = ip_bytes(s, n, b, why);
     return nb ? to_hex(b, nb, hex) : 0;
@@ -189,7 +189,8 @@ static int java_digit(const char *s, size_t n, size_t *i) {
     return -1;
 }
 
-size_t rw_cidr_parse(const char *s, size_t n, char bottom[33], char top[33], char reason[160]) {
+size_t rw_ipaddr_cidr_parse(const char *s, size_t n, char bottom[33], char top[33],
+                            char reason[160]) {
     /* Java's split("/"): trailing empty parts are dropped, leading ones kept */
     size_t parts = 0, slash = n;
     size_t end = n;
@@ -263,7 +264,7 @@ static int digit_rank(char c) {
     return -1;
 }
 
-bool rw_hex_range_match(const char *v, size_t vn, const char *b, const char *t, size_t len) {
+bool rw_ipaddr_hex_range_match(const char *v, size_t vn, const char *b, const char *t, size_t len) {
     size_t k = 0;
     while (k < len && b[k] == t[k]) k++;
     if (vn < k || memcmp(v, b, k) != 0) return false;

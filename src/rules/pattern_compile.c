@@ -134,7 +134,7 @@ static const char *token(const rw_json *v, char buf[64]) {
 }
 
 static bool comparable_or_fail(ctx *c, const rw_json *v, double *out) {
-    if (rw_number_comparable(v->str, out)) return true;
+    if (rw_pattern_number_comparable(v->str, out)) return true;
     return fail(c, v, "Cannot compare number : %.100s", v->str);
 }
 
@@ -229,7 +229,7 @@ static bool anything_but(ctx *c, const rw_json *m, altlist *out) {
                 if (ns)
                     a->list[k] = str_of(e);
                 else
-                    rw_number_comparable(e->str, &a->nums[k]);
+                    rw_pattern_number_comparable(e->str, &a->nums[k]);
             }
             a->nlist = n;
         } else if (v->type == RW_JSON_STRING) {
@@ -329,7 +329,7 @@ static bool match_expression(ctx *c, const rw_json *o, altlist *out) {
     } else if (keyis(m, "cidr")) {
         if (m->type != RW_JSON_STRING) return fail(c, m, "prefix match pattern must be a string");
         char lo[33], hi[33];
-        size_t n = rw_cidr_parse(m->str, m->len, lo, hi, reason);
+        size_t n = rw_ipaddr_cidr_parse(m->str, m->len, lo, hi, reason);
         if (!n) return fail(c, m, "%s", reason);
         alt *a = push_alt(out, A_CIDR);
         a->s.s = rw_xstrndup(lo, n), a->s.n = n;
@@ -369,7 +369,7 @@ static bool value_array(ctx *c, const rw_json *arr, altlist *out) {
         switch (e->type) {
         case RW_JSON_STRING: {
             char hex[33];
-            size_t n = rw_ip_to_hex(e->str, e->len, hex, NULL);
+            size_t n = rw_ipaddr_to_hex(e->str, e->len, hex, NULL);
             if (n) {
                 alt *a = push_alt(out, A_IP);
                 a->s.s = rw_xstrndup(hex, n), a->s.n = n;
@@ -382,7 +382,7 @@ static bool value_array(ctx *c, const rw_json *arr, altlist *out) {
         case RW_JSON_NUMBER: {
             alt *a = push_alt(out, A_NUM);
             a->s = str_of(e);
-            a->comparable = rw_number_comparable(e->str, &a->d);
+            a->comparable = rw_pattern_number_comparable(e->str, &a->d);
             break;
         }
         case RW_JSON_TRUE:

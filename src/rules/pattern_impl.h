@@ -82,9 +82,9 @@ struct rw_pattern {
 };
 
 /* numbers, as EventBridge compares them (section 4): pattern_number.c */
-bool rw_number_comparable(const char *text, double *value);
+bool rw_pattern_number_comparable(const char *text, double *value);
 /* The canonical text of an event number: integers as written (-0 as 0), floats as Java prints the
  * nearest double (JDK 19 and later). Returns text itself, a constant, or buf. */
-const char *rw_number_canonical(const char *text, char buf[40]);
+const char *rw_pattern_number_canonical(const char *text, char buf[40]);
 
 #endif

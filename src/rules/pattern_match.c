@@ -710,7 +710,7 @@ static bool num_info(field *f) {
             f->d = strtod(f->s, NULL);
             f->numstate = isfinite(f->d) ? 1 : -1;
         } else {
-            f->numstate = rw_number_comparable(f->s, &f->d) ? 1 : -1;
+            f->numstate = rw_pattern_number_comparable(f->s, &f->d) ? 1 : -1;
         }
         if (f->numstate > 0 && f->d == 0) f->d = 0.0;
     }
@@ -723,7 +723,7 @@ static const char *range_bytes(field *f, size_t *n, char buf[40]) {
     switch (f->type) {
     case F_STR:
         if (f->ipstate == 0) {
-            size_t k = rw_ip_to_hex(f->s, f->n, f->ip, NULL);
+            size_t k = rw_ipaddr_to_hex(f->s, f->n, f->ip, NULL);
             f->ipstate = k ? 1 : -1;
             f->iplen = (uint8_t)k;
         }
@@ -731,7 +731,7 @@ static const char *range_bytes(field *f, size_t *n, char buf[40]) {
         *n = f->iplen;
         return f->ip;
     case F_NUM: {
-        const char *t = rw_number_canonical(f->s, buf);
+        const char *t = rw_pattern_number_canonical(f->s, buf);
         *n = strlen(t);
         return t;
     }
@@ -767,7 +767,7 @@ static bool alt_match(const alt *a, field *f) {
     case A_NUM:
         if (f->type != F_NUM) return false;
         if (num_info(f)) return a->comparable && f->d == a->d;
-        return strcmp(rw_number_canonical(f->s, buf), a->s.s) == 0;
+        return strcmp(rw_pattern_number_canonical(f->s, buf), a->s.s) == 0;
     case A_TRUE:
         return f->type == F_TRUE;
     case A_FALSE:
@@ -793,7 +793,7 @@ static bool alt_match(const alt *a, field *f) {
         return true;
     case A_CIDR:
         if (!(v = range_bytes(f, &n, buf))) return false;
-        return rw_hex_range_match(v, n, a->s.s, a->top.s, a->s.n);
+        return rw_ipaddr_hex_range_match(v, n, a->s.s, a->top.s, a->s.n);
     case A_EXISTS:
         return true;
     case A_AB_STR:

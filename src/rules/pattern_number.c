@@ -162,7 +162,7 @@ static bool surely_comparable(const char *t) {
     return (size_t)(p - t) <= 40;
 }
 
-bool rw_number_comparable(const char *text, double *value) {
+bool rw_pattern_number_comparable(const char *text, double *value) {
     double d = strtod(text, NULL);
     if (!isfinite(d)) return false;
     if (surely_comparable(text)) {
@@ -186,7 +186,7 @@ bool rw_number_comparable(const char *text, double *value) {
     return ok;
 }
 
-const char *rw_number_canonical(const char *text, char buf[40]) {
+const char *rw_pattern_number_canonical(const char *text, char buf[40]) {
     if (!strpbrk(text, ".eE")) return strcmp(text, "-0") == 0 ? "0" : text; /* an integer */
     double d = strtod(text, NULL);
     if (isinf(d)) return d < 0 ? "-Infinity" : "Infinity";

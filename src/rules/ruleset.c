@@ -111,7 +111,7 @@ static void problem(loader *l, size_t offset, const char *rule, const char *fmt,
     __attribute__((format(printf, 4, 5)));
 static void problem(loader *l, size_t offset, const char *rule, const char *fmt, ...) {
     size_t line, col;
-    rw_text_position(l->text, l->len, offset, &line, &col);
+    rw_yaml_text_position(l->text, l->len, offset, &line, &col);
     rw_buf_printf(&l->rs->errors, "%s:%zu:%zu: ", l->name, line, col);
     if (rule) rw_buf_printf(&l->rs->errors, "rule '%s': ", rule);
     va_list ap;
@@ -247,7 +247,7 @@ static void load_rule(loader *l, const rw_json *r, bool builtin) {
     if (sev) {
         if (builtin && strcmp(sev, "auto") == 0)
             rule.severity_auto = true;
-        else if (rw_severity_parse(sev, &rule.severity) != RW_OK)
+        else if (rw_alert_severity_parse(sev, &rule.severity) != RW_OK)
             problem(l, rw_json_get(r, "severity")->offset, rid,
                     "severity '%s' is not one of low, medium, high, critical", sev);
     }

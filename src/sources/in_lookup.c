@@ -28,7 +28,7 @@ static int lookup_enumerate(rw_source *src, rw_emit *emit) {
     char **regions = s->regions;
     if (regions && regions[0] && !strcmp(regions[0], "all") && !regions[1]) {
         rw_aws_client *c = rw_aws_client_new(aws->cfg, aws->creds, NULL);
-        int rc = rw_lookup_regions(c, aws->cfg->region, &all);
+        int rc = rw_cloudtrail_regions(c, aws->cfg->region, &all);
         rw_aws_client_free(c);
         if (rc != RW_OK) return rc;
         regions = all;
@@ -73,7 +73,7 @@ static void lookup_read(rw_source *src, rw_unit *u, void **worker) {
     lookup_source *s = src->state;
     if (!*worker) *worker = rw_aws_client_new(s->aws->s.cfg, s->aws->s.creds, NULL);
     pages p = {u, 0};
-    int rc = rw_lookup_pages(*worker, rw_unit_data(u), &s->q, on_page, &p);
+    int rc = rw_cloudtrail_lookup_pages(*worker, rw_unit_data(u), &s->q, on_page, &p);
     if (rc == RW_OK || rc == RW_ECANCELED) return;
     rw_unit_set_page(u, 0);
     if (p.read == 0)

@@ -27,7 +27,7 @@ struct rw_store {
     sqlite3_stmt *st[RW_ST_COUNT_];
 };
 
-const char *rw_delivery_state_name(rw_delivery_state s) {
+const char *rw_store_delivery_state_name(rw_delivery_state s) {
     switch (s) {
     case RW_DELIVERY_PENDING:
         return "pending";
@@ -469,7 +469,7 @@ fail:
 
 /* ---- the outbox ----------------------------------------------------------------------------- */
 
-void rw_delivery_free(rw_delivery *d) {
+void rw_store_delivery_free(rw_delivery *d) {
     if (!d) return;
     free(d->event_id);
     free(d->channel);
@@ -478,8 +478,8 @@ void rw_delivery_free(rw_delivery *d) {
     d->event_id = d->channel = d->alert_json = d->last_error = NULL;
 }
 
-void rw_delivery_list_free(rw_delivery *v, size_t n) {
-    for (size_t i = 0; v && i < n; i++) rw_delivery_free(&v[i]);
+void rw_store_delivery_list_free(rw_delivery *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++) rw_store_delivery_free(&v[i]);
     free(v);
 }
 
@@ -514,7 +514,7 @@ int rw_store_due(rw_store *s, const char *channel, int64_t now_ms, size_t max, r
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
-        rw_delivery_list_free(v, cnt);
+        rw_store_delivery_list_free(v, cnt);
         return fail(s, rc, "reading due deliveries");
     }
     *out = v;
@@ -544,9 +544,10 @@ static int not_updated(rw_store *s, int64_t id) {
     int rc = sqlite3_step(st);
     int ret;
     if (rc == SQLITE_ROW)
-        ret = rw_error_set(RW_ENOTFOUND, "store %s: delivery %lld is %s already, not sent again",
-                           s->path, (long long)id,
-                           rw_delivery_state_name((rw_delivery_state)sqlite3_column_int(st, 0)));
+        ret = rw_error_set(
+            RW_ENOTFOUND, "store %s: delivery %lld is %s already, not sent again", s->path,
+            (long long)id,
+            rw_store_delivery_state_name((rw_delivery_state)sqlite3_column_int(st, 0)));
     else if (rc == SQLITE_DONE)
         ret = rw_error_set(RW_ENOTFOUND, "store %s: no delivery %lld", s->path, (long long)id);
     else

@@ -22,7 +22,7 @@ typedef enum rw_delivery_state {
     RW_DELIVERY_FAILED, /* given up after its last attempt, or a permanent error */
 } rw_delivery_state;
 
-const char *rw_delivery_state_name(rw_delivery_state s);
+const char *rw_store_delivery_state_name(rw_delivery_state s);
 
 /* Opens (creating and migrating) the store at path. Errors name the path: a read-only or full
  * disk, a file that is not a store. */
@@ -58,7 +58,7 @@ typedef struct rw_delivery {
     char *last_error;
 } rw_delivery;
 
-void rw_delivery_free(rw_delivery *d);
+void rw_store_delivery_free(rw_delivery *d);
 
 /* Up to max deliveries of channel that may be tried at now_ms (pending and due, or found
  * "sending": interrupted), oldest first. */
@@ -76,9 +76,10 @@ int rw_store_counts(rw_store *s, uint64_t counts[4]);
 
 /* ---- additions ------------------------------------------------------------------------------ */
 
-/* rw_delivery_free frees what a delivery holds (its strings), not the delivery itself: after
- * rw_store_due, rw_delivery_free(&v[i]) for each, then free(v); or rw_delivery_list_free(v, n). */
-void rw_delivery_list_free(rw_delivery *v, size_t n);
+/* rw_store_delivery_free frees what a delivery holds (its strings), not the delivery itself: after
+ * rw_store_due, rw_store_delivery_free(&v[i]) for each, then free(v); or
+ * rw_store_delivery_list_free(v, n). */
+void rw_store_delivery_list_free(rw_delivery *v, size_t n);
 
 /* Errors of every function: RW_EIO with a message naming the store's path and what happened (a
  * read-only file or folder, a full disk, a file that is not a store, a damaged store); RW_ERETRY

@@ -193,7 +193,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
     return 0;
 }
 
-size_t rw_utf8_valid_prefix(const char *s, size_t n) {
+size_t rw_json_utf8_valid_prefix(const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {

@@ -107,6 +107,6 @@ int rw_json_write(rw_buf *out, const rw_json *v);
 int rw_json_write_str(rw_buf *out, const char *s, size_t n);
 
 /* Checks that s[0..n) is valid UTF-8; returns the offset of the first invalid byte or n. */
-size_t rw_utf8_valid_prefix(const char *s, size_t n);
+size_t rw_json_utf8_valid_prefix(const char *s, size_t n);
 
 #endif

@@ -151,3 +151,9 @@ void rw_time_format(int64_t epoch, char out[32]) {
     memcpy(out, tmp, n);
     out[n] = 0;
 }
+
+int64_t rw_time_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -13,6 +13,9 @@ int rw_duration_parse(const char *s, int64_t *seconds);
 int rw_time_parse_when(const char *s, int64_t now, int64_t *epoch);
 /* Seconds since the epoch; ROOTWATCH_NOW (a time as above) overrides the clock. */
 int64_t rw_time_now(void);
+/* Milliseconds since the epoch, from the real clock (ROOTWATCH_NOW does not apply: deadlines and
+ * delivery times are real). */
+int64_t rw_time_now_ms(void);
 /* Formats as 2026-11-20T10:00:00Z. */
 void rw_time_format(int64_t epoch, char out[32]);
 

@@ -158,7 +158,7 @@ int rw_yaml_parse(rw_json_doc *doc, const char *text, size_t len, size_t *err_of
     return rc;
 }
 
-void rw_text_position(const char *text, size_t len, size_t offset, size_t *line, size_t *col) {
+void rw_yaml_text_position(const char *text, size_t len, size_t offset, size_t *line, size_t *col) {
     size_t l = 1, c = 1;
     for (size_t i = 0; i < offset && i < len; i++) {
         if (text[i] == '\n')

@@ -14,6 +14,6 @@
 int rw_yaml_parse(rw_json_doc *doc, const char *text, size_t len, size_t *err_offset);
 
 /* Line and column (1-based) of a byte offset in text. */
-void rw_text_position(const char *text, size_t len, size_t offset, size_t *line, size_t *col);
+void rw_yaml_text_position(const char *text, size_t len, size_t offset, size_t *line, size_t *col);
 
 #endif

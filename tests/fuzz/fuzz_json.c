@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (rcs[k] == RW_OK) {
             touch(rw_json_doc_root(doc));
             const rw_buf *w = &outs[k];
-            CHECK(rw_utf8_valid_prefix(w->data, w->len) == w->len);
+            CHECK(rw_json_utf8_valid_prefix(w->data, w->len) == w->len);
 
             /* the same document again: its memory is reused */
             CHECK(parse_write(doc, data, size, &again) == RW_OK);

@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
     rw_engine_finish(e);
     bool failed = rw_engine_failed(e);
     rw_dispatch_stats st;
-    rw_dispatch_close(d, rw_now_ms() + 30000, &st);
+    rw_dispatch_close(d, rw_time_now_ms() + 30000, &st);
     printf("alerts new %llu known %llu sent %llu pending %llu\n", (unsigned long long)st.alerts_new,
            (unsigned long long)st.alerts_known, (unsigned long long)st.sent,
            (unsigned long long)st.pending);

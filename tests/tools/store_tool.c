@@ -128,10 +128,10 @@ int main(int argc, char **argv) {
         } else {
             for (size_t i = 0; i < n; i++)
                 printf("%lld %s %s %d\n", (long long)v[i].id, v[i].event_id,
-                       rw_delivery_state_name(v[i].state), v[i].attempts);
+                       rw_store_delivery_state_name(v[i].state), v[i].attempts);
             ret = 0;
         }
-        rw_delivery_list_free(v, n);
+        rw_store_delivery_list_free(v, n);
     } else if (strcmp(cmd, "counts") == 0 && argc == 3) {
         uint64_t c[4];
         if (rw_store_counts(s, c) != RW_OK) {

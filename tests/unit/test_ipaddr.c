@@ -201,7 +201,7 @@ static void test_ip_vectors(void **state) {
         const ipvec *v = &VECS[i];
         char hex[33];
         const char *why = NULL;
-        size_t n = rw_ip_to_hex(v->text, strlen(v->text), hex, &why);
+        size_t n = rw_ipaddr_to_hex(v->text, strlen(v->text), hex, &why);
         if (v->hex) {
             if (n != strlen(v->hex) || strcmp(hex, v->hex) != 0)
                 fail_msg("ip(%s) = %s (%zu), expected %s", v->text, n ? hex : "-", n, v->hex);
@@ -209,7 +209,7 @@ static void test_ip_vectors(void **state) {
             fail_msg("ip(%s) = %s, expected %s", v->text, n ? hex : why, v->why);
         }
         /* why may be NULL */
-        assert_int_equal(rw_ip_to_hex(v->text, strlen(v->text), hex, NULL), n);
+        assert_int_equal(rw_ipaddr_to_hex(v->text, strlen(v->text), hex, NULL), n);
     }
 }
 
@@ -294,7 +294,7 @@ static void test_cidr_parse(void **state) {
     for (size_t i = 0; i < sizeof CIDRS / sizeof CIDRS[0]; i++) {
         const cidrvec *v = &CIDRS[i];
         char lo[33], hi[33], reason[160] = "";
-        size_t n = rw_cidr_parse(v->text, strlen(v->text), lo, hi, reason);
+        size_t n = rw_ipaddr_cidr_parse(v->text, strlen(v->text), lo, hi, reason);
         if (v->bottom) {
             if (!n || strcmp(lo, v->bottom) != 0 || strcmp(hi, v->top_or_reason) != 0)
                 fail_msg("cidr(%s) = %s %s (%s), expected %s %s", v->text, n ? lo : "-",
@@ -357,7 +357,8 @@ static void test_range_match(void **state) {
         {"0A5", "0A400000", "0A7FFFFF", true},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        bool got = rw_hex_range_match(t[i].v, strlen(t[i].v), t[i].b, t[i].t, strlen(t[i].b));
+        bool got =
+            rw_ipaddr_hex_range_match(t[i].v, strlen(t[i].v), t[i].b, t[i].t, strlen(t[i].b));
         if (got != t[i].match)
             fail_msg("%s in [%s, %s]: %d, expected %d", t[i].v, t[i].b, t[i].t, got, t[i].match);
     }
@@ -375,10 +376,10 @@ static void test_range_match_addresses(void **state) {
         char cidr[40], lo[33], hi[33], reason[160], v[16];
         snprintf(cidr, sizeof cidr, "%u.%u.%u.%u/%d", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
                  a & 255, bits);
-        assert_int_equal(rw_cidr_parse(cidr, strlen(cidr), lo, hi, reason), 8);
+        assert_int_equal(rw_ipaddr_cidr_parse(cidr, strlen(cidr), lo, hi, reason), 8);
         snprintf(v, sizeof v, "%08X", x);
         bool want = (x & mask) == (a & mask);
-        if (rw_hex_range_match(v, 8, lo, hi, 8) != want)
+        if (rw_ipaddr_hex_range_match(v, 8, lo, hi, 8) != want)
             fail_msg("%s vs %s: expected %d", v, cidr, want);
     }
 }

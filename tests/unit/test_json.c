@@ -451,7 +451,7 @@ static void test_invalid_utf8_rejected(void **state) {
 
 /* Counts U+FFFD in s and checks that nothing else but valid UTF-8 is there. */
 static size_t count_fffd(const char *s, size_t n) {
-    assert_int_equal(rw_utf8_valid_prefix(s, n), n);
+    assert_int_equal(rw_json_utf8_valid_prefix(s, n), n);
     size_t c = 0;
     for (size_t i = 0; i + 3 <= n; i++)
         if (memcmp(s + i, "\xEF\xBF\xBD", 3) == 0) c++;
@@ -517,15 +517,15 @@ static void test_invalid_utf8_repaired(void **state) {
 
 static void test_utf8_valid_prefix(void **state) {
     (void)state;
-    assert_int_equal(rw_utf8_valid_prefix("", 0), 0);
-    assert_int_equal(rw_utf8_valid_prefix("abc", 3), 3);
-    assert_int_equal(rw_utf8_valid_prefix("a\xC3\xA9z", 4), 4);
-    assert_int_equal(rw_utf8_valid_prefix("ab\xC3", 3), 2); /* cut at the end */
-    assert_int_equal(rw_utf8_valid_prefix("ab\xED\xA0\x80", 5), 2);
-    assert_int_equal(rw_utf8_valid_prefix("\xF0\x9F\x98\x80\xF4\x90\x80\x80", 8), 4);
-    assert_int_equal(rw_utf8_valid_prefix("\xF4\x8F\xBF\xBF", 4), 4);
-    assert_int_equal(rw_utf8_valid_prefix("x\xE0\xA0\x80", 4), 4);
-    assert_int_equal(rw_utf8_valid_prefix("x\xE0\x9F\x80", 4), 1);
+    assert_int_equal(rw_json_utf8_valid_prefix("", 0), 0);
+    assert_int_equal(rw_json_utf8_valid_prefix("abc", 3), 3);
+    assert_int_equal(rw_json_utf8_valid_prefix("a\xC3\xA9z", 4), 4);
+    assert_int_equal(rw_json_utf8_valid_prefix("ab\xC3", 3), 2); /* cut at the end */
+    assert_int_equal(rw_json_utf8_valid_prefix("ab\xED\xA0\x80", 5), 2);
+    assert_int_equal(rw_json_utf8_valid_prefix("\xF0\x9F\x98\x80\xF4\x90\x80\x80", 8), 4);
+    assert_int_equal(rw_json_utf8_valid_prefix("\xF4\x8F\xBF\xBF", 4), 4);
+    assert_int_equal(rw_json_utf8_valid_prefix("x\xE0\xA0\x80", 4), 4);
+    assert_int_equal(rw_json_utf8_valid_prefix("x\xE0\x9F\x80", 4), 1);
 }
 
 /* ---- limits --------------------------------------------------------------------------------- */

@@ -694,7 +694,7 @@ static void test_pagerduty_long_summary_and_test(void **state) {
     const char *sum = str_at(m, "payload.summary");
     assert_true(strlen(sum) <= 1024);
     assert_true(strlen(sum) >= 1000);
-    assert_int_equal(rw_utf8_valid_prefix(sum, strlen(sum)), strlen(sum));
+    assert_int_equal(rw_json_utf8_valid_prefix(sum, strlen(sum)), strlen(sum));
     assert_true(!strncmp(sum, "[TEST] Root API call aé", 24));
     assert_string_equal(sum + strlen(sum) - 3, "...");
     assert_string_equal(str_at(m, "dedup_key"), "e-1");

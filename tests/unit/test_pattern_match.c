@@ -687,7 +687,7 @@ static bool rnum(const rw_json *v, double *d) {
         if (*d == 0) *d = 0;
         return isfinite(*d);
     }
-    return rw_number_comparable(v->str, d);
+    return rw_pattern_number_comparable(v->str, d);
 }
 
 static bool rstr_in(const str *list, size_t n, const rw_json *v) {
@@ -707,7 +707,7 @@ static bool ralt(const alt *a, const rw_json *v) {
     case A_NUM:
         if (v->type != RW_JSON_NUMBER) return false;
         if (rnum(v, &d)) return a->comparable && d == a->d;
-        return strcmp(rw_number_canonical(v->str, buf), a->s.s) == 0;
+        return strcmp(rw_pattern_number_canonical(v->str, buf), a->s.s) == 0;
     case A_TRUE:
         return v->type == RW_JSON_TRUE;
     case A_FALSE:

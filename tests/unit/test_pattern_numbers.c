@@ -1,8 +1,9 @@
 /* Unit tests for EventBridge's number rules (docs/eventbridge-pattern-semantics.md section 4):
- * rw_number_comparable (ComparableNumber: the decimal value must survive the round trip through
- * the nearest double and Java's Double.toString) and rw_number_canonical (how an event's number
- * reads as text: integers as written, floats as Java prints the nearest double). The vectors
- * were computed with Java 25 (JDK 19 and later print the shortest decimal) and BigDecimal. */
+ * rw_pattern_number_comparable (ComparableNumber: the decimal value must survive the round trip
+ * through the nearest double and Java's Double.toString) and rw_pattern_number_canonical (how an
+ * event's number reads as text: integers as written, floats as Java prints the nearest double). The
+ * vectors were computed with Java 25 (JDK 19 and later print the shortest decimal) and BigDecimal.
+ */
 #include "rwpattern.h"
 
 #include <math.h>
@@ -215,11 +216,11 @@ static void test_java_vectors(void **state) {
     for (size_t i = 0; i < sizeof VECS / sizeof VECS[0]; i++) {
         const numvec *v = &VECS[i];
         char buf[40];
-        const char *c = rw_number_canonical(v->text, buf);
+        const char *c = rw_pattern_number_canonical(v->text, buf);
         if (strcmp(c, v->canonical) != 0)
             fail_msg("canonical(%s) = %s, Java says %s", v->text, c, v->canonical);
         double d = -12345;
-        bool k = rw_number_comparable(v->text, &d);
+        bool k = rw_pattern_number_comparable(v->text, &d);
         if (k != v->comparable)
             fail_msg("comparable(%s) = %d, Java says %d", v->text, k, v->comparable);
         if (k) {
@@ -252,28 +253,28 @@ static void test_comparability(void **state) {
                                      "1.7976931348623159e308"};
     double d;
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-        if (!rw_number_comparable(yes[i], &d)) fail_msg("%s should be comparable", yes[i]);
+        if (!rw_pattern_number_comparable(yes[i], &d)) fail_msg("%s should be comparable", yes[i]);
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-        if (rw_number_comparable(no[i], &d)) fail_msg("%s should not be comparable", no[i]);
-    assert_true(rw_number_comparable("-0", &d));
+        if (rw_pattern_number_comparable(no[i], &d)) fail_msg("%s should not be comparable", no[i]);
+    assert_true(rw_pattern_number_comparable("-0", &d));
     assert_true(d == 0 && !signbit(d));
-    assert_true(rw_number_comparable("-0.0", &d));
+    assert_true(rw_pattern_number_comparable("-0.0", &d));
     assert_true(d == 0 && !signbit(d));
-    assert_true(rw_number_comparable("300.0", &d));
+    assert_true(rw_pattern_number_comparable("300.0", &d));
     assert_true(d == 300);
-    assert_true(rw_number_comparable("-2.5e-3", &d));
+    assert_true(rw_pattern_number_comparable("-2.5e-3", &d));
     assert_true(d == -0.0025);
     /* a long decimal is compared digit for digit, all of them */
     rwt_str s = {0};
     rwt_adds(&s, "1.");
     for (int i = 0; i < 2000; i++) rwt_adds(&s, "0");
-    assert_true(rw_number_comparable(s.p, &d));
+    assert_true(rw_pattern_number_comparable(s.p, &d));
     rwt_adds(&s, "1");
-    assert_false(rw_number_comparable(s.p, &d));
+    assert_false(rw_pattern_number_comparable(s.p, &d));
     rwt_free(&s);
     rwt_adds(&s, "1");
     for (int i = 0; i < 400; i++) rwt_adds(&s, "0");
-    assert_false(rw_number_comparable(s.p, &d)); /* 1e400 overflows */
+    assert_false(rw_pattern_number_comparable(s.p, &d)); /* 1e400 overflows */
     rwt_free(&s);
 }
 
@@ -314,7 +315,7 @@ static void test_canonical(void **state) {
     };
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         char buf[40];
-        const char *c = rw_number_canonical(pairs[i][0], buf);
+        const char *c = rw_pattern_number_canonical(pairs[i][0], buf);
         if (strcmp(c, pairs[i][1]) != 0)
             fail_msg("canonical(%s) = %s, expected %s", pairs[i][0], c, pairs[i][1]);
     }
@@ -323,7 +324,7 @@ static void test_canonical(void **state) {
     rwt_adds(&s, "-");
     for (int i = 0; i < 300; i++) rwt_adds(&s, "7");
     char buf[40];
-    assert_ptr_equal(rw_number_canonical(s.p, buf), s.p);
+    assert_ptr_equal(rw_pattern_number_canonical(s.p, buf), s.p);
     rwt_free(&s);
 }
 
@@ -339,12 +340,12 @@ static void test_canonical_round_trip(void **state) {
         char text[40], buf[40];
         snprintf(text, sizeof text, "%.17g", d);
         if (!strpbrk(text, ".eE")) strcat(text, ".0");
-        const char *c = rw_number_canonical(text, buf);
+        const char *c = rw_pattern_number_canonical(text, buf);
         double back = strtod(c, NULL);
         if (back != d && !(d == 0 && back == 0))
             fail_msg("%s -> %s reads back differently", text, c);
         double v;
-        if (!rw_number_comparable(c, &v) && d != 0)
+        if (!rw_pattern_number_comparable(c, &v) && d != 0)
             fail_msg("%s: its canonical text %s is not comparable", text, c);
     }
 }

@@ -805,22 +805,22 @@ static void test_alert_helpers(void **state) {
     static const char *names[] = {"low", "medium", "high", "critical"};
     for (int i = 0; i < 4; i++) {
         rw_severity s;
-        assert_string_equal(rw_severity_name((rw_severity)i), names[i]);
-        assert_int_equal(rw_severity_parse(names[i], &s), RW_OK);
+        assert_string_equal(rw_alert_severity_name((rw_severity)i), names[i]);
+        assert_int_equal(rw_alert_severity_parse(names[i], &s), RW_OK);
         assert_int_equal(s, i);
     }
     rw_severity s = RW_SEV_LOW;
-    assert_int_equal(rw_severity_parse("HIGH", &s), RW_OK);
+    assert_int_equal(rw_alert_severity_parse("HIGH", &s), RW_OK);
     assert_int_equal(s, RW_SEV_HIGH);
-    assert_int_equal(rw_severity_parse("severe", &s), RW_EINVAL);
+    assert_int_equal(rw_alert_severity_parse("severe", &s), RW_EINVAL);
     assert_contains(rw_error_last(), "severe");
-    assert_string_equal(rw_kind_name(RW_KIND_CONSOLE_LOGIN), "console_login");
-    assert_string_equal(rw_kind_name(RW_KIND_SIGNIN_OTHER), "signin_other");
-    assert_string_equal(rw_outcome_name(RW_OUTCOME_FAILURE), "failure");
-    assert_null(rw_outcome_name(RW_OUTCOME_UNKNOWN));
-    assert_string_equal(rw_credential_name(RW_CRED_ASSUMED_ROOT), "assumed_root");
-    assert_string_equal(rw_credential_name(RW_CRED_CONSOLE_SESSION), "console_session");
-    assert_null(rw_credential_name(RW_CRED_NONE));
+    assert_string_equal(rw_alert_kind_name(RW_KIND_CONSOLE_LOGIN), "console_login");
+    assert_string_equal(rw_alert_kind_name(RW_KIND_SIGNIN_OTHER), "signin_other");
+    assert_string_equal(rw_alert_outcome_name(RW_OUTCOME_FAILURE), "failure");
+    assert_null(rw_alert_outcome_name(RW_OUTCOME_UNKNOWN));
+    assert_string_equal(rw_alert_credential_name(RW_CRED_ASSUMED_ROOT), "assumed_root");
+    assert_string_equal(rw_alert_credential_name(RW_CRED_CONSOLE_SESSION), "console_session");
+    assert_null(rw_alert_credential_name(RW_CRED_NONE));
 }
 
 int main(void) {

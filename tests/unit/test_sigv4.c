@@ -214,11 +214,11 @@ static void test_uri_encode(void **state) {
     rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
     rw_buf_puts(&b, "");
     const char in[] = "a b/c~d_e-f.g+h%i\xe1\x88\xb4*";
-    assert_int_equal(rw_uri_encode(&b, in, strlen(in), 1), RW_OK);
+    assert_int_equal(rw_sigv4_uri_encode(&b, in, strlen(in), 1), RW_OK);
     assert_string_equal(b.data, "a%20b/c~d_e-f.g%2Bh%25i%E1%88%B4%2A");
     rw_buf_reset(&b);
     rw_buf_puts(&b, "");
-    assert_int_equal(rw_uri_encode(&b, "a/b", 3, 0), RW_OK);
+    assert_int_equal(rw_sigv4_uri_encode(&b, "a/b", 3, 0), RW_OK);
     assert_string_equal(b.data, "a%2Fb");
     rw_buf_free(&b);
 }

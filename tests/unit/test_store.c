@@ -258,7 +258,7 @@ static void test_due_order_and_next(void **state) {
     assert_int_equal(v[0].detected_ms, 1000);
     assert_string_equal(v[0].alert_json, "{\"eventID\":\"b\",\"account\":\"111122223333\"}");
     assert_null(v[0].last_error);
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     n = due(s, "c", 5000, 10, &v);
     assert_int_equal(n, 3);
     assert_string_equal(v[0].event_id, "a");
@@ -267,12 +267,12 @@ static void test_due_order_and_next(void **state) {
     assert_true(v[0].id < v[1].id && v[1].id < v[2].id);
     assert_true(v[0].alert_id < v[1].alert_id);
     int64_t id_a = v[0].id, id_b = v[1].id;
-    for (size_t i = 0; i < n; i++) rw_delivery_free(&v[i]); /* the other way to free */
+    for (size_t i = 0; i < n; i++) rw_store_delivery_free(&v[i]); /* the other way to free */
     free(v);
     /* max */
     n = due(s, "c", 5000, 2, &v);
     assert_int_equal(n, 2);
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     assert_int_equal(due(s, "c", 5000, 0, &v), 0);
     assert_null(v);
     /* a failed attempt waits for its next_ms */
@@ -282,7 +282,7 @@ static void test_due_order_and_next(void **state) {
     assert_int_equal(n, 2);
     assert_string_equal(v[0].event_id, "b");
     assert_string_equal(v[1].event_id, "c");
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     assert_int_equal(rw_store_next_due(s, "c"), 1000);
     assert_int_equal(rw_store_mark_sending(s, id_b, 5200), RW_OK);
     assert_int_equal(rw_store_mark_sent(s, id_b, 5300), RW_OK);
@@ -294,7 +294,7 @@ static void test_due_order_and_next(void **state) {
     assert_int_equal(v[0].next_ms, 60000);
     assert_string_equal(v[0].last_error, "HTTP 503");
     assert_string_equal(v[1].event_id, "c");
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     rw_store_close(s);
     free(path);
 }
@@ -309,7 +309,7 @@ static void test_transitions(void **state) {
     size_t n = due(s, "slack", 1000, 10, &v);
     assert_int_equal(n, 1);
     int64_t id = v[0].id;
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     rw_store_alert_info *a = NULL;
 
     assert_int_equal(rw_store_mark_sending(s, id, 1100), RW_OK);
@@ -368,7 +368,7 @@ static void test_mark_failed_final_vs_retry(void **state) {
     size_t n = due(s, "c", 1000, 10, &v);
     assert_int_equal(n, 2);
     int64_t r = v[0].id, f = v[1].id;
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     assert_int_equal(rw_store_mark_sending(s, r, 1000), RW_OK);
     assert_int_equal(rw_store_mark_sending(s, f, 1000), RW_OK);
     assert_int_equal(rw_store_mark_failed(s, r, 1001, 2000, false, "HTTP 500"), RW_OK);
@@ -378,7 +378,7 @@ static void test_mark_failed_final_vs_retry(void **state) {
     n = due(s, "c", INT64_MAX, 10, &v);
     assert_int_equal(n, 1);
     assert_int_equal(v[0].id, r);
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     assert_int_equal(rw_store_next_due(s, "c"), 2000);
     assert_int_equal(rw_store_mark_sending(s, f, 3000), RW_ENOTFOUND);
     assert_contains(rw_error_last(), "failed already");
@@ -407,7 +407,7 @@ static void test_sending_after_restart(void **state) {
     size_t n = due(s, "c", 1000, 10, &v);
     assert_int_equal(n, 2);
     int64_t id1 = v[0].id;
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     assert_int_equal(rw_store_mark_sending(s, id1, 1000), RW_OK);
     rw_store_close(s); /* "crash" while e1 is being sent */
     s = open_ok(path);
@@ -417,11 +417,11 @@ static void test_sending_after_restart(void **state) {
     assert_int_equal(v[0].id, id1);
     assert_int_equal(v[0].state, RW_DELIVERY_SENDING);
     assert_int_equal(v[0].attempts, 1);
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     n = due(s, "c", 1000, 10, &v);
     assert_int_equal(n, 2);
     assert_int_equal(v[0].id, id1);
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     /* sent again: the second attempt */
     assert_int_equal(rw_store_mark_sending(s, id1, 2000), RW_OK);
     assert_int_equal(rw_store_mark_sent(s, id1, 2001), RW_OK);
@@ -470,7 +470,7 @@ static void test_killed_process(void **state) {
     assert_string_equal(v[0].event_id, "k1");
     assert_int_equal(v[0].state, RW_DELIVERY_SENDING);
     assert_string_equal(v[1].event_id, "k2");
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     rw_store_close(s);
     free(path);
 }
@@ -499,7 +499,7 @@ static void test_counts(void **state) {
         else if (i < 9)
             assert_int_equal(rw_store_mark_failed(s, v[i].id, 101, 500, false, "later"), RW_OK);
     }
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     counts_are(s, 22, 1, 5, 2);
     rw_store_close(s);
     free(path);
@@ -535,7 +535,7 @@ static void test_two_connections(void **state) {
     assert_int_equal(rw_store_mark_sent(s2, v[0].id, 1000), RW_OK);
     /* had s1 taken the same delivery as due meanwhile, it is told not to send it again */
     assert_int_equal(rw_store_mark_sending(s1, v[0].id, 1001), RW_ENOTFOUND);
-    rw_delivery_list_free(v, n);
+    rw_store_delivery_list_free(v, n);
     counts_are(s1, 299, 0, 1, 0);
     rw_store_close(s1);
     rw_store_close(s2);
@@ -972,7 +972,7 @@ static void test_performance(void **state) {
         assert_string_equal(v[0].event_id, eid);
         assert_int_equal(rw_store_mark_sending(s, v[0].id, i), RW_OK);
         assert_int_equal(rw_store_mark_sent(s, v[0].id, i), RW_OK);
-        rw_delivery_list_free(v, n);
+        rw_store_delivery_list_free(v, n);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
