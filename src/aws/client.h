@@ -46,8 +46,9 @@ typedef struct rw_aws_env {
 
 typedef struct rw_aws_client rw_aws_client;
 
-/* One client per thread (it owns an HTTP handle). cfg and creds must outlive it; env may be NULL
- * (the real clock, random numbers and sleep). */
+/* One client per thread (it owns an HTTP handle), freed with rw_aws_client_free. cfg and creds are
+ * borrowed: they must outlive it; env (copied; its ctx borrowed) may be NULL (the real clock,
+ * random numbers and sleep). */
 rw_aws_client *rw_aws_client_new(const rw_aws_config *cfg, rw_aws_provider *creds,
                                  const rw_aws_env *env);
 void rw_aws_client_free(rw_aws_client *c);
@@ -68,36 +69,43 @@ typedef struct rw_aws_error {
  * without either, a code from the status and the start of the body. Fields are cut to fit and hold
  * no control characters. */
 void rw_aws_error_from_reply(rw_aws_error *e, const rw_http_response *r);
-/* The last call's error (status 0 when the last call succeeded or never reached AWS). */
+/* The last call's error (status 0 when the last call succeeded or never reached AWS): the client's
+ * own, overwritten by its next call and gone with rw_aws_client_free. */
 const rw_aws_error *rw_aws_client_error(const rw_aws_client *c);
 
 /* Query protocol (STS, IAM, SNS, SQS, CloudWatch): Action and params (name, value pairs,
- * NULL-terminated list); the reply's XML. region NULL: the configured one. */
+ * NULL-terminated list); the reply's XML. region NULL: the configured one. *out is a new tree,
+ * which the caller frees with rw_xml_free; NULL on error. */
 int rw_aws_query(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                  const char *action, const char *const *params, rw_xml **out);
 /* JSON protocol (CloudTrail, CloudWatch Logs, EventBridge, Config): the operation and its JSON
- * body; the reply parsed into doc (whose root is the reply object). */
+ * body; the reply parsed into doc (the caller's; its root is the reply object, owned by doc as
+ * util/json.h says). */
 int rw_aws_json(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                 const char *operation, const char *body, rw_json_doc *doc);
 /* The same, with the reply's bytes as they came (for callers that hand them to the trail reader).
- */
+ * out is the caller's, initialised with rw_http_response_init; it is emptied and refilled (the
+ * error's reply when the call fails), and the caller frees it with rw_http_response_free. */
 int rw_aws_json_raw(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                     const char *operation, const char *body, rw_http_response *out);
 /* REST (S3): the operation (for messages: "ListObjectsV2"), method, path (already encoded),
  * query (encoded, may be NULL), a body; the raw reply (a 2xx status; anything else is an error,
- * RW_ENOTFOUND for 404, RW_ERETRY for throttling and 5xx that outlasted the retries). */
+ * RW_ENOTFOUND for 404, RW_ERETRY for throttling and 5xx that outlasted the retries). out as for
+ * rw_aws_json_raw: the caller's, initialised, freed with rw_http_response_free. */
 int rw_aws_rest(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                 const char *operation, const char *method, const char *path, const char *query,
                 const void *body, size_t body_len, rw_http_response *out);
 
 /* S3's virtual-hosted style, as the SDKs use it on AWS's own endpoints: for an https endpoint
  * s3[.-]...amazonaws.com[.cn] and a path /BUCKET/KEY whose bucket is one DNS label, returns the
- * endpoint https://BUCKET.s3... and sets *rest to /KEY (both new strings); otherwise NULL (path
- * style: emulators, endpoints given by the user, bucket names with dots). */
+ * endpoint https://BUCKET.s3... and sets *rest to /KEY (both new strings: the caller frees them);
+ * otherwise NULL and *rest NULL (path style: emulators, endpoints given by the user, bucket names
+ * with dots). */
 char *rw_aws_s3_virtual_host(const char *endpoint, const char *path, char **rest);
 
 /* One page of a JSON-protocol listing: its number (from 1), the reply parsed (NULL when it is not
- * JSON: the caller may say where it breaks) and as it came. Non-zero stops the listing. */
+ * JSON: the caller may say where it breaks) and as it came. Both are borrowed for the call only:
+ * copy what must outlive it. Non-zero stops the listing. */
 typedef int (*rw_aws_page_fn)(void *ctx, int number, const rw_json *reply, const char *raw,
                               size_t len);
 /* Pages through a JSON-protocol operation: request is the request object without its token (a
@@ -109,8 +117,9 @@ int rw_aws_json_pages(rw_aws_client *c, const rw_aws_service *svc, const char *r
                       const char *token_out, rw_aws_page_fn page, void *ctx);
 
 /* Pages through a query-protocol operation: params as for rw_aws_query; each reply goes to page
- * (non-zero stops, and is returned); the text at token_path in the reply ("ListTopicsResult/
- * NextToken", "ListUsersResult/Marker") is sent back as token_param in the next request. */
+ * (borrowed for the call only: it is freed when page returns; non-zero stops, and is returned);
+ * the text at token_path in the reply ("ListTopicsResult/NextToken", "ListUsersResult/Marker") is
+ * sent back as token_param in the next request. */
 int rw_aws_query_pages(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                        const char *action, const char *const *params, const char *token_param,
                        const char *token_path, int (*page)(void *ctx, const rw_xml *reply),

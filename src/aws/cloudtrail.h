@@ -16,11 +16,13 @@ typedef struct rw_lookup_query {
 } rw_lookup_query;
 
 /* Pages through the region's event history, handing each reply's bytes (a LookupEvents response:
- * {"Events":[{"CloudTrailEvent":"..."}], "NextToken"}) to page; a non-zero return stops. */
+ * {"Events":[{"CloudTrailEvent":"..."}], "NextToken"}) to page; a non-zero return stops. data is
+ * borrowed for the call only (it is reused for the next page). */
 int rw_cloudtrail_lookup_pages(rw_aws_client *c, const char *region, const rw_lookup_query *q,
                                int (*page)(void *ctx, int number, const char *data, size_t len),
                                void *ctx);
-/* The regions enabled in the account (NULL-terminated list of new strings). */
+/* The regions enabled in the account: *out is a NULL-terminated list of new strings (never empty),
+ * which the caller frees, each string and then the list, with free(); NULL on error. */
 int rw_cloudtrail_regions(rw_aws_client *c, const char *region, char ***out);
 
 #endif

@@ -4,7 +4,13 @@
  *   endpoints: --endpoint-url, AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's
  *              endpoint_url, then the partition's default (aws, aws-cn, aws-us-gov)
  *   files:     AWS_CONFIG_FILE (~/.aws/config), AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials)
- *   retries:   AWS_MAX_ATTEMPTS, the profile's max_attempts (default 5) */
+ *   retries:   AWS_MAX_ATTEMPTS, the profile's max_attempts (default 5)
+ *
+ * Ownership: *out of rw_ini_parse and rw_ini_load is the caller's, freed with rw_ini_free; *out of
+ * rw_aws_config_load with rw_aws_config_free, which frees every string and INI it holds. Both are
+ * NULL on error. The strings the getters return (rw_ini_get, rw_aws_config_get, rw_aws_profile_get)
+ * are borrowed from the INI: valid until it (or the config holding it) is freed; they may be
+ * secrets (wiped when the INI is freed): do not log them. */
 #ifndef RW_AWS_CONFIG_H
 #define RW_AWS_CONFIG_H
 
@@ -14,7 +20,8 @@
 typedef struct rw_ini rw_ini;
 
 /* INI files as the AWS CLI reads them: [section] or [profile name], key = value, continuation
- * lines (indented) for nested settings, comments with # or ;. */
+ * lines (indented) for nested settings, comments with # or ;. text is copied (name is for
+ * messages). */
 int rw_ini_parse(rw_ini **out, const char *text, size_t len, const char *name);
 int rw_ini_load(rw_ini **out, const char *path); /* a missing file is an empty INI */
 void rw_ini_free(rw_ini *ini);
@@ -50,10 +57,11 @@ const char *rw_aws_config_get(const rw_aws_config *c, const char *key);
 /* A setting of another profile (source_profile chains). */
 const char *rw_aws_profile_get(const rw_aws_config *c, const char *profile, const char *key);
 
-/* The partition of a region: "aws", "aws-cn", "aws-us-gov". */
+/* The partition of a region: "aws", "aws-cn", "aws-us-gov" (a static string). */
 const char *rw_aws_partition(const char *region);
 /* The URL of a service's endpoint in a region (service: "s3", "sts", "iam", "sns", "sqs",
- * "cloudtrail", "logs", "monitoring", "events", "config"), overrides first. A new string. */
+ * "cloudtrail", "logs", "monitoring", "events", "config"), overrides first. A new string: the
+ * caller frees it. */
 char *rw_aws_endpoint(const rw_aws_config *c, const char *service, const char *region);
 
 #endif

@@ -18,18 +18,20 @@
 
 typedef struct rw_aws_provider rw_aws_provider;
 
-/* Finds fresh credentials: RW_OK with *out set (the caller owns it), RW_ENOTFOUND or another error
- * code with the message set (never a secret). */
+/* Finds fresh credentials: RW_OK with *out set to new credentials (the provider takes them and
+ * frees them with rw_aws_creds_free), RW_ENOTFOUND or another error code with the message set
+ * (never a secret). */
 typedef int (*rw_aws_resolve_fn)(void *ctx, rw_aws_creds **out);
 
-/* A provider that asks resolve(ctx) when it has no credentials or they are about to expire. ctx is
- * borrowed: it must outlive the provider. */
+/* A provider that asks resolve(ctx) when it has no credentials or they are about to expire, freed
+ * with rw_aws_provider_free. ctx is borrowed: it must outlive the provider. */
 rw_aws_provider *rw_aws_provider_new(rw_aws_resolve_fn resolve, void *ctx);
-/* A provider that always gives these credentials (tests, explicit keys, the source of AssumeRole).
- */
+/* A provider that always gives these credentials (tests, explicit keys, the source of AssumeRole):
+ * it keeps a copy of creds, which stay the caller's. Freed with rw_aws_provider_free. */
 rw_aws_provider *rw_aws_provider_static(const rw_aws_creds *creds);
 void rw_aws_provider_free(rw_aws_provider *p);
-/* Credentials valid at now (cached; thread-safe). On failure returns an error code with a message
+/* Credentials valid at now (cached; thread-safe): *out is a new copy of the cached ones, which the
+ * caller frees with rw_aws_creds_free; NULL on failure, which returns an error code with a message
  * that says which sources were tried and why each failed, never a secret. */
 int rw_aws_provider_get(rw_aws_provider *p, int64_t now, rw_aws_creds **out);
 

@@ -19,7 +19,8 @@
 #include "aws/config.h"
 #include "aws/provider.h"
 
-/* The chain for these settings. The provider keeps a pointer to cfg. */
+/* The chain for these settings: a new provider, freed with rw_aws_provider_free. cfg is borrowed
+ * (the provider keeps a pointer to it): it must outlive the provider. */
 rw_aws_provider *rw_aws_provider_chain(const rw_aws_config *cfg);
 
 #endif

@@ -9,7 +9,8 @@
 
 #include "aws/client.h"
 
-/* Splits s3://bucket/prefix; RW_EINVAL (with a message) when it is not such a URL. */
+/* Splits s3://bucket/prefix into *bucket and *prefix ("" when none): new strings, which the caller
+ * frees; both NULL and RW_EINVAL (with a message) when it is not such a URL. */
 int rw_s3_url_parse(const char *url, char **bucket, char **prefix);
 /* Is the key a CloudTrail digest file (under CloudTrail-Digest/)? */
 bool rw_s3_key_is_digest(const char *key);
@@ -17,6 +18,8 @@ bool rw_s3_key_is_digest(const char *key);
  * key has none. */
 bool rw_s3_key_day(const char *key, int64_t *day);
 
+/* An object as a listing hands it to its callback: key is borrowed for the call only (it points
+ * into the reply, freed when the page is done): copy it to keep it. */
 typedef struct rw_s3_object {
     const char *key;
     uint64_t size;
@@ -49,10 +52,13 @@ typedef struct rw_s3_walk_stats {
 int rw_s3_walk(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
                const rw_s3_range *range, rw_s3_walk_stats *stats,
                int (*each)(void *ctx, const rw_s3_object *o), void *ctx);
-/* The bucket's region (HeadBucket's x-amz-bucket-region); NULL with a message when the bucket
- * cannot be reached. A new string. */
+/* The bucket's region (HeadBucket's x-amz-bucket-region; fallback, else us-east-1, when the reply
+ * names none); NULL with a message when the bucket cannot be reached. A new string: the caller
+ * frees it. */
 char *rw_s3_bucket_region(rw_aws_client *c, const char *bucket, const char *fallback);
-/* Reads an object whole into out (the body). */
+/* Reads an object whole into out (the body). out is the caller's, initialised with
+ * rw_http_response_init, and freed by the caller with rw_http_response_free whatever this returns
+ * (as for rw_aws_rest). */
 int rw_s3_get(rw_aws_client *c, const char *region, const char *bucket, const char *key,
               rw_http_response *out);
 

@@ -12,7 +12,9 @@ typedef struct rw_aws_session {
     rw_aws_provider *creds; /* owned */
 } rw_aws_session;
 
-/* Loads the settings and sets up the credential chain; on error logs it and returns non-zero. */
+/* Loads the settings and sets up the credential chain into *s (the caller's struct; opts is read
+ * during the call only); on error logs it and returns non-zero. Whatever it returns,
+ * rw_aws_session_close frees what s holds (not s itself). */
 int rw_aws_session_open(rw_aws_session *s, const rw_aws_opts *opts);
 /* The same without logging: the error code, with the message set. */
 int rw_aws_session_init(rw_aws_session *s, const rw_aws_opts *opts);
@@ -27,8 +29,10 @@ typedef struct rw_aws_lazy {
     char *error; /* why it failed */
 } rw_aws_lazy;
 
-/* The session, or NULL with the message set (the same each time it is asked for). */
+/* The session, or NULL with the message set (the same each time it is asked for). It is l's own
+ * (&l->s, not to be closed by the caller): valid until rw_aws_lazy_close(l). */
 rw_aws_session *rw_aws_lazy_get(rw_aws_lazy *l);
+/* Closes the session if it was opened and frees the error; l itself is the caller's. */
 void rw_aws_lazy_close(rw_aws_lazy *l);
 
 #endif

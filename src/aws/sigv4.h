@@ -30,7 +30,8 @@ enum {
 typedef struct rw_sigv4_result {
     char amz_date[17];        /* 20150830T123600Z */
     char payload_hash[65];    /* what was signed as the payload's hash */
-    rw_buf canonical_request; /* for tests and debugging (holds no secret) */
+    rw_buf canonical_request; /* for tests and debugging; holds the session token, if any (a
+                                 secret buffer: wiped when freed) */
     rw_buf string_to_sign;
     char signature[65];
     rw_buf authorization; /* the Authorization header's value */
@@ -38,9 +39,13 @@ typedef struct rw_sigv4_result {
 
 /* Formats now as X-Amz-Date wants it. */
 void rw_sigv4_amz_date(int64_t now, char out[17]);
-/* Signs the request at time now (which must be the x-amz-date header's time). */
+/* Signs the request at time now (which must be the x-amz-date header's time). *out is the
+ * caller's (need not be initialised): it is filled in, and the caller frees what it holds with
+ * rw_sigv4_result_free whatever this returns. req, creds, region and service are read during the
+ * call only. */
 int rw_sigv4_sign(rw_sigv4_result *out, const rw_sigv4_request *req, const rw_aws_creds *creds,
                   const char *region, const char *service, int64_t now, unsigned flags);
+/* Frees (and wipes) the buffers r holds; not r itself. */
 void rw_sigv4_result_free(rw_sigv4_result *r);
 /* Hex SHA-256 of data (65 bytes with the NUL). */
 void rw_sigv4_sha256_hex(const void *data, size_t len, char out[65]);

@@ -6,7 +6,8 @@
 #include "notify/notify.h"
 #include "util/buf.h"
 
-/* Loads the configuration named by --config (NULL: the default places); reports errors. */
+/* Loads the configuration named by --config (NULL: the default places); reports errors. A new
+ * configuration, which the caller frees with rw_notify_config_free; NULL after reporting. */
 rw_notify_config *rw_cli_notify_config(const char *path);
 /* One line on stderr: alerts stored, deliveries sent, failed, retried, pending. */
 void rw_cli_notify_report(const rw_dispatch_stats *st);

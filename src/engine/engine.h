@@ -36,23 +36,27 @@ typedef struct rw_engine_opts {
     int threads;             /* worker threads (< 1: one) */
     bool ordered;            /* alerts and settling in the order units were emitted */
     bool verbose;            /* say what is skipped */
-    /* Each new alert, once, in order: the command's output. May be NULL. A non-zero return is
-     * remembered (rw_engine_output_error) and no more alerts are given to it. */
+    /* Each new alert, once, in order: the command's output. May be NULL. a is borrowed for the
+     * call only (the engine frees it once its unit is settled): copy what must outlive it. A
+     * non-zero return is remembered (rw_engine_output_error) and no more alerts are given to it. */
     int (*alert)(void *ctx, const rw_alert *a);
     void *ctx;
     /* Where alerts are stored and delivered from (borrowed), or NULL. */
     rw_dispatch *dispatch;
 } rw_engine_opts;
 
-/* A new engine with its worker threads. RW_OK, or an error code with the message set. */
+/* A new engine with its worker threads, which the caller frees with rw_engine_free. opts is copied;
+ * what it points to (rules, filter lists, ctx, dispatch) is borrowed and must outlive the engine.
+ * RW_OK, or an error code with the message set. */
 int rw_engine_new(rw_engine **out, const rw_engine_opts *opts);
 /* Enumerates a source's units into the engine (blocking while the engine is full) and returns
- * when the source has no more; its units may still be in hand. The source must stay alive until
- * rw_engine_finish; the engine closes and frees it then. */
+ * when the source has no more; its units may still be in hand. The engine takes src: it closes and
+ * frees it (rw_source_free) in rw_engine_finish (or rw_engine_free); the caller must not. */
 void rw_engine_run(rw_engine *e, rw_source *src);
 /* Waits until every unit is settled, stops the threads and closes the sources. */
 void rw_engine_finish(rw_engine *e);
-/* What was read and found (valid until rw_engine_free; seconds is set by the caller). */
+/* What was read and found: the engine's own (not to be freed), valid until rw_engine_free;
+ * seconds is set by the caller. */
 rw_summary *rw_engine_summary(rw_engine *e);
 /* Did anything go wrong: a unit or a source that could not be read, a problem in a record, an
  * alert that could not be stored? (The exit status 2 of scan.) */
@@ -61,6 +65,8 @@ bool rw_engine_failed(const rw_engine *e);
 uint64_t rw_engine_not_read(const rw_engine *e);
 /* The first error the alert callback returned (0: none). */
 int rw_engine_output_error(const rw_engine *e);
+/* Finishes (rw_engine_finish) if not done yet, then frees the engine and its summary. NULL is
+ * ignored. */
 void rw_engine_free(rw_engine *e);
 
 #endif

@@ -58,18 +58,21 @@ struct rw_source {
     void *state; /* the type's own */
 };
 
-/* A new source of a type (name copied); state is the type's. Freed by rw_source_free. */
+/* A new source of a type (name copied; type borrowed: a static table); state is the type's, freed
+ * by its close. The source is freed by rw_source_free, or by the engine once given to
+ * rw_engine_run (engine.h). */
 rw_source *rw_source_new(const rw_source_type *type, const char *name, void *state);
-/* Calls close and frees the source. NULL is ignored. */
+/* Calls close (which frees state) and frees the source. NULL is ignored. */
 void rw_source_free(rw_source *src);
 
 /* ---- for enumerate() ---------------------------------------------------------------------- */
 
 /* Hands the engine a unit named name (copied: a path, "s3://b/k", "CloudTrail LookupEvents
  * us-east-1"; "-" is standard input). named: the user named it (an empty or non-CloudTrail unit
- * is then an error, rather than skipped). data: the source's own (free_data frees it after settle;
- * either may be NULL). RW_OK, or RW_ECANCELED when the engine is stopping (SIGINT, SIGTERM): the
- * unit was not taken, and enumerate should return. */
+ * is then an error, rather than skipped). data: the source's own, which the engine keeps with the
+ * unit and frees with free_data after settle (either may be NULL). RW_OK, or RW_ECANCELED when the
+ * engine is stopping (SIGINT, SIGTERM): the unit was not taken, data was not freed (it is still the
+ * caller's to free), and enumerate should return. */
 int rw_emit_unit(rw_emit *e, const char *name, bool named, void *data, void (*free_data)(void *));
 /* An input the source met but could not read at all (a path that does not exist, a listing that
  * failed midway): reported, counted as a failed input. */
@@ -83,14 +86,16 @@ bool rw_emit_stopping(const rw_emit *e);
 
 /* ---- for read() --------------------------------------------------------------------------- */
 
+/* The unit's name (the engine's copy) and the data given to rw_emit_unit: borrowed, valid until
+ * the unit is settled (after settle returns, the engine frees both). */
 const char *rw_unit_name(const rw_unit *u);
 void *rw_unit_data(const rw_unit *u);
 /* Reads bytes of the unit (any container the trail reader knows, plain or gzip) from fd to its
  * end, or from memory, through the reader and the rules. A unit may be read in several pieces
  * (pages); offsets in problems count within the piece. Returns the reader's code (the problems
  * are recorded in the unit already). */
-int rw_unit_read_fd(rw_unit *u, int fd);
-int rw_unit_read_mem(rw_unit *u, const void *data, size_t len);
+int rw_unit_read_fd(rw_unit *u, int fd); /* fd stays the caller's: it is not closed */
+int rw_unit_read_mem(rw_unit *u, const void *data, size_t len); /* data is read during the call */
 /* The piece (page) now read: problems name it ("page 3, byte 120"). 0: no pages. */
 void rw_unit_set_page(rw_unit *u, int page);
 /* What kind of container the unit's pieces were: the reader's rw_trail_kind of the last piece. */

@@ -8,7 +8,8 @@
 /* Checks ch's account_aliases option: each item a 12-digit account ID, '=' and a name not empty.
  * RW_OK, or RW_EINVAL with a message naming the channel and the item. */
 int rw_aliases_check(const rw_channel *ch);
-/* The alias of the notice's account in ch's account_aliases (the first item for it), or NULL. */
+/* The alias of the notice's account in ch's account_aliases (the first item for it), or NULL. It
+ * points into ch's option value: borrowed, valid as long as ch's options are. */
 const char *rw_aliases_lookup(const rw_channel *ch, const rw_notice *n);
 
 #endif

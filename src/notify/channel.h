@@ -43,14 +43,19 @@ typedef struct rw_opt_spec {
     const char *help;
 } rw_opt_spec;
 
-/* The type's name, as `rootwatch notify channels` lists it ("string", "secret", "url", ...). */
+/* The type's name, as `rootwatch notify channels` lists it ("string", "secret", "url", ...): a
+ * static string. */
 const char *rw_opt_type_name(rw_opt_type t);
 /* Does an option of this type hold a secret (SECRET, SECRET_URL, HEADERS)? */
 bool rw_opt_type_secret(rw_opt_type t);
 /* A list type (LIST, HEADERS): a YAML sequence or one string, read with rw_opt_list. */
 bool rw_opt_type_list(rw_opt_type t);
 
-/* The values of a channel's options, after defaults and validation. */
+/* The values of a channel's options, after defaults and validation (made by
+ * rw_opt_values_from_json, freed by rw_opt_values_free: notify.h). The strings and lists the
+ * getters return are borrowed from v: valid until it is freed (for a channel's options, until
+ * its configuration is: rw_notify_config_free). They may be secrets: show them only through
+ * rw_opt_show. */
 typedef struct rw_opt_values rw_opt_values;
 const char *rw_opt_str(const rw_opt_values *v, const char *name); /* NULL when unset */
 long rw_opt_int(const rw_opt_values *v, const char *name);        /* 0 when unset */
@@ -58,6 +63,8 @@ bool rw_opt_bool(const rw_opt_values *v, const char *name);
 /* A list option: the items (NULL-terminated; never NULL). */
 const char *const *rw_opt_list(const rw_opt_values *v, const char *name);
 
+/* One notice, as the delivery engine hands it to a channel's send: every pointer in it is borrowed
+ * for that call only. */
 typedef struct rw_notice {
     const char *event_id;
     const rw_json *alert;   /* the alert object */
@@ -90,6 +97,8 @@ typedef struct rw_channel_type {
     void (*close)(rw_channel *ch);
 } rw_channel_type;
 
+/* A configured channel: owned by its configuration (notify.h), which frees it, its strings, its
+ * options and, through the type's close, its state. */
 struct rw_channel {
     char *name;
     const rw_channel_type *type;
@@ -106,6 +115,7 @@ extern const rw_channel_type rw_channel_stdout, rw_channel_webhook, rw_channel_s
 
 /* Every channel type rootwatch has, NULL-terminated. */
 extern const rw_channel_type *const rw_channel_types[];
+/* The type named type (one of rw_channel_types: static), or NULL. */
 const rw_channel_type *rw_channel_type_find(const char *type);
 
 /* Does this alert go to this channel (severity and rule filters)? */
@@ -137,7 +147,8 @@ void rw_channel_scrub(const rw_channel *ch, rw_buf *out, const char *s, size_t n
  * cut at a character boundary when the redactions make it longer than cap - 1 bytes. */
 void rw_channel_scrub_msg(const rw_channel *ch, char *msg, size_t cap);
 
-/* Helpers for channel types: the alert's fields as strings ("" when absent). */
+/* Helpers for channel types: the alert's fields as strings ("" when absent), borrowed from the
+ * notice's alert tree: valid as long as the notice is (the send call). */
 const char *rw_notice_field(const rw_notice *n, const char *path);
 
 #endif

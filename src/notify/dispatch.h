@@ -21,14 +21,17 @@ typedef struct rw_dispatch_stats {
     uint64_t pending;                  /* left in the store for a later run */
 } rw_dispatch_stats;
 
-/* Opens the store (store_path NULL: the configuration's, else the default) and starts the channel
- * threads, which begin with what earlier runs left. */
+/* Opens the store (store_path NULL: the configuration's, else the default; copied) and starts the
+ * channel threads, which begin with what earlier runs left. *out is new, and freed (with the
+ * threads stopped and the store closed) by rw_dispatch_close only; NULL on error. cfg is borrowed:
+ * its channels are used by the threads, so it must outlive rw_dispatch_close. */
 int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store_path);
-/* Stores an alert and wakes the channels that want it. *added is false when its eventID was
- * already stored (nothing is sent again). */
+/* Stores an alert (a is read during the call only: the store keeps its JSON) and wakes the channels
+ * that want it. *added is false when its eventID was already stored (nothing is sent again). */
 int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added);
-/* Waits until no delivery is due before deadline_ms (epoch milliseconds), then stops the threads
- * and closes the store; stats may be NULL. Deliveries waiting for a later attempt stay pending. */
+/* Waits until no delivery is due before deadline_ms (epoch milliseconds), then stops the threads,
+ * closes the store and frees d (NULL is ignored); stats may be NULL. Deliveries waiting for a later
+ * attempt stay pending. */
 int rw_dispatch_close(rw_dispatch *d, int64_t deadline_ms, rw_dispatch_stats *stats);
 
 #endif

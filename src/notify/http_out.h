@@ -35,8 +35,8 @@ typedef struct rw_http_out_kind {
     /* Appends the notice's JSON body to rq->body, then adds the request's headers in the order
      * they are sent (rw_http_out_header), Content-Type first. */
     void (*build)(const rw_channel *ch, const rw_notice *n, rw_http_out_req *rq);
-    /* What a refusal says, read from the reply: a new string, or NULL for the reply's body. NULL:
-     * always the body. */
+    /* What a refusal says, read from the reply: a new string (rw_http_out_send frees it), or NULL
+     * for the reply's body. NULL: always the body. */
     char *(*detail)(const rw_http_response *reply);
     bool secret_body;            /* the body holds a secret (a routing key): wiped once sent */
     void (*free_own)(void *own); /* frees the channel's own state (rw_http_out.own); NULL: none */
@@ -63,11 +63,12 @@ typedef struct rw_http_out {
     void *own;            /* the channel's own state, freed by kind->free_own */
 } rw_http_out;
 
-/* Opens ch as an HTTP channel of this kind, making ch->state its rw_http_out: the URL (option
- * kind->url_opt) must be set, and https, or plain http to a loopback address only; timeout_ms from
- * 100 to 600000. RW_OK, or RW_EINVAL with a message naming the channel and the option (never the
- * URL: it may hold a token) and nothing kept. A channel's own checks follow; when one fails, the
- * channel calls rw_http_out_close. */
+/* Opens ch as an HTTP channel of this kind (borrowed: a static table), making ch->state its
+ * rw_http_out, which rw_http_out_close frees: the URL (option kind->url_opt) must be set, and
+ * https, or plain http to a loopback address only; timeout_ms from 100 to 600000. RW_OK, or
+ * RW_EINVAL with a message naming the channel and the option (never the URL: it may hold a token)
+ * and nothing kept. A channel's own checks follow; when one fails, the channel calls
+ * rw_http_out_close. */
 int rw_http_out_open(rw_channel *ch, const rw_http_out_kind *kind);
 /* The send of every HTTP channel (rw_channel_type.send): builds the notice's request with the
  * kind's build, POSTs it and judges the reply (as in the table above): RW_OK when sent (res

@@ -1,5 +1,5 @@
 /* The words of a notice, shared by the channels that write for people (SNS, email, Slack, Teams,
- * PagerDuty, syslog). Every function returns a new string. */
+ * PagerDuty, syslog). Every function returns a new string, which the caller frees with free(). */
 #ifndef RW_NOTIFY_RENDER_H
 #define RW_NOTIFY_RENDER_H
 

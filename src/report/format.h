@@ -17,7 +17,9 @@ void rw_format_term_safe(char *p, size_t n);
 
 typedef struct rw_writer rw_writer;
 
+/* A new writer to out (borrowed: never closed), freed by rw_writer_end. */
 rw_writer *rw_writer_new(FILE *out, rw_format fmt, bool color);
+/* Writes one alert (read during the call only). */
 int rw_writer_alert(rw_writer *w, const rw_alert *a);
 /* Finishes the output (closes a JSON array) and reports a failed write. Frees w. */
 int rw_writer_end(rw_writer *w);

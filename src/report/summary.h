@@ -1,4 +1,6 @@
-/* What a scan read and found, in counts. */
+/* What a scan read and found, in counts. An rw_summary starts zeroed; it owns its lists
+ * (by_account, by_service) and their names, which rw_summary_free frees (not the rw_summary
+ * itself). */
 #ifndef RW_SUMMARY_H
 #define RW_SUMMARY_H
 
@@ -29,7 +31,8 @@ typedef struct rw_summary {
 } rw_summary;
 
 void rw_summary_add_alert(rw_summary *s, const rw_alert *a);
-/* Counts a root event the AWS service (userIdentity.invokedBy) made on the account's behalf. */
+/* Counts a root event the AWS service (userIdentity.invokedBy) made on the account's behalf
+ * (service is copied when it is new to the list). */
 void rw_summary_add_service(rw_summary *s, const char *service);
 void rw_summary_print(FILE *out, const rw_summary *s);
 void rw_summary_free(rw_summary *s);

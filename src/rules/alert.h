@@ -1,4 +1,8 @@
-/* An alert: one root action, classified, with the record it came from. */
+/* An alert: one root action, classified, with the record it came from.
+ *
+ * Ownership: an alert is allocated whole (rw_root_classify, rw_detector_check) and owns every
+ * string in it (but event_id_derived, a static string); rw_alert_free frees the alert and all of
+ * them. The functions below copy what they are given. */
 #ifndef RW_ALERT_H
 #define RW_ALERT_H
 
@@ -50,6 +54,7 @@ typedef struct rw_alert {
     uint64_t offset;
 } rw_alert;
 
+/* Frees a and every string it holds. NULL is ignored. */
 void rw_alert_free(rw_alert *a);
 /* Records that a rule fired; the first one added is the alert's rule unless set_primary. */
 void rw_alert_add_rule(rw_alert *a, const char *id, bool set_primary);
@@ -59,6 +64,8 @@ void rw_alert_reason(rw_alert *a, rw_severity sev, const char *fmt, ...)
 /* Appends the alert as one JSON object (the schema in docs/alert-schema.md). */
 int rw_alert_to_json(rw_buf *out, const rw_alert *a);
 
+/* The names the alert's JSON uses: static strings. rw_alert_outcome_name is NULL for
+ * RW_OUTCOME_UNKNOWN, rw_alert_credential_name for RW_CRED_NONE (the JSON has null). */
 const char *rw_alert_kind_name(rw_kind k);
 const char *rw_alert_outcome_name(rw_outcome o);
 const char *rw_alert_credential_name(rw_credential c);

@@ -28,7 +28,9 @@ typedef struct rw_icase {
     bool ascii; /* every unit is ASCII: a fast byte-wise compare suffices */
 } rw_icase;
 
-/* Compiles UTF-8 text (invalid bytes are taken as they are). */
+/* Compiles UTF-8 text (invalid bytes are taken as they are) into *out, the caller's struct: its
+ * units are new memory, freed by rw_icase_free (not out itself); the forms point into the units
+ * or the static table, never into s, which need not outlive it. */
 void rw_icase_compile(rw_icase *out, const char *s, size_t n);
 void rw_icase_free(rw_icase *ic);
 typedef enum { RW_ICASE_EQUALS, RW_ICASE_PREFIX, RW_ICASE_SUFFIX } rw_icase_mode;

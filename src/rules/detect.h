@@ -22,9 +22,12 @@ typedef struct rw_detector rw_detector;
 /* Reports a problem with a record at a byte offset of its input. */
 typedef void (*rw_detect_problem_fn)(void *ctx, uint64_t offset, const char *msg);
 
-/* A detector with the built-in root rules. */
+/* A detector with the built-in root rules (loaded once, kept for the process). Each rw_detector_new
+ * result is freed with rw_detector_free. filter (and its lists) is borrowed: it must outlive the
+ * detector. */
 rw_detector *rw_detector_new(const rw_filter *filter, size_t max_depth);
-/* A detector with these rules (frozen; shared by every thread's detector). */
+/* A detector with these rules (frozen; shared by every thread's detector; borrowed: they must
+ * outlive it). */
 rw_detector *rw_detector_new_rules(const rw_filter *filter, const rw_ruleset *rules,
                                    size_t max_depth);
 void rw_detector_free(rw_detector *d);
@@ -40,10 +43,11 @@ typedef enum rw_verdict {
 
 /* Decides one candidate: wraps a bare CloudTrail record in the EventBridge event EventBridge
  * would deliver, runs the rules, and classifies. On RW_VERDICT_ALERT, *out is a new alert (file
- * is set from the argument); on RW_VERDICT_FILTERED, *out is the alert the filters kept out
- * (classified, without the event's JSON), for the caller to count and free; on
- * RW_VERDICT_SERVICE, *out is the same for the service's root event, invoked_by naming the
- * service. Problems go to problem(ctx, ...). */
+ * is copied into it); on RW_VERDICT_FILTERED, *out is the alert the filters kept out
+ * (classified, without the event's JSON), for the caller to count; on RW_VERDICT_SERVICE, *out is
+ * the same for the service's root event, invoked_by naming the service. In those three cases the
+ * caller owns *out and frees it with rw_alert_free; otherwise *out is NULL. rec is read during the
+ * call only (nothing in *out points into it). Problems go to problem(ctx, ...). */
 rw_verdict rw_detector_check(rw_detector *d, const rw_trail_record *rec, const char *file,
                              rw_alert **out, rw_detect_problem_fn problem, void *ctx);
 

@@ -9,7 +9,8 @@
 /* Parses s[0..n) as an IPv4 (four decimal parts, each at most 255) or IPv6 address (an
  * IPv4-mapped IPv6 address counts as IPv4). Writes the hex digits to hex (up to 33 bytes with the
  * NUL) and returns their number, or 0 when s is not an IP address. With why, says why not:
- * "Nonstandard IP address" (the text has the wrong shape) or "Invalid IP address". */
+ * "Nonstandard IP address" (the text has the wrong shape) or "Invalid IP address" (a static
+ * string). */
 size_t rw_ipaddr_to_hex(const char *s, size_t n, char hex[33], const char **why);
 
 /* Parses a CIDR block "address/bits" into bottom and top hex digits; returns their number, or 0

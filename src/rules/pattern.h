@@ -7,7 +7,10 @@
  * equals-ignore-case, anything-but, numeric, cidr, exists, wildcard). A matcher holds many compiled
  * patterns and matches an event against all of them at once: the event is flattened once, only
  * along the paths some pattern uses, and exact and prefix conditions are looked up in indexes
- * rather than tried one pattern after another. */
+ * rather than tried one pattern after another.
+ *
+ * Ownership: every rw_pattern_compile* result is freed with rw_pattern_free, every rw_matcher_new
+ * with rw_matcher_free, every rw_match_scratch_new with rw_match_scratch_free. */
 #ifndef RW_PATTERN_H
 #define RW_PATTERN_H
 
@@ -24,20 +27,23 @@ typedef struct rw_pattern_error {
     bool internal;    /* AWS answers this pattern with an internal failure (HTTP 500) */
 } rw_pattern_error;
 
-/* Compiles the pattern text. On failure returns RW_EINVAL (and fills err). */
+/* Compiles the pattern text (read during the call only) into *out, a new pattern. On failure
+ * returns RW_EINVAL with *out NULL (and fills err, when it is not NULL). */
 int rw_pattern_compile(rw_pattern **out, const char *text, size_t len, rw_pattern_error *err);
-/* Compiles an already parsed pattern (a YAML rule file's pattern, say). */
+/* Compiles an already parsed pattern (a YAML rule file's pattern, say). The pattern keeps no
+ * pointer into the tree, which may be freed afterwards. */
 int rw_pattern_compile_json(rw_pattern **out, const rw_json *pattern, rw_pattern_error *err);
 void rw_pattern_free(rw_pattern *p);
 /* The literal strings, at least one of which any event matching the pattern must contain in its
  * JSON text (they are how the scan path skips records without parsing them). Returns false when
  * the pattern can match without a literal (then no record can be skipped for it). *out holds
- * NUL-terminated strings owned by the pattern. */
+ * NUL-terminated strings owned by the pattern: borrowed, valid until rw_pattern_free. */
 bool rw_pattern_literals(const rw_pattern *p, const char *const **out, size_t *n);
 /* The same for a set of patterns, choosing together: literals that serve many sub-rules, and not
  * ones that most CloudTrail records hold (service names), so that as few records as possible are
- * parsed. Returns false when some sub-rule can match without a literal. *out (and each string)
- * is the caller's to free. */
+ * parsed. Returns false when some sub-rule can match without a literal. *out is a new array of
+ * *nout new strings (NULL when there are none), not NULL-terminated: the caller frees each string
+ * and then the array with free(). */
 bool rw_patterns_literals(const rw_pattern *const *ps, size_t n, char ***out, size_t *nout);
 
 /* ---- matching many patterns ---------------------------------------------------------------- */
@@ -54,7 +60,7 @@ void rw_matcher_free(rw_matcher *m);
 rw_match_scratch *rw_match_scratch_new(void);
 void rw_match_scratch_free(rw_match_scratch *s);
 /* Matches the event against every pattern; writes the indexes of those that match (ascending) to
- * out (at most max) and returns how many match. */
+ * out (the caller's array, at most max) and returns how many match. */
 size_t rw_matcher_match(rw_matcher *m, rw_match_scratch *s, const rw_json *event, size_t *out,
                         size_t max);
 

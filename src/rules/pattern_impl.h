@@ -1,4 +1,6 @@
-/* The compiled form of event patterns, shared by the compiler and the matcher. */
+/* The compiled form of event patterns, shared by the compiler and the matcher. Everything a
+ * pattern reaches (sub-rules, conditions, alternatives, their strings, icase and wildcard forms,
+ * literals) is owned by the pattern and freed by rw_pattern_free only; the matcher borrows it. */
 #ifndef RW_PATTERN_IMPL_H
 #define RW_PATTERN_IMPL_H
 
@@ -84,7 +86,8 @@ struct rw_pattern {
 /* numbers, as EventBridge compares them (section 4): pattern_number.c */
 bool rw_pattern_number_comparable(const char *text, double *value);
 /* The canonical text of an event number: integers as written (-0 as 0), floats as Java prints the
- * nearest double (JDK 19 and later). Returns text itself, a constant, or buf. */
+ * nearest double (JDK 19 and later). Returns text itself, a static string, or buf (the caller's):
+ * nothing to free, valid as long as text and buf are. */
 const char *rw_pattern_number_canonical(const char *text, char buf[40]);
 
 #endif

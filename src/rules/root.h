@@ -26,13 +26,14 @@ bool rw_root_invoked_by_console(const char *by, size_t len);
 bool rw_root_made_by_service(const rw_json *rec);
 
 /* Classifies a record that is root activity into a new alert (without file, offset, rule or
- * event_json, which the caller sets). envelope, when not NULL, supplies account and region. A call
- * the console made (invokedBy signin.amazonaws.com, ...) gets a reason saying so. */
+ * event_json, which the caller sets), which the caller frees with rw_alert_free. Its strings are
+ * copies: it keeps no pointer into rec or envelope. envelope, when not NULL, supplies account and
+ * region. A call the console made (invokedBy signin.amazonaws.com, ...) gets a reason saying so. */
 rw_alert *rw_root_classify(const rw_json *rec, const rw_json *envelope, rw_problem_fn problem,
                            void *ctx);
 
 /* Is eventSource/eventName one of the sensitive actions (docs/severity.md)? Returns its
- * description or NULL. */
+ * description (a static string) or NULL. */
 const char *rw_root_sensitive(const char *event_source, const char *event_name);
 
 #endif

@@ -2,7 +2,12 @@
  * pattern with an id, a title, a severity, a description and optional exceptions (patterns that
  * suppress the rule, with a reason and an optional time window). The built-in root rules are such
  * a file (src/rules/builtin.yaml), compiled into the program. docs/rules.md tells how to write
- * them. */
+ * them.
+ *
+ * Ownership: a ruleset (rw_ruleset_new, freed with rw_ruleset_free) owns its rules, their strings
+ * and compiled patterns, and its literals and messages. Everything the functions below return is
+ * borrowed from it: the rules and literals until rw_ruleset_free (a rule's address may change
+ * while rules are still being loaded), the errors and warnings until the next load or freeze. */
 #ifndef RW_RULESET_H
 #define RW_RULESET_H
 
@@ -42,6 +47,7 @@ void rw_ruleset_free(rw_ruleset *rs);
 int rw_ruleset_load_builtin(rw_ruleset *rs);
 int rw_ruleset_load_file(rw_ruleset *rs, const char *path);
 int rw_ruleset_load_text(rw_ruleset *rs, const char *text, size_t len, const char *name);
+/* The problems found so far, one per line, or "". */
 const char *rw_ruleset_errors(const rw_ruleset *rs);
 /* Prepares matching; call once, after loading and before matching from any thread. */
 void rw_ruleset_freeze(rw_ruleset *rs, int64_t now);
@@ -49,9 +55,11 @@ void rw_ruleset_freeze(rw_ruleset *rs, int64_t now);
 const char *rw_ruleset_warnings(const rw_ruleset *rs);
 
 size_t rw_ruleset_count(const rw_ruleset *rs);
+/* The i-th rule (i < rw_ruleset_count). */
 const rw_rule *rw_ruleset_rule(const rw_ruleset *rs, size_t i);
-/* The literals any matching record's JSON text holds (for the prefilter); false when some rule
- * can match without one (every record must then be parsed). */
+/* The literals any matching record's JSON text holds (for the prefilter; set by
+ * rw_ruleset_freeze); false when some rule can match without one (every record must then be
+ * parsed). *out is the ruleset's array of *n strings (not NULL-terminated): not to be freed. */
 bool rw_ruleset_literals(const rw_ruleset *rs, const char *const **out, size_t *n);
 /* The number of compiled patterns (rules and exceptions): the size a hits buffer needs. */
 size_t rw_ruleset_npatterns(const rw_ruleset *rs);

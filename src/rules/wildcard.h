@@ -12,8 +12,10 @@ typedef struct rw_wildcard {
     unsigned char *star; /* star[i] != 0: text[i] is a wildcard */
 } rw_wildcard;
 
-/* Parses s; on a syntax error returns false with AWS's reason ("Consecutive wildcard characters at
- * pos N", "Invalid escape character at pos N"). */
+/* Parses s into *out, the caller's struct: its text and star are new memory (no pointer into s),
+ * freed by rw_wildcard_free (not out itself). On a syntax error returns false with AWS's reason
+ * ("Consecutive wildcard characters at pos N", "Invalid escape character at pos N") and nothing
+ * to free. */
 bool rw_wildcard_parse(rw_wildcard *out, const char *s, size_t n, char reason[160]);
 void rw_wildcard_free(rw_wildcard *w);
 /* Does the whole of v match? */

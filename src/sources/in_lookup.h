@@ -8,7 +8,8 @@
 #include "engine/source.h"
 
 /* regions: NULL-terminated (copied), {"all"} for every region the account has, or NULL for the
- * configured region. The session is opened on first use and must outlive the source. */
+ * configured region; q is copied. The session (aws, borrowed) is opened on first use and must
+ * outlive the source. */
 rw_source *rw_source_lookup_new(char **regions, rw_aws_lazy *aws, const rw_lookup_query *q);
 
 #endif

@@ -8,8 +8,8 @@
 #include "aws/session.h"
 #include "engine/source.h"
 
-/* A source for url (s3://bucket[/prefix]); the session is opened on first use and must outlive
- * the source. range may be NULL (everything). */
+/* A source for url (s3://bucket[/prefix]; copied); the session (aws, borrowed) is opened on first
+ * use and must outlive the source. range (copied) may be NULL (everything). */
 rw_source *rw_source_s3_new(const char *url, rw_aws_lazy *aws, const rw_s3_range *range);
 
 #endif

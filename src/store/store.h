@@ -5,7 +5,12 @@
  * not marked sent is sent, and at most the one that was in flight is sent again.
  *
  * SQL lives in store_sql.h; statements are prepared once and kept; the schema version is
- * PRAGMA user_version. One rw_store per thread (SQLite connections are not shared). */
+ * PRAGMA user_version. One rw_store per thread (SQLite connections are not shared).
+ *
+ * Ownership: a store (rw_store_open, rw_store_open_readonly) is freed with rw_store_close.
+ * Everything read out of it is a copy the caller owns: deliveries (rw_store_due) and alert infos
+ * (rw_store_find), freed as said below; nothing points into SQLite's memory. What the caller passes
+ * in (alerts, channel names, errors) is read during the call only. */
 #ifndef RW_STORE_H
 #define RW_STORE_H
 
@@ -22,14 +27,16 @@ typedef enum rw_delivery_state {
     RW_DELIVERY_FAILED, /* given up after its last attempt, or a permanent error */
 } rw_delivery_state;
 
+/* "pending", "sending", ... (a static string). */
 const char *rw_store_delivery_state_name(rw_delivery_state s);
 
-/* Opens (creating and migrating) the store at path. Errors name the path: a read-only or full
- * disk, a file that is not a store. */
+/* Opens (creating and migrating) the store at path (copied): *out is new, freed with
+ * rw_store_close; NULL on error. Errors name the path: a read-only or full disk, a file that is
+ * not a store. */
 int rw_store_open(rw_store **out, const char *path);
 void rw_store_close(rw_store *s);
 /* The default path: $ROOTWATCH_STORE, else $XDG_STATE_HOME/rootwatch/rootwatch.db, else
- * ~/.local/state/rootwatch/rootwatch.db (a new string). */
+ * ~/.local/state/rootwatch/rootwatch.db (a new string: the caller frees it). */
 char *rw_store_default_path(void);
 
 typedef struct rw_store_alert {
@@ -58,10 +65,12 @@ typedef struct rw_delivery {
     char *last_error;
 } rw_delivery;
 
+/* Frees the strings d holds, not d itself (see rw_store_delivery_list_free below). */
 void rw_store_delivery_free(rw_delivery *d);
 
 /* Up to max deliveries of channel that may be tried at now_ms (pending and due, or found
- * "sending": interrupted), oldest first. */
+ * "sending": interrupted), oldest first: *out is a new array of *n deliveries (NULL when none),
+ * which the caller frees with rw_store_delivery_list_free(*out, *n). */
 int rw_store_due(rw_store *s, const char *channel, int64_t now_ms, size_t max, rw_delivery **out,
                  size_t *n);
 /* The earliest next attempt of a pending delivery of channel, or INT64_MAX when none. */
@@ -90,8 +99,10 @@ void rw_store_delivery_list_free(rw_delivery *v, size_t n);
  * rw_store_due reports it. */
 
 /* Opens an existing store for reading only (rootwatch alerts): never creates, migrates or writes.
- * RW_ENOTFOUND when there is no file at path, or when it holds no store yet (empty). */
+ * *out as for rw_store_open (freed with rw_store_close). RW_ENOTFOUND when there is no file at
+ * path, or when it holds no store yet (empty). */
 int rw_store_open_readonly(rw_store **out, const char *path);
+/* The store's path: borrowed, valid until rw_store_close. */
 const char *rw_store_path(const rw_store *s);
 /* Caps the store's size (bytes, rounded down to whole pages): past it, writes fail as on a full
  * disk. 0 restores SQLite's default (no practical limit). */
@@ -118,6 +129,7 @@ typedef struct rw_store_alert_info {
     size_t ndeliveries;
 } rw_store_alert_info;
 
+/* Frees a (from rw_store_find), its strings and its deliveries. NULL is ignored. */
 void rw_store_alert_info_free(rw_store_alert_info *a);
 
 typedef struct rw_store_query {
@@ -128,10 +140,12 @@ typedef struct rw_store_query {
 } rw_store_query;
 
 /* Calls fn for each alert matching q, newest (detected) first; fn returns RW_OK to go on, or an
- * error code that stops the listing and is returned. fn must not use s. */
+ * error code that stops the listing and is returned. a is borrowed for the call only (freed when fn
+ * returns): copy what must outlive it. fn must not use s. */
 int rw_store_list(rw_store *s, const rw_store_query *q,
                   int (*fn)(void *ctx, const rw_store_alert_info *a), void *ctx);
-/* The alert whose eventID is key, else whose id is key (digits); RW_ENOTFOUND when none. */
+/* The alert whose eventID is key, else whose id is key (digits): *out is new, which the caller
+ * frees with rw_store_alert_info_free; NULL and RW_ENOTFOUND when none. */
 int rw_store_find(rw_store *s, const char *key, rw_store_alert_info **out);
 
 #endif

@@ -3,9 +3,9 @@
  * damaged gzip, which zlib reads up to the damage and locates); plain input streams through as it
  * is.
  *
- * Ownership: the decompressor owns every buffer it hands out and reuses it for the next input; it
- * never owns its input (memory it streams from must outlive the stream; a descriptor it reads from
- * is not closed). */
+ * Ownership: a decompressor (rw_decompress_new) is freed with rw_decompress_free. It owns every
+ * buffer it hands out and reuses it for the next input; it never owns its input (memory it streams
+ * from must outlive the stream; a descriptor it reads from is not closed). */
 #ifndef RW_TRAIL_DECOMPRESS_H
 #define RW_TRAIL_DECOMPRESS_H
 

@@ -32,6 +32,7 @@ typedef enum rw_trail_kind {
     RW_TRAIL_EMPTY,       /* no bytes at all */
 } rw_trail_kind;
 
+/* "CloudTrail log file", ... (a static string). */
 const char *rw_trail_kind_name(rw_trail_kind k);
 
 typedef enum rw_trail_shape {
@@ -50,9 +51,11 @@ typedef struct rw_trail_record {
 
 typedef struct rw_trail_sink {
     void *ctx;
-    /* A record that may match. Return RW_OK to go on. */
+    /* A record that may match (rec and its data borrowed for the call only). Return RW_OK to go
+     * on. */
     int (*candidate)(void *ctx, const rw_trail_record *rec);
-    /* A problem at a byte offset of the decompressed input. Reading goes on where it can. */
+    /* A problem at a byte offset of the decompressed input (msg borrowed for the call only).
+     * Reading goes on where it can. */
     void (*error)(void *ctx, uint64_t offset, const char *msg);
 } rw_trail_sink;
 
@@ -76,15 +79,18 @@ typedef struct rw_trail_opts {
 
 typedef struct rw_trail_reader rw_trail_reader;
 
-/* A reader keeps its buffers between inputs; use one per thread. opts may be NULL. */
+/* A reader keeps its buffers between inputs; use one per thread. A new reader, freed with
+ * rw_trail_reader_free. opts (copied) may be NULL; its prefilter is borrowed: it must outlive the
+ * reader. */
 rw_trail_reader *rw_trail_reader_new(const rw_trail_opts *opts);
 void rw_trail_reader_free(rw_trail_reader *r);
 
-/* Reads one input from fd to its end. stats is zeroed first. Returns RW_OK when the input was
- * read without problems, otherwise an error code (the problems went to sink->error, or the message
- * is set when the input could not be read at all). */
+/* Reads one input from fd (not closed: it stays the caller's) to its end. stats (the caller's) is
+ * zeroed first. Returns RW_OK when the input was read without problems, otherwise an error code
+ * (the problems went to sink->error, or the message is set when the input could not be read at
+ * all). */
 int rw_trail_read_fd(rw_trail_reader *r, int fd, rw_trail_stats *stats, const rw_trail_sink *sink);
-/* The same for bytes in memory. */
+/* The same for bytes in memory (read during the call only: nothing keeps a pointer to them). */
 int rw_trail_read_mem(rw_trail_reader *r, const void *data, size_t len, rw_trail_stats *stats,
                       const rw_trail_sink *sink);
 

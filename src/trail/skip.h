@@ -34,7 +34,7 @@ void rw_skip_init(rw_skip_state *st);
 int rw_skip_container(rw_skip_state *st, const char *start, size_t avail, size_t *len);
 /* The same, one byte at a time: the reference the fast version is tested against. */
 int rw_skip_container_scalar(rw_skip_state *st, const char *start, size_t avail, size_t *len);
-/* Which implementation rw_skip_container uses: "avx2", "sse2" or "scalar". */
+/* Which implementation rw_skip_container uses: "avx2", "sse2" or "scalar" (a static string). */
 const char *rw_skip_impl(void);
 
 #endif

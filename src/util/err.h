@@ -17,10 +17,12 @@ enum {
 int rw_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefixes the current message with a formatted context ("reading x: <old message>"). */
 int rw_error_wrap(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The last message set on this thread ("" if none). */
+/* The last message set on this thread ("" if none): the thread's own buffer, not to be freed, and
+ * overwritten by the next rw_error_set, rw_error_wrap or rw_error_clear on this thread (so by any
+ * rootwatch call that fails): copy it to keep it. */
 const char *rw_error_last(void);
 void rw_error_clear(void);
-/* A short name for a code: "invalid input", "I/O error", ... */
+/* A short name for a code: "invalid input", "I/O error", ... (a static string). */
 const char *rw_error_name(int code);
 
 #endif

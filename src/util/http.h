@@ -48,17 +48,23 @@ typedef struct rw_http_response {
 
 typedef struct rw_http rw_http;
 
+/* A new handle (opts copied; may be NULL), freed with rw_http_free; NULL with the message set when
+ * libcurl cannot make one. */
 rw_http *rw_http_new(const rw_http_opts *opts);
 void rw_http_free(rw_http *h);
 /* Performs the request. Returns RW_OK when a response arrived (whatever its status), RW_ERETRY
  * for network failures worth another try (refused, reset, timed out, DNS), RW_EINVAL for a URL
  * rootwatch refuses (plain http to a non-loopback host), RW_ELIMIT for a body over max_body. The
- * message names the host and what failed. */
+ * message names the host and what failed. req and what it points to are only read during the
+ * call. resp is the caller's, initialised with rw_http_response_init: its body and headers are
+ * emptied and refilled (their memory reused), and the caller frees them with
+ * rw_http_response_free, whatever this returns. */
 int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp);
+/* An empty response; what it comes to hold is freed by rw_http_response_free (not r itself). */
 void rw_http_response_init(rw_http_response *r);
 void rw_http_response_free(rw_http_response *r);
 /* A response header's value (name in lower case), or NULL. It is NOT NUL-terminated: it is *len
- * bytes long. Valid until the response changes. */
+ * bytes long. It points into r's headers: valid until r is reused or freed. */
 const char *rw_http_header_get(const rw_http_response *r, const char *name, size_t *len);
 /* Is the URL's host a loopback address (127.0.0.0/8, ::1, localhost)? */
 bool rw_http_is_loopback(const char *url);

@@ -4,7 +4,14 @@
  * text of numbers (EventBridge compares 300.0 with 300 numerically but also by text), objects that
  * keep repeated keys in order (AWS accepts them in patterns), byte offsets in every error, no
  * recursion (100 000 levels of nesting must fail cleanly), optional repair of invalid UTF-8, and a
- * memory cap. See docs/design-notes.md. */
+ * memory cap. See docs/design-notes.md.
+ *
+ * Ownership: a document (rw_json_doc_new, freed with rw_json_doc_free) owns every node and every
+ * string of its tree, parsed or built by hand: a node, a node's str and key, and every pointer
+ * rw_json_doc_root, rw_json_doc_strdup, rw_json_doc_node, rw_json_get, rw_json_get_str and
+ * rw_json_path return, are borrowed from it and stay valid until the document is parsed again
+ * (rw_json_doc_parse) or freed; none is freed on its own. A tree never points into the text it was
+ * parsed from, which the caller may free once rw_json_doc_parse returns. */
 #ifndef RW_JSON_H
 #define RW_JSON_H
 
@@ -54,18 +61,21 @@ typedef struct rw_json_opts {
 
 typedef struct rw_json_doc rw_json_doc;
 
-/* A document holds one parsed tree; parsing again reuses its memory. opts may be NULL. */
+/* A document holds one parsed tree; parsing again reuses its memory (and ends the old tree). opts
+ * (copied) may be NULL. */
 rw_json_doc *rw_json_doc_new(const rw_json_opts *opts);
 void rw_json_doc_free(rw_json_doc *doc);
 /* Parses exactly one JSON value (surrounded by optional whitespace). On failure returns
  * RW_EINVAL (or RW_ELIMIT for depth and memory), sets the error message,
  * rw_json_doc_error_offset() tells where, and rw_json_doc_root() is NULL. */
 int rw_json_doc_parse(rw_json_doc *doc, const char *data, size_t len);
+/* The tree's root (NULL after a failed parse), owned by doc. */
 rw_json *rw_json_doc_root(const rw_json_doc *doc);
 size_t rw_json_doc_error_offset(const rw_json_doc *doc);
 /* How many invalid UTF-8 sequences the last parse replaced (with repair_utf8). */
 size_t rw_json_doc_repairs(const rw_json_doc *doc);
-/* Copies a string into the document's memory (NUL-terminated). */
+/* Copies s[0..n) into the document's memory, NUL-terminated (owned by doc: never freed on its own);
+ * NULL when the document's memory limit is reached. */
 char *rw_json_doc_strdup(rw_json_doc *doc, const char *s, size_t n);
 
 /* Building trees by hand (for events rootwatch wraps, and YAML converted to JSON). A new node in
@@ -93,12 +103,14 @@ const char *rw_json_get_str(const rw_json *obj, const char *key);
 bool rw_json_str_has_nul(const rw_json *v);
 /* Is v a string equal to lit, over its whole length (embedded NULs included)? */
 bool rw_json_str_is(const rw_json *v, const char *lit);
-/* A copy of the string node v (a new NUL-terminated string, the caller frees it) in which every NUL
- * character is written as U+FFFD, so that no reader of the copy finds it cut short; *nuls (may be
- * NULL) says how many there were. */
+/* A copy of the string node v (a new NUL-terminated string, the caller frees it with free()) in
+ * which every NUL character is written as U+FFFD, so that no reader of the copy finds it cut short;
+ * *nuls (may be NULL) says how many there were. */
 char *rw_json_str_dup_visible(const rw_json *v, size_t *nuls);
-/* Follows a dotted path of member names ("userIdentity.sessionContext.attributes"). */
+/* Follows a dotted path of member names ("userIdentity.sessionContext.attributes"); NULL when a
+ * member is missing. */
 rw_json *rw_json_path(const rw_json *obj, const char *path);
+/* "a string", "an object", ... (a static string). */
 const char *rw_json_type_name(rw_json_type t);
 
 /* Appends v as compact JSON. */

@@ -17,6 +17,8 @@ typedef struct rw_pool_ops {
 
 typedef struct rw_pool rw_pool;
 
+/* A new pool (ops copied; ops->arg borrowed), freed by rw_pool_finish. Jobs stay the caller's: the
+ * pool only passes them to work and done, and never frees one. */
 rw_pool *rw_pool_new(int threads, const rw_pool_ops *ops);
 /* Queues a job; waits while too many are in flight, handing back finished ones meanwhile. */
 void rw_pool_submit(rw_pool *p, void *job);

@@ -13,7 +13,7 @@ void rw_signal_install(void);
 int rw_signal_stop_requested(void);
 /* 128 + the signal, the shell's convention for a process ended by it. */
 int rw_signal_exit_code(int sig);
-/* Its name: "SIGINT", "SIGTERM". */
+/* Its name: "SIGINT", "SIGTERM" (a static string). */
 const char *rw_signal_name(int sig);
 /* For tests: forget a recorded signal. */
 void rw_signal_reset(void);

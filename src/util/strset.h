@@ -1,4 +1,6 @@
-/* A set of strings (open addressing), for telling duplicates apart. */
+/* A set of strings (open addressing), for telling duplicates apart. Start from a zeroed rw_strset;
+ * the set owns its copies of the strings, which rw_strset_free frees (with the slots, not the
+ * rw_strset itself). */
 #ifndef RW_STRSET_H
 #define RW_STRSET_H
 

@@ -1,4 +1,5 @@
-/* A growable array of 64-bit unsigned integers (offsets, counters). */
+/* A growable array of 64-bit unsigned integers (offsets, counters). Start from a zeroed rw_u64vec;
+ * v moves as it grows; rw_u64vec_free frees v (not the rw_u64vec itself) and leaves it empty. */
 #ifndef RW_VEC_H
 #define RW_VEC_H
 

@@ -1,4 +1,7 @@
-/* Allocation that cannot fail: on exhaustion the process stops with a message. */
+/* Allocation that cannot fail: on exhaustion the process stops with a message. Every result is
+ * new memory (never NULL; a request for 0 bytes gets 1) that the caller frees with free();
+ * rw_xrealloc moves p's memory as realloc does (use only what it returns). rw_xstrndup copies
+ * exactly n bytes of s (which must have them, NULs included) and adds a NUL. */
 #ifndef RW_XMALLOC_H
 #define RW_XMALLOC_H
 

@@ -9,8 +9,9 @@
 
 #include "util/json.h"
 
-/* Parses the first YAML document of text into doc. On failure returns RW_EINVAL with a message
- * and *err_offset set (byte offset in text). */
+/* Parses the first YAML document of text into doc, whose root it becomes: the tree is owned by doc
+ * as a parsed one is (util/json.h) and keeps no pointer into text. On failure returns RW_EINVAL
+ * with a message and *err_offset set (byte offset in text; err_offset may be NULL). */
 int rw_yaml_parse(rw_json_doc *doc, const char *text, size_t len, size_t *err_offset);
 
 /* Line and column (1-based) of a byte offset in text. */
