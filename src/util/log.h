@@ -1,4 +1,5 @@
-/* Diagnostics on stderr: "rootwatch: <level>: message". Thread-safe; one line per call. */
+/* Diagnostics on stderr: "rootwatch: <level>: message", or one JSON object a line (Lambda).
+ * Thread-safe; one line per call. */
 #ifndef RW_LOG_H
 #define RW_LOG_H
 
@@ -6,6 +7,10 @@ enum rw_log_level { RW_LOG_ERROR = 0, RW_LOG_WARN = 1, RW_LOG_INFO = 2, RW_LOG_D
 
 void rw_log_set_level(enum rw_log_level level);
 enum rw_log_level rw_log_get_level(void);
+/* JSON lines instead, for Lambda's log tools: {"level":"error","message":"..."}, with
+ * "requestId" while one is set (rw_log_set_request_id, copied; NULL: none). */
+void rw_log_set_json(int on);
+void rw_log_set_request_id(const char *id);
 void rw_log(enum rw_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define rw_log_error(...) rw_log(RW_LOG_ERROR, __VA_ARGS__)
