@@ -403,6 +403,10 @@ static void hand_out(rw_engine *e, rw_unit *u, bool *store_failed) {
                 *store_failed = true;
             }
         }
+        if (e->o.unit_alert && e->o.unit_alert(e->o.ctx, u, a) != RW_OK) {
+            rw_log_error("%s: %s", shown(u->name), rw_error_last());
+            *store_failed = true;
+        }
     }
 }
 

@@ -43,6 +43,12 @@ typedef struct rw_engine_opts {
     void *ctx;
     /* Where alerts are stored and delivered from (borrowed), or NULL. */
     rw_dispatch *dispatch;
+    /* For commands that answer for each unit (rootwatch lambda: an SQS batch's
+     * batchItemFailures): each new alert with the unit it was found in, after alert and the
+     * dispatch, before that unit is settled, on the thread that completes it. A non-zero return
+     * (the message set) is logged and settles that unit as failed; the other units go on. May be
+     * NULL. */
+    int (*unit_alert)(void *ctx, rw_unit *u, const rw_alert *a);
 } rw_engine_opts;
 
 /* A new engine with its worker threads, which the caller frees with rw_engine_free. opts is copied;

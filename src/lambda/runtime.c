@@ -204,13 +204,15 @@ int rw_lambda_runtime_loop(rw_lambda_runtime *rt, rw_lambda_handler handler, voi
         int prc;
         if (reply.ok) {
             prc = rw_lambda_runtime_respond(rt, inv.request_id, reply.body ? reply.body : "{}");
-            rw_log_info("invocation done in %lld ms: %s", (long long)(rw_time_now_ms() - t0),
+            rw_log_info("invocation done in %lld ms (trace %s): %s",
+                        (long long)(rw_time_now_ms() - t0), inv.trace_id ? inv.trace_id : "-",
                         reply.body ? reply.body : "{}");
         } else {
             const char *type = reply.error_type ? reply.error_type : "rootwatch.Error";
             const char *msg = reply.error_message ? reply.error_message : "failed";
             prc = rw_lambda_runtime_error(rt, inv.request_id, type, msg);
-            rw_log_error("invocation failed in %lld ms: %s: %s", (long long)(rw_time_now_ms() - t0),
+            rw_log_error("invocation failed in %lld ms (trace %s): %s: %s",
+                         (long long)(rw_time_now_ms() - t0), inv.trace_id ? inv.trace_id : "-",
                          type, msg);
         }
         if (prc != RW_OK) rw_log_error("%s", rw_error_last());

@@ -1,0 +1,390 @@
+#include "lambda/function.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/engine.h"
+#include "lambda/idempotency.h"
+#include "sources/in_lambda.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/xmalloc.h"
+
+/* the name of the channel made for SNS_TOPIC_ARN (in the store and the log) */
+#define SNS_CHANNEL "sns-topic"
+
+struct rw_lambda_fn {
+    rw_lambda_fn_opts o;
+    char *store_path;
+    rw_notify_config *sns; /* the one channel for SNS_TOPIC_ARN */
+    rw_store *store;
+    rw_lambda_idem *idem; /* IDEMPOTENCY_TABLE, or NULL */
+    /* the invocation in hand */
+    int64_t deadline_ms;
+    uint64_t published, known, claimed_elsewhere;
+    bool deadline_hit, publish_failed;
+    char *last_error;
+};
+
+int rw_lambda_topic_check(const char *arn) {
+    if (!arn || !*arn)
+        return rw_error_set(RW_EINVAL, "SNS_TOPIC_ARN is not set: it names the SNS topic root "
+                                       "alerts are published to (arn:aws:sns:REGION:ACCOUNT:NAME)");
+    /* arn:PARTITION:sns:REGION:ACCOUNT:NAME, as the sns channel checks it */
+    const char *p = arn;
+    const char *parts[6];
+    size_t lens[6], np = 0;
+    while (np < 6) {
+        const char *c = np < 5 ? strchr(p, ':') : NULL;
+        parts[np] = p;
+        lens[np] = c ? (size_t)(c - p) : strlen(p);
+        np++;
+        if (!c) break;
+        p = c + 1;
+    }
+    bool ok = np == 6 && lens[0] == 3 && !strncmp(parts[0], "arn", 3) && lens[1] > 0 &&
+              lens[2] == 3 && !strncmp(parts[2], "sns", 3) && lens[3] > 0 && lens[4] == 12 &&
+              strspn(parts[4], "0123456789") >= 12 && lens[5] > 0 && lens[5] <= 256;
+    for (size_t i = 0; ok && i < lens[3]; i++)
+        ok = (parts[3][i] >= 'a' && parts[3][i] <= 'z') ||
+             (parts[3][i] >= '0' && parts[3][i] <= '9') || parts[3][i] == '-';
+    for (size_t i = 0; ok && i < lens[5]; i++) {
+        char c = parts[5][i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '_' || c == '.';
+    }
+    if (!ok) {
+        rw_buf b;
+        rw_buf_init(&b, 0);
+        size_t n = strlen(arn) > 200 ? 200 : strlen(arn);
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)arn[i];
+            rw_buf_putc(&b, c < 0x20 || c >= 0x7f ? '?' : (char)c);
+        }
+        int rc = rw_error_set(RW_EINVAL,
+                              "SNS_TOPIC_ARN '%s%s' is not an SNS topic's ARN "
+                              "(arn:aws:sns:REGION:ACCOUNT:NAME)",
+                              b.data ? b.data : "", strlen(arn) > 200 ? "..." : "");
+        rw_buf_free(&b);
+        return rc;
+    }
+    return RW_OK;
+}
+
+/* mkdir -p of the folder holding path */
+static int make_parent(const char *path) {
+    char *dir = rw_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    int rc = RW_OK;
+    if (slash && slash != dir) {
+        *slash = 0;
+        for (char *p = dir + 1; *p; p++) {
+            if (*p != '/') continue;
+            *p = 0;
+            mkdir(dir, 0700);
+            *p = '/';
+        }
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            rc = rw_error_set(RW_EIO, "the store's folder %s: %s", dir, strerror(errno));
+    }
+    free(dir);
+    return rc;
+}
+
+int rw_lambda_fn_new(rw_lambda_fn **out, const rw_lambda_fn_opts *opts) {
+    *out = NULL;
+    int rc = rw_lambda_topic_check(opts->topic_arn);
+    if (rc != RW_OK) return rc;
+    rw_lambda_fn *fn = rw_xcalloc(1, sizeof *fn);
+    fn->o = *opts;
+    fn->store_path = rw_xstrdup(opts->store_path);
+    if (opts->extra && rw_notify_channel(opts->extra, SNS_CHANNEL)) {
+        rc = rw_error_set(RW_EINVAL,
+                          "%s: a channel is named " SNS_CHANNEL
+                          ", the name rootwatch lambda gives the channel of SNS_TOPIC_ARN: "
+                          "rename it",
+                          opts->extra->path ? opts->extra->path : "the configuration");
+        goto fail;
+    }
+    /* the channel, as a configuration of one (the ARN is checked above: plain characters) */
+    rw_buf y;
+    rw_buf_init(&y, 0);
+    rw_buf_printf(&y, "channels:\n  - name: " SNS_CHANNEL "\n    type: sns\n    topic_arn: '%s'\n",
+                  opts->topic_arn);
+    rc = rw_notify_config_parse(&fn->sns, y.data, y.len, "SNS_TOPIC_ARN");
+    rw_buf_free(&y);
+    if (rc != RW_OK) {
+        rc = rw_error_wrap(rc, "SNS_TOPIC_ARN");
+        goto fail;
+    }
+    if ((rc = make_parent(fn->store_path)) != RW_OK ||
+        (rc = rw_store_open(&fn->store, fn->store_path)) != RW_OK)
+        goto fail;
+    if (opts->idempotency_table && *opts->idempotency_table) {
+        rw_aws_session *s = rw_notify_aws(&fn->sns->env);
+        if (!s) {
+            rc = rw_error_wrap(RW_EINVAL, "IDEMPOTENCY_TABLE: the AWS settings");
+            goto fail;
+        }
+        if ((rc = rw_lambda_idem_new(&fn->idem, s, opts->idempotency_table)) != RW_OK) goto fail;
+    }
+    *out = fn;
+    return RW_OK;
+fail:
+    rw_lambda_fn_free(fn);
+    return rc;
+}
+
+void rw_lambda_fn_free(rw_lambda_fn *fn) {
+    if (!fn) return;
+    rw_lambda_idem_free(fn->idem);
+    rw_store_close(fn->store);
+    rw_notify_config_free(fn->sns);
+    free(fn->store_path);
+    free(fn->last_error);
+    free(fn);
+}
+
+/* ---- publishing ---------------------------------------------------------------------------- */
+
+static rw_channel *channel(rw_lambda_fn *fn, const char *name) {
+    rw_channel *ch = rw_notify_channel(fn->sns, name);
+    if (!ch && fn->o.extra) ch = rw_notify_channel(fn->o.extra, name);
+    return ch;
+}
+
+static void set_error(rw_lambda_fn *fn) {
+    free(fn->last_error);
+    fn->last_error = rw_xstrdup(rw_error_last());
+}
+
+/* One delivery of a stored alert: sent, and marked so; or failed, marked pending (a later
+ * invocation tries it again), with the message set. */
+static int deliver(rw_lambda_fn *fn, rw_channel *ch, const rw_store_alert_info *ai,
+                   const rw_store_delivery_info *di) {
+    int64_t now = rw_time_now_ms();
+    int rc = rw_store_mark_sending(fn->store, di->id, now);
+    if (rc != RW_OK) return rc;
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    rw_send_result res;
+    memset(&res, 0, sizeof res);
+    if (rw_json_doc_parse(doc, ai->alert_json, strlen(ai->alert_json)) != RW_OK) {
+        rc = RW_EINVAL;
+        snprintf(res.error, sizeof res.error,
+                 "the stored alert is not JSON (the store is damaged)");
+    } else {
+        rw_notice n = {.event_id = ai->event_id,
+                       .alert = rw_json_doc_root(doc),
+                       .alert_json = ai->alert_json,
+                       .alert_len = strlen(ai->alert_json),
+                       .detected_ms = ai->detected_ms,
+                       .attempt = di->attempts + 1};
+        rc = ch->type->send(ch, &n, &res);
+        if (rc != RW_OK && !res.error[0])
+            snprintf(res.error, sizeof res.error, "%s", rw_error_last());
+    }
+    rw_json_doc_free(doc);
+    now = rw_time_now_ms();
+    if (rc == RW_OK) {
+        if (rw_store_mark_sent(fn->store, di->id, now) != RW_OK)
+            rw_log_error("the store: %s", rw_error_last());
+        rw_log_info("event %s: published to channel %s", ai->event_id, ch->name);
+        return RW_OK;
+    }
+    rw_store_mark_failed(fn->store, di->id, now, now, false, res.error);
+    return rw_error_set(rc, "event %s: not published: %s", ai->event_id, res.error);
+}
+
+/* The engine's unit_alert: the alert into the store, then every delivery of it not made yet. */
+static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
+    (void)u;
+    rw_lambda_fn *fn = ctx;
+    rw_buf js;
+    rw_buf_init(&js, RW_BUF_DEFAULT_MAX);
+    int rc = rw_alert_to_json(&js, a);
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    if (rc == RW_OK) rc = rw_json_doc_parse(doc, js.data, js.len);
+    const char *names[2 + 256];
+    size_t nn = 0;
+    rw_notify_config *cfgs[2] = {fn->sns, fn->o.extra};
+    for (int c = 0; rc == RW_OK && c < 2; c++)
+        for (size_t i = 0; cfgs[c] && i < cfgs[c]->nchannels && nn < sizeof names / sizeof *names;
+             i++)
+            if (rw_channel_wants(cfgs[c]->channels[i], rw_json_doc_root(doc)))
+                names[nn++] = cfgs[c]->channels[i]->name;
+    bool added = false;
+    if (rc == RW_OK) {
+        rw_store_alert sa = {.event_id = a->event_id,
+                             .alert_json = js.data,
+                             .event_time = a->event_time,
+                             .account = a->account,
+                             .region = a->region,
+                             .event_name = a->event_name,
+                             .rule = a->rule,
+                             .severity = rw_alert_severity_name(a->severity),
+                             .detected_ms = rw_time_now_ms()};
+        rc = rw_store_add(fn->store, &sa, names, nn, &added);
+    }
+    rw_json_doc_free(doc);
+    rw_buf_free(&js);
+    rw_store_alert_info *ai = NULL;
+    if (rc == RW_OK) rc = rw_store_find(fn->store, a->event_id, &ai);
+    if (rc != RW_OK) {
+        set_error(fn);
+        return rc;
+    }
+    size_t todo = 0;
+    for (size_t i = 0; i < ai->ndeliveries; i++)
+        if (ai->deliveries[i].state != RW_DELIVERY_SENT && channel(fn, ai->deliveries[i].channel))
+            todo++;
+    if (!todo) {
+        if (!added) {
+            fn->known++;
+            rw_log_info("event %s: published earlier by this instance: not again", a->event_id);
+        }
+        rw_store_alert_info_free(ai);
+        return RW_OK;
+    }
+    if (fn->deadline_ms && rw_time_now_ms() + fn->o.margin_ms > fn->deadline_ms) {
+        fn->deadline_hit = true;
+        rc = rw_error_set(RW_ERETRY,
+                          "event %s: not published: the invocation's deadline is less than %ld ms "
+                          "away",
+                          a->event_id, fn->o.margin_ms);
+        set_error(fn);
+        rw_store_alert_info_free(ai);
+        return rc;
+    }
+    if (fn->idem) {
+        bool mine = false;
+        rc = rw_lambda_idem_claim(fn->idem, a->event_id, &mine);
+        if (rc != RW_OK) {
+            set_error(fn);
+            rw_store_alert_info_free(ai);
+            return rc;
+        }
+        if (!mine) {
+            /* another invocation, here or in another instance, has published it or is doing so */
+            for (size_t i = 0; i < ai->ndeliveries; i++)
+                if (ai->deliveries[i].state != RW_DELIVERY_SENT)
+                    rw_store_mark_sent(fn->store, ai->deliveries[i].id, rw_time_now_ms());
+            fn->known++;
+            fn->claimed_elsewhere++;
+            rw_log_info("event %s: claimed in %s already: published once, not again", a->event_id,
+                        fn->o.idempotency_table);
+            rw_store_alert_info_free(ai);
+            return RW_OK;
+        }
+    }
+    int first_rc = RW_OK;
+    for (size_t i = 0; i < ai->ndeliveries; i++) {
+        const rw_store_delivery_info *di = &ai->deliveries[i];
+        rw_channel *ch = channel(fn, di->channel);
+        if (di->state == RW_DELIVERY_SENT || !ch) continue;
+        int drc = deliver(fn, ch, ai, di);
+        if (drc == RW_OK) {
+            fn->published++;
+        } else {
+            rw_log_error("%s", rw_error_last());
+            set_error(fn);
+            fn->publish_failed = true;
+            if (first_rc == RW_OK) first_rc = drc;
+        }
+    }
+    if (first_rc != RW_OK && fn->idem) {
+        /* let a retry claim it again */
+        rw_lambda_idem_release(fn->idem, a->event_id);
+    }
+    if (first_rc != RW_OK) rw_error_set(first_rc, "%s", fn->last_error);
+    rw_store_alert_info_free(ai);
+    return first_rc;
+}
+
+/* ---- the invocation ------------------------------------------------------------------------ */
+
+static void fail_reply(rw_lambda_reply *reply, const char *type, const char *msg) {
+    reply->ok = false;
+    reply->error_type = rw_xstrdup(type);
+    reply->error_message = rw_xstrdup(msg);
+}
+
+void rw_lambda_fn_invoke(void *ctx, const rw_lambda_invocation *inv, rw_lambda_reply *reply) {
+    rw_lambda_fn *fn = ctx;
+    fn->deadline_ms = inv->deadline_ms;
+    fn->published = fn->known = fn->claimed_elsewhere = 0;
+    fn->deadline_hit = fn->publish_failed = false;
+    free(fn->last_error);
+    fn->last_error = NULL;
+    rw_lambda_event *ev = NULL;
+    if (rw_lambda_event_parse(&ev, inv->event.data ? inv->event.data : "", inv->event.len) !=
+        RW_OK) {
+        rw_log_error("%s", rw_error_last());
+        fail_reply(reply, "rootwatch.InvalidEvent", rw_error_last());
+        return;
+    }
+    rw_engine_opts eo = {
+        .rules = fn->o.rules, .threads = 1, .ordered = true, .unit_alert = on_alert, .ctx = fn};
+    rw_engine *e = NULL;
+    rw_engine_new(&e, &eo);
+    rw_engine_run(e, rw_source_lambda_new(ev));
+    rw_engine_finish(e);
+    const rw_summary *sum = rw_engine_summary(e);
+    rw_buf b;
+    rw_buf_init(&b, 0);
+    rw_buf_printf(&b, "{\"records\":%llu,\"alerts\":%llu,\"published\":%llu,\"duplicates\":%llu",
+                  (unsigned long long)sum->records, (unsigned long long)sum->alerts,
+                  (unsigned long long)fn->published,
+                  (unsigned long long)(sum->duplicates + fn->known));
+    size_t failed = 0;
+    const rw_lambda_item *bad = NULL;
+    for (size_t i = 0; i < ev->nitems; i++)
+        if (!ev->items[i].settled || !ev->items[i].ok) {
+            failed++;
+            if (!bad) bad = &ev->items[i];
+        }
+    if (ev->kind == RW_LAMBDA_SQS) {
+        /* ReportBatchItemFailures: only the messages that failed come back */
+        rw_buf_puts(&b, ",\"batchItemFailures\":[");
+        bool first = true;
+        for (size_t i = 0; i < ev->nitems; i++) {
+            if (ev->items[i].settled && ev->items[i].ok) continue;
+            rw_buf_printf(&b, "%s{\"itemIdentifier\":", first ? "" : ",");
+            rw_json_write_str(&b, ev->items[i].id, strlen(ev->items[i].id));
+            rw_buf_putc(&b, '}');
+            first = false;
+        }
+        rw_buf_putc(&b, ']');
+    }
+    rw_buf_putc(&b, '}');
+    if (ev->kind == RW_LAMBDA_SQS || !failed) {
+        reply->ok = true;
+        reply->body = rw_buf_take(&b);
+    } else {
+        rw_buf m;
+        rw_buf_init(&m, 0);
+        const char *type = fn->deadline_hit     ? "rootwatch.Timeout"
+                           : fn->publish_failed ? "rootwatch.PublishFailed"
+                                                : "rootwatch.InvalidEvent";
+        if (fn->last_error)
+            rw_buf_printf(&m, "%s: %s", bad->name, fn->last_error);
+        else if (bad->error)
+            rw_buf_printf(&m, "%s: %s", bad->name, bad->error);
+        else
+            rw_buf_printf(&m, "%s: could not be read as CloudTrail data (the log says why)",
+                          bad->name);
+        rw_buf_printf(&m, " (published before the failure: %llu; %s)",
+                      (unsigned long long)fn->published, b.data);
+        fail_reply(reply, type, m.data);
+        rw_buf_free(&m);
+        rw_buf_free(&b);
+    }
+    rw_engine_free(e);
+    rw_lambda_event_free(ev);
+}

@@ -1,0 +1,87 @@
+#include "lambda/idempotency.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/xmalloc.h"
+
+/* how long a claim is kept (the table's TTL attribute) */
+#define CLAIM_SECONDS (7 * 24 * 3600)
+
+/* clang-format off */
+static const rw_aws_service dynamodb = {"dynamodb", "DynamoDB", "dynamodb", RW_AWS_JSON, NULL, "DynamoDB_20120810", "1.0", 0};
+/* clang-format on */
+
+struct rw_lambda_idem {
+    rw_aws_client *client;
+    char *table;
+};
+
+int rw_lambda_idem_new(rw_lambda_idem **out, rw_aws_session *session, const char *table) {
+    rw_lambda_idem *d = rw_xcalloc(1, sizeof *d);
+    d->client = rw_aws_client_new(session->cfg, session->creds, NULL);
+    d->table = rw_xstrdup(table);
+    *out = d;
+    return RW_OK;
+}
+
+void rw_lambda_idem_free(rw_lambda_idem *d) {
+    if (!d) return;
+    rw_aws_client_free(d->client);
+    free(d->table);
+    free(d);
+}
+
+static void put_str(rw_buf *b, const char *s) {
+    rw_json_write_str(b, s, strlen(s));
+}
+
+int rw_lambda_idem_claim(rw_lambda_idem *d, const char *event_id, bool *mine) {
+    *mine = false;
+    int64_t now = rw_time_now();
+    rw_buf b;
+    rw_buf_init(&b, 0);
+    rw_buf_puts(&b, "{\"TableName\":");
+    put_str(&b, d->table);
+    rw_buf_puts(&b, ",\"Item\":{\"eventID\":{\"S\":");
+    put_str(&b, event_id);
+    rw_buf_printf(&b,
+                  "},\"claimedAt\":{\"N\":\"%lld\"},\"expiresAt\":{\"N\":\"%lld\"}},"
+                  "\"ConditionExpression\":\"attribute_not_exists(eventID)\"}",
+                  (long long)now, (long long)(now + CLAIM_SECONDS));
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    int rc = rw_aws_json(d->client, &dynamodb, NULL, "PutItem", b.data, doc);
+    if (rc == RW_OK) {
+        *mine = true;
+    } else if (strstr(rw_aws_client_error(d->client)->code, "ConditionalCheckFailed")) {
+        rc = RW_OK; /* claimed already */
+    } else {
+        rc = rw_error_wrap(rc, "IDEMPOTENCY_TABLE %s: event %s cannot be claimed", d->table,
+                           event_id);
+    }
+    rw_json_doc_free(doc);
+    rw_buf_free(&b);
+    return rc;
+}
+
+void rw_lambda_idem_release(rw_lambda_idem *d, const char *event_id) {
+    rw_buf b;
+    rw_buf_init(&b, 0);
+    rw_buf_puts(&b, "{\"TableName\":");
+    put_str(&b, d->table);
+    rw_buf_puts(&b, ",\"Key\":{\"eventID\":{\"S\":");
+    put_str(&b, event_id);
+    rw_buf_puts(&b, "}}}");
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    if (rw_aws_json(d->client, &dynamodb, NULL, "DeleteItem", b.data, doc) != RW_OK)
+        rw_log_error("IDEMPOTENCY_TABLE %s: the claim of event %s cannot be given up (a retry "
+                     "will not publish it before the claim expires): %s",
+                     d->table, event_id, rw_error_last());
+    rw_json_doc_free(doc);
+    rw_buf_free(&b);
+}

@@ -1,0 +1,422 @@
+"""rootwatch as the Lambda function (src/lambda, src/sources/in_lambda.c, src/cli/cmd_lambda.c).
+
+A Lambda Runtime API written here (an awsfake.HttpServer) serves invocations to `rootwatch lambda`
+and to the same binary started as `bootstrap`; moto_server holds the SNS topic, with an SQS queue
+subscribed that the test reads (one message per root event, with the blog's subject), the account
+alias (IAM) and the DynamoDB table of IDEMPOTENCY_TABLE.
+"""
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import awsfake  # noqa: E402
+import rwtest  # noqa: E402
+
+ACCOUNT = "123456789012"  # moto's
+REGION = "us-east-1"
+SECRET = "rw-lambda-secret-key-do-not-log"
+PREFIX = "/2018-06-01/runtime"
+
+
+class RuntimeApi(awsfake.HttpServer):
+    """The Lambda Runtime API: invocations queued by invoke() are handed to `next`; what the
+    function posts back is kept by request id."""
+
+    def __init__(self):
+        super().__init__()
+        self.pending = queue.Queue()
+        self.results = {}
+        self.done = threading.Condition()
+        self.init_errors = []
+
+    def handle(self, req, h):
+        path = req.url_path
+        if req.method == "GET" and path == PREFIX + "/invocation/next":
+            try:
+                rid, event, deadline_ms, trace = self.pending.get(timeout=60)
+            except queue.Empty:
+                return 503, {}, "no invocation"
+            body = event if isinstance(event, bytes) else json.dumps(event).encode()
+            return 200, {"Lambda-Runtime-Aws-Request-Id": rid,
+                         "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                         "Lambda-Runtime-Trace-Id": trace,
+                         "Lambda-Runtime-Invoked-Function-Arn":
+                             "arn:aws:lambda:%s:%s:function:rootwatch" % (REGION, ACCOUNT),
+                         "Content-Type": "application/json"}, body
+        if req.method == "POST" and path == PREFIX + "/init/error":
+            with self.done:
+                self.init_errors.append((req.header("Lambda-Runtime-Function-Error-Type"), req.json()))
+                self.done.notify_all()
+            return 202, {}, {"status": "OK"}
+        parts = path[len(PREFIX):].split("/")  # "", "invocation", id, "response" | "error"
+        if req.method == "POST" and len(parts) == 4 and parts[1] == "invocation" and \
+                parts[3] in ("response", "error"):
+            with self.done:
+                self.results[parts[2]] = (parts[3], req.json(),
+                                          req.header("Lambda-Runtime-Function-Error-Type"))
+                self.done.notify_all()
+            return 202, {}, {"status": "OK"}
+        return 404, {}, "not found"
+
+    def invoke(self, event, deadline_in_ms=30000, timeout=60):
+        """Queues an invocation and waits for its result: ("response"|"error", body, error type)."""
+        rid = str(uuid.uuid4())
+        self.pending.put((rid, event, int(time.time() * 1000) + deadline_in_ms,
+                          "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"))
+        deadline = time.monotonic() + timeout
+        with self.done:
+            while rid not in self.results:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("no result for invocation %s" % rid)
+                self.done.wait(left)
+            return self.results[rid]
+
+
+def eventbridge(rec, detail_type="AWS API Call via CloudTrail"):
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type,
+            "source": "aws." + rec["eventSource"].split(".")[0], "account": rec["recipientAccountId"],
+            "time": rec["eventTime"], "region": rec["awsRegion"], "resources": [], "detail": rec}
+
+
+def root_record(event_id=None, name="CreateUser", **kw):
+    return rwtest.record(event_id or str(uuid.uuid4()), who="root", account=ACCOUNT, name=name, **kw)
+
+
+def sns_notification(message):
+    return {"Type": "Notification", "MessageId": str(uuid.uuid4()),
+            "TopicArn": "arn:aws:sns:%s:%s:forwarded" % (REGION, ACCOUNT), "Subject": None,
+            "Message": json.dumps(message), "Timestamp": "2026-11-20T10:00:01.000Z",
+            "SignatureVersion": "1", "Signature": "x", "SigningCertURL": "https://example.com/c.pem",
+            "UnsubscribeURL": "https://example.com/u"}
+
+
+def sqs_batch(bodies):
+    return {"Records": [{"messageId": mid, "receiptHandle": "rh-" + mid, "body": body,
+                         "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                         "md5OfBody": "", "eventSource": "aws:sqs",
+                         "eventSourceARN": "arn:aws:sqs:%s:%s:root-events" % (REGION, ACCOUNT),
+                         "awsRegion": REGION} for mid, body in bodies]}
+
+
+def sns_event(message):
+    return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                         "EventSubscriptionArn": "arn:aws:sns:%s:%s:t:1" % (REGION, ACCOUNT),
+                         "Sns": {"Type": "Notification", "MessageId": "sns-" + str(uuid.uuid4()),
+                                 "TopicArn": "arn:aws:sns:%s:%s:t" % (REGION, ACCOUNT),
+                                 "Subject": None, "Message": json.dumps(message),
+                                 "Timestamp": "2026-11-20T10:00:01.000Z", "MessageAttributes": {}}}]}
+
+
+def subject(name, account="acme-prod"):
+    return 'Root API call-"%s" detected in Account-"%s"' % (name, account)
+
+
+@unittest.skipUnless(awsfake.MotoServer.available(),
+                     "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())
+@unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed: the resources cannot be made")
+class Lambda(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = awsfake.MotoServer().start()
+        cls.tmp = tempfile.mkdtemp(prefix="rw-lambda-")
+        iam = cls.moto.boto3_client("iam")
+        iam.create_account_alias(AccountAlias="acme-prod")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+
+    def setUp(self):
+        self.sns = self.moto.boto3_client("sns", REGION)
+        self.sqs = self.moto.boto3_client("sqs", REGION)
+        name = "root-alerts-" + uuid.uuid4().hex[:8]
+        self.topic = self.sns.create_topic(Name=name)["TopicArn"]
+        self.queue = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        qarn = self.sqs.get_queue_attributes(QueueUrl=self.queue,
+                                             AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.sns.subscribe(TopicArn=self.topic, Protocol="sqs", Endpoint=qarn)
+        self.api = RuntimeApi().start()
+        self.procs = []
+
+    def tearDown(self):
+        for p, log in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait(10)
+            log.close()
+        self.api.stop()
+        self.assertEqual(self.api.errors, [])
+
+    def env(self, **extra):
+        e = dict(self.moto.env(REGION), AWS_SECRET_ACCESS_KEY=SECRET,
+                 AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % self.api.port, SNS_TOPIC_ARN=self.topic,
+                 ROOTWATCH_STORE=os.path.join(self.tmp, uuid.uuid4().hex, "rootwatch.db"),
+                 AWS_MAX_ATTEMPTS="2", LAMBDA_TASK_ROOT=self.tmp)
+        e.update(extra)
+        return awsfake.clean_aws_env({k: v for k, v in e.items()})
+
+    def start(self, binary=None, args=("lambda",), **extra):
+        log = tempfile.TemporaryFile()
+        p = subprocess.Popen([binary or rwtest.ROOTWATCH] + list(args), env=self.env(**extra),
+                             stdout=subprocess.DEVNULL, stderr=log)
+        self.procs.append((p, log))
+        return p
+
+    def log_of(self, p):
+        for q, log in self.procs:
+            if q is p:
+                log.seek(0)
+                return log.read().decode("utf-8", "replace")
+        return ""
+
+    def received(self, n, wait=3):
+        out = []
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            r = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            for m in r.get("Messages", []):
+                out.append(json.loads(m["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
+            if n and len(out) >= n:
+                break
+        self.assertEqual(len(out), n, [b.get("Subject") for b in out])
+        return out
+
+    def ok(self, result, **want):
+        kind, body, _ = result
+        self.assertEqual(kind, "response", body)
+        for k, v in want.items():
+            self.assertEqual(body[k], v, body)
+        return body
+
+    def check_log(self, p):
+        text = self.log_of(p)
+        self.assertNotIn(SECRET, text)
+        for mark in rwtest.SANITIZER_MARKS:
+            self.assertNotIn(mark, text)
+        for line in text.splitlines():
+            obj = json.loads(line)  # one JSON object a line
+            self.assertIn(obj["level"], ("error", "warning", "info", "debug"), line)
+        return text
+
+    # ---- the events -----------------------------------------------------------------------------
+
+    def test_root_published_with_the_blogs_subject(self):
+        p = self.start()
+        rec = root_record(name="CreateAccessKey")
+        self.ok(self.api.invoke(eventbridge(rec)), records=1, alerts=1, published=1, duplicates=0)
+        body, = self.received(1)
+        self.assertEqual(body["Subject"], subject("CreateAccessKey"))
+        alert = json.loads(body["Message"])
+        self.assertEqual(alert["eventID"], rec["eventID"])
+        self.assertEqual(alert["event"], rec)
+        # a root console sign-in, the other detail-type
+        signin = root_record(name="ConsoleLogin", source="signin.amazonaws.com", eventType="AwsConsoleSignIn",
+                             responseElements={"ConsoleLogin": "Success"},
+                             additionalEventData={"MFAUsed": "No"})
+        self.ok(self.api.invoke(eventbridge(signin, "AWS Console Sign In via CloudTrail")),
+                alerts=1, published=1)
+        self.assertEqual(self.received(1)[0]["Subject"], subject("ConsoleLogin"))
+        text = self.check_log(p)
+        self.assertIn('"requestId"', text)
+        self.assertIsNone(p.poll(), "the loop goes on")
+
+    def test_long_event_name_subject_cut_to_100(self):
+        self.start()
+        self.ok(self.api.invoke(eventbridge(root_record(name="Describe" + "X" * 150))), published=1)
+        s = self.received(1)[0]["Subject"]
+        self.assertLessEqual(len(s), 100)
+        self.assertTrue(s.startswith('Root API call-"DescribeXXX'), s)
+
+    def test_non_root_and_service_made_not_alerted(self):
+        self.start()
+        user = rwtest.record(str(uuid.uuid4()), who="user", account=ACCOUNT)
+        self.ok(self.api.invoke(eventbridge(user)), records=1, alerts=0, published=0)
+        svc = root_record()
+        svc["userIdentity"]["invokedBy"] = "autoscaling.amazonaws.com"
+        self.ok(self.api.invoke(eventbridge(svc)), records=1, alerts=0, published=0)
+        self.received(0, wait=2)
+
+    def test_duplicate_published_once_per_instance(self):
+        p = self.start()
+        ev = eventbridge(root_record())
+        self.ok(self.api.invoke(ev), alerts=1, published=1, duplicates=0)
+        self.ok(self.api.invoke(ev), alerts=1, published=0, duplicates=1)
+        self.received(1)
+        self.assertIn("published earlier by this instance", self.check_log(p))
+
+    def test_sqs_batch_reports_only_the_bad_message(self):
+        self.start()
+        a, b, c = root_record(name="DeleteTrail"), root_record(name="StopLogging"), root_record()
+        batch = sqs_batch([("m-a", json.dumps(eventbridge(a))),
+                           ("m-bad", "this is not an event"),
+                           ("m-b", json.dumps(sns_notification(eventbridge(b)))),
+                           ("m-scheduled", json.dumps({"detail-type": "Scheduled Event", "detail": {}})),
+                           ("m-a-again", json.dumps(eventbridge(a))),
+                           ("m-c", json.dumps(eventbridge(c)))])
+        body = self.ok(self.api.invoke(batch), records=4, alerts=3, published=3, duplicates=1)
+        self.assertEqual(body["batchItemFailures"],
+                         [{"itemIdentifier": "m-bad"}, {"itemIdentifier": "m-scheduled"}])
+        subjects = sorted(m["Subject"] for m in self.received(3))
+        self.assertEqual(subjects, sorted([subject("DeleteTrail"), subject("StopLogging"),
+                                           subject("CreateUser")]))
+        # a batch of good messages has an empty list
+        body = self.ok(self.api.invoke(sqs_batch([("m-d", json.dumps(eventbridge(root_record())))])),
+                       published=1)
+        self.assertEqual(body["batchItemFailures"], [])
+        self.received(1)
+
+    def test_sns_event(self):
+        self.start()
+        self.ok(self.api.invoke(sns_event(eventbridge(root_record(name="PutBucketPolicy")))),
+                records=1, alerts=1, published=1)
+        self.assertEqual(self.received(1)[0]["Subject"], subject("PutBucketPolicy"))
+
+    def test_malformed_events_are_invalid_and_the_loop_goes_on(self):
+        p = self.start()
+        cases = [(b"this is not JSON", "not JSON"),
+                 (b"", "empty"),
+                 ({"key1": "value1"}, "a JSON object with the members key1"),
+                 ({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}},
+                  "detail-type 'Scheduled Event'"),
+                 ({"Records": [{"eventSource": "aws:s3", "s3": {}}]}, "eventSource 'aws:s3'"),
+                 ([1, 2, 3], "an array")]
+        for event, want in cases:
+            kind, body, etype = self.api.invoke(event)
+            self.assertEqual(kind, "error", (event, body))
+            self.assertEqual(body["errorType"], "rootwatch.InvalidEvent")
+            self.assertEqual(etype, "rootwatch.InvalidEvent")
+            self.assertIn(want, body["errorMessage"])
+        self.ok(self.api.invoke(eventbridge(root_record())), published=1)
+        self.received(1)
+        self.assertIsNone(p.poll())
+        self.check_log(p)
+
+    def test_failing_sns_is_an_invocation_error_then_a_retry_publishes(self):
+        dead = awsfake.free_port()
+        p = self.start(AWS_ENDPOINT_URL_SNS="http://127.0.0.1:%d" % dead, AWS_MAX_ATTEMPTS="1")
+        ev = eventbridge(root_record(name="DeleteBucket"))
+        kind, body, etype = self.api.invoke(ev)
+        self.assertEqual(kind, "error", body)
+        self.assertEqual(body["errorType"], "rootwatch.PublishFailed")
+        self.assertIn("not published", body["errorMessage"])
+        self.received(0, wait=1)
+        # the same instance, SNS still down: still an error (the failed delivery is not a duplicate)
+        kind, body, _ = self.api.invoke(ev)
+        self.assertEqual((kind, body["errorType"]), ("error", "rootwatch.PublishFailed"))
+        # in an SQS batch only that message fails
+        body = self.ok(self.api.invoke(sqs_batch([("m-x", json.dumps(ev))])), published=0)
+        self.assertEqual(body["batchItemFailures"], [{"itemIdentifier": "m-x"}])
+        self.check_log(p)
+
+    def test_deadline_too_close_is_an_error_before_publishing(self):
+        self.start(ROOTWATCH_LAMBDA_MARGIN_MS="5000")
+        kind, body, _ = self.api.invoke(eventbridge(root_record()), deadline_in_ms=2000)
+        self.assertEqual(kind, "error", body)
+        self.assertEqual(body["errorType"], "rootwatch.Timeout")
+        self.received(0, wait=1)
+
+    def test_trace_id_and_function_keep_running_as_bootstrap(self):
+        d = tempfile.mkdtemp(dir=self.tmp)
+        boot = os.path.join(d, "bootstrap")
+        os.symlink(os.path.abspath(rwtest.ROOTWATCH), boot)
+        p = self.start(binary=boot, args=())
+        self.ok(self.api.invoke(eventbridge(root_record(name="CreateLoginProfile"))), published=1)
+        self.assertEqual(self.received(1)[0]["Subject"], subject("CreateLoginProfile"))
+        self.assertIsNone(p.poll())
+        self.assertIn("(trace Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1)", self.check_log(p))
+
+    # ---- init errors ----------------------------------------------------------------------------
+
+    def init_error(self, **extra):
+        p = self.start(**extra)
+        self.assertEqual(p.wait(30), 1)
+        self.assertEqual(len(self.api.init_errors), 1, self.log_of(p))
+        etype, body = self.api.init_errors[0]
+        self.assertEqual(etype, "rootwatch.InitError")
+        self.assertEqual(body["errorType"], "rootwatch.InitError")
+        self.check_log(p)
+        return body["errorMessage"]
+
+    def test_init_error_without_topic(self):
+        self.assertIn("SNS_TOPIC_ARN is not set", self.init_error(SNS_TOPIC_ARN=None))
+
+    def test_init_error_bad_topic(self):
+        for bad in ("arn:aws:sqs:us-east-1:123456789012:queue", "root-alerts",
+                    "arn:aws:sns:us-east-1:1234:t"):
+            self.api.init_errors.clear()
+            msg = self.init_error(SNS_TOPIC_ARN=bad)
+            self.assertIn("SNS_TOPIC_ARN '%s' is not an SNS topic's ARN" % bad, msg)
+
+    def test_init_error_bad_config(self):
+        path = os.path.join(self.tmp, "bad.yaml")
+        with open(path, "w") as f:
+            f.write("channels:\n  - name: x\n    type: nope\n")
+        self.assertIn(path, self.init_error(ROOTWATCH_CONFIG=path))
+
+    def test_extra_channel_from_config(self):
+        # a webhook channel from ROOTWATCH_CONFIG receives the alert too
+        hook = awsfake.HttpServer(lambda req: (200, {}, "ok")).start()
+        try:
+            path = os.path.join(self.tmp, "rootwatch-%s.yaml" % uuid.uuid4().hex[:6])
+            with open(path, "w") as f:
+                f.write("channels:\n  - name: hook\n    type: webhook\n    url: %s/alerts\n" % hook.url)
+            self.start(ROOTWATCH_CONFIG=path)
+            rec = root_record()
+            self.ok(self.api.invoke(eventbridge(rec)), alerts=1, published=2)
+            self.received(1)
+            posts = hook.requests_to("/alerts", "POST")
+            self.assertEqual(len(posts), 1)
+            self.assertEqual(posts[0].json()["eventID"], rec["eventID"])
+        finally:
+            hook.stop()
+
+    def test_no_runtime_api(self):
+        p = rwtest.run(["lambda"], env=awsfake.clean_aws_env({"SNS_TOPIC_ARN": self.topic}))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("AWS_LAMBDA_RUNTIME_API is not set", p.stderr_text)
+
+    # ---- IDEMPOTENCY_TABLE ----------------------------------------------------------------------
+
+    def test_idempotency_table_across_instances(self):
+        ddb = self.moto.boto3_client("dynamodb", REGION)
+        table = "rootwatch-claims-" + uuid.uuid4().hex[:6]
+        ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "eventID", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "eventID", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        # two instances (each its own store and Runtime API), the same event at once
+        other = RuntimeApi().start()
+        self.addCleanup(other.stop)
+        self.start(IDEMPOTENCY_TABLE=table)
+        self.start(IDEMPOTENCY_TABLE=table, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % other.port)
+        ev = eventbridge(root_record(name="DeleteAccountPasswordPolicy"))
+        results = [None, None]
+        apis = [self.api, other]
+
+        def go(i):
+            results[i] = apis[i].invoke(ev)
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(90)
+        bodies = [self.ok(r) for r in results]
+        self.assertEqual(sorted(b["published"] for b in bodies), [0, 1], bodies)
+        self.assertEqual(sorted(b["duplicates"] for b in bodies), [0, 1], bodies)
+        self.received(1)
+        item = ddb.get_item(TableName=table, Key={"eventID": {"S": ev["detail"]["eventID"]}})["Item"]
+        self.assertGreater(int(item["expiresAt"]["N"]), time.time() + 86400)
+
+
+if __name__ == "__main__":
+    rwtest.main()
