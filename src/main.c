@@ -16,6 +16,7 @@ static const struct command {
     {"aws", rw_cmd_aws, "aws whoami: the AWS identity, credentials and region rootwatch uses"},
     {"notify", rw_cmd_notify, "notify test, flush, check, channels: the notification setup"},
     {"alerts", rw_cmd_alerts, "the alert history and delivery state kept in the local store"},
+    {"lambda", rw_cmd_lambda, "run as an AWS Lambda function (custom runtime; also as bootstrap)"},
     {"deploy", rw_cmd_deploy,
      "deploy template: the CloudFormation stack that runs rootwatch on AWS"},
 };
@@ -31,6 +32,10 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    /* started as bootstrap: the Lambda function of a custom runtime (rootwatch package) */
+    const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
+    base = base ? base + 1 : argv[0];
+    if (base && strcmp(base, "bootstrap") == 0) return rw_cmd_lambda(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return 2;
