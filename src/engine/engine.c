@@ -445,6 +445,7 @@ int rw_emit_unit(rw_emit *em, const char *name, bool named, void *data, void (*f
     rw_engine *e = em->e;
     if (rw_signal_stop_requested()) {
         e->not_read++;
+        if (free_data) free_data(data); /* the engine owns data from the call on */
         return rw_error_set(RW_ECANCELED, "stopped by %s",
                             rw_signal_name(rw_signal_stop_requested()));
     }

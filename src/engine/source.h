@@ -71,8 +71,9 @@ void rw_source_free(rw_source *src);
  * us-east-1"; "-" is standard input). named: the user named it (an empty or non-CloudTrail unit
  * is then an error, rather than skipped). data: the source's own, which the engine keeps with the
  * unit and frees with free_data after settle (either may be NULL). RW_OK, or RW_ECANCELED when the
- * engine is stopping (SIGINT, SIGTERM): the unit was not taken, data was not freed (it is still the
- * caller's to free), and enumerate should return. */
+ * engine is stopping (SIGINT, SIGTERM): the unit was not taken (it is counted as not read), data
+ * was freed with free_data all the same, and enumerate should return. Either way the engine owns
+ * data from the call on. */
 int rw_emit_unit(rw_emit *e, const char *name, bool named, void *data, void (*free_data)(void *));
 /* An input the source met but could not read at all (a path that does not exist, a listing that
  * failed midway): reported, counted as a failed input. */
