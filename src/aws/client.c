@@ -3,6 +3,7 @@
 #include "aws/client.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/timeutil.h"
 #include "util/xmalloc.h"
 
 #define AWS_STALL_MS 60000L /* see rw_http_opts.stall_timeout_ms */
@@ -43,7 +45,15 @@ struct rw_aws_client {
     uint64_t rng;
     long min_interval_ms; /* the least time between two requests (rate limits), 0: none */
     struct timespec last; /* when the last request went out */
+    long timeout_ms;      /* one request's time limit */
 };
+
+/* rw_aws_set_deadline's (epoch milliseconds; 0: none) */
+static _Atomic int64_t deadline_ms;
+
+void rw_aws_set_deadline(int64_t epoch_ms) {
+    atomic_store(&deadline_ms, epoch_ms);
+}
 
 void rw_aws_client_set_rate(rw_aws_client *c, double per_second) {
     /* 4% more than the bare interval, so that clock granularity never puts a third call in the
@@ -124,6 +134,7 @@ rw_aws_client *rw_aws_client_new(const rw_aws_config *cfg, rw_aws_provider *cred
         else
             o.timeout_ms = ms;
     }
+    c->timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : 60000;
     c->http = rw_http_new(&o);
     return c;
 }
@@ -433,6 +444,21 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
         rw_http_response_init(resp);
         if (secret) rw_buf_set_secret(&resp->body);
         pace(c);
+        int64_t dl = atomic_load(&deadline_ms);
+        if (dl) { /* the request ends by the deadline, or is not sent */
+            int64_t left = dl - rw_time_now_ms();
+            if (left <= 0) {
+                rw_sigv4_result_free(&sig);
+                rw_aws_creds_free(cr);
+                memset(&c->err, 0, sizeof c->err);
+                snprintf(c->err.code, sizeof c->err.code, "DeadlineExceeded");
+                rc = rw_error_set(RW_ERETRY, "%s %s: not sent: the deadline has passed",
+                                  k->svc->name, k->op);
+                break;
+            }
+            if (left < c->timeout_ms) hr.timeout_ms = (long)left;
+            if (left < 3000) hr.connect_timeout_ms = (long)left;
+        }
         rc = rw_http_do(c->http, &hr, resp);
         rw_sigv4_result_free(&sig);
         if (rc == RW_OK && (resp->status < 200 || resp->status >= 300))
@@ -455,6 +481,8 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
         } else {
             retry = resp->status >= 500 || resp->status == 429 || is_throttle(c->err.code);
         }
+        /* no time left for another attempt */
+        if (dl && rw_time_now_ms() + 100 >= dl) retry = 0;
         if (!retry || attempt == max_attempts) {
             if (c->err.status == 0 && rc == RW_ERETRY)
                 rc = attempt > 1 ? rw_error_set(RW_ERETRY, "%s %s: %s (gave up after %d attempts)",
@@ -469,6 +497,8 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
         long cap = 100L << (attempt < 8 ? attempt : 8);
         if (cap > 20000) cap = 20000;
         long wait = (long)(c->env.random(c->env.ctx) * (double)cap);
+        if (dl && wait > dl - rw_time_now_ms() - 100) wait = (long)(dl - rw_time_now_ms() - 100);
+        if (wait < 0) wait = 0;
         rw_log(RW_LOG_INFO, "%s %s: %s (HTTP %ld); attempt %d of %d, retrying in %ld ms",
                k->svc->name, k->op, c->err.code, c->err.status, attempt, max_attempts, wait);
         c->env.sleep_ms(c->env.ctx, wait);

@@ -57,6 +57,12 @@ void rw_aws_client_free(rw_aws_client *c);
  * LookupEvents allows 2 per second per account and region); 0 removes the limit. */
 void rw_aws_client_set_rate(rw_aws_client *c, double per_second);
 
+/* A time (epoch milliseconds) by which every AWS call of the process must be over, or 0 for none
+ * (rootwatch lambda: the invocation's deadline). Each request's time limit is cut to what is left,
+ * no retry waits past it, and a call with no time left fails at once (RW_ERETRY, "not sent: the
+ * deadline has passed"). */
+void rw_aws_set_deadline(int64_t epoch_ms);
+
 /* An AWS error, for callers that handle some (NoSuchBucket, AccessDenied, ...). */
 typedef struct rw_aws_error {
     long status;

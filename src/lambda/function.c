@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "aws/client.h"
 #include "engine/engine.h"
 #include "lambda/idempotency.h"
 #include "sources/in_lambda.h"
@@ -19,6 +20,8 @@
 
 /* the name of the channel made for SNS_TOPIC_ARN (in the store and the log) */
 #define SNS_CHANNEL "sns-topic"
+/* the time kept, before the invocation's deadline, to post the answer */
+#define ANSWER_MS 250
 
 struct rw_lambda_fn {
     rw_lambda_fn_opts o;
@@ -329,6 +332,8 @@ void rw_lambda_fn_invoke(void *ctx, const rw_lambda_invocation *inv, rw_lambda_r
         fail_reply(reply, "rootwatch.InvalidEvent", rw_error_last());
         return;
     }
+    /* every AWS call (SNS, the alias, DynamoDB) ends in time to post the answer */
+    rw_aws_set_deadline(inv->deadline_ms ? inv->deadline_ms - ANSWER_MS : 0);
     rw_engine_opts eo = {
         .rules = fn->o.rules, .threads = 1, .ordered = true, .unit_alert = on_alert, .ctx = fn};
     rw_engine *e = NULL;
@@ -387,4 +392,5 @@ void rw_lambda_fn_invoke(void *ctx, const rw_lambda_invocation *inv, rw_lambda_r
     }
     rw_engine_free(e);
     rw_lambda_event_free(ev);
+    rw_aws_set_deadline(0);
 }

@@ -325,6 +325,22 @@ class Lambda(unittest.TestCase):
         self.assertEqual(body["errorType"], "rootwatch.Timeout")
         self.received(0, wait=1)
 
+    def test_hung_sns_ends_the_invocation_before_its_deadline(self):
+        # SNS answers nothing for 20 s: the publish is cut at the deadline, and the error is
+        # posted in time (Lambda would kill a function that overran it)
+        hung = awsfake.FaultServer(default=("slow", 20, ("status", 500, "late"))).start()
+        self.addCleanup(hung.stop)
+        self.start(AWS_ENDPOINT_URL_SNS=hung.url, ROOTWATCH_LAMBDA_MARGIN_MS="500")
+        t0 = time.monotonic()
+        kind, body, _ = self.api.invoke(eventbridge(root_record()), deadline_in_ms=3000)
+        took = time.monotonic() - t0
+        self.assertEqual(kind, "error", body)
+        self.assertEqual(body["errorType"], "rootwatch.PublishFailed")
+        self.assertIn("timed out", body["errorMessage"])
+        self.assertLess(took, 3.0)
+        self.assertGreater(took, 1.5)
+        self.received(0, wait=1)
+
     def test_trace_id_and_function_keep_running_as_bootstrap(self):
         d = tempfile.mkdtemp(dir=self.tmp)
         boot = os.path.join(d, "bootstrap")
