@@ -17,6 +17,8 @@ static const struct command {
     {"notify", rw_cmd_notify, "notify test, flush, check, channels: the notification setup"},
     {"alerts", rw_cmd_alerts, "the alert history and delivery state kept in the local store"},
     {"lambda", rw_cmd_lambda, "run as an AWS Lambda function (custom runtime; also as bootstrap)"},
+    {"package", rw_cmd_package,
+     "write the AWS Lambda deployment zip (bootstrap and its libraries)"},
     {"deploy", rw_cmd_deploy,
      "deploy template: the CloudFormation stack that runs rootwatch on AWS"},
 };

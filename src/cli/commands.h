@@ -9,6 +9,7 @@ int rw_cmd_aws(int argc, char **argv);
 int rw_cmd_notify(int argc, char **argv);
 int rw_cmd_alerts(int argc, char **argv);
 int rw_cmd_lambda(int argc, char **argv);
+int rw_cmd_package(int argc, char **argv);
 int rw_cmd_deploy(int argc, char **argv);
 
 #endif
