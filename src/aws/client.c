@@ -404,7 +404,7 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
         char amz_date[17], payload[65];
         rw_sigv4_amz_date(now, amz_date);
         rw_sigv4_sha256_hex(k->body ? k->body : "", k->body_len, payload);
-        rw_http_header h[8];
+        rw_http_header h[9];
         size_t nh = 0;
         h[nh++] = (rw_http_header){"Host", host};
         h[nh++] = (rw_http_header){"X-Amz-Date", amz_date};
@@ -433,6 +433,11 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
             }
             h[nh++] = (rw_http_header){"Authorization", sig.authorization.data};
         }
+        /* in Lambda, the invocation's X-Ray trace goes on with each call, unsigned, as the AWS
+         * SDKs send it (rootwatch lambda sets _X_AMZN_TRACE_ID for each invocation) */
+        const char *trace = getenv("AWS_LAMBDA_FUNCTION_NAME") ? getenv("_X_AMZN_TRACE_ID") : NULL;
+        if (trace && *trace && !strpbrk(trace, "\r\n"))
+            h[nh++] = (rw_http_header){"X-Amzn-Trace-Id", trace};
         rw_http_request hr = {.method = k->method,
                               .url = url.data,
                               .headers = h,

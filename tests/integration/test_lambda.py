@@ -160,7 +160,8 @@ class Lambda(unittest.TestCase):
         e = dict(self.moto.env(REGION), AWS_SECRET_ACCESS_KEY=SECRET,
                  AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % self.api.port, SNS_TOPIC_ARN=self.topic,
                  ROOTWATCH_STORE=os.path.join(self.tmp, uuid.uuid4().hex, "rootwatch.db"),
-                 AWS_MAX_ATTEMPTS="2", LAMBDA_TASK_ROOT=self.tmp)
+                 AWS_MAX_ATTEMPTS="2", LAMBDA_TASK_ROOT=self.tmp,
+                 AWS_LAMBDA_FUNCTION_NAME="rootwatch")
         e.update(extra)
         return awsfake.clean_aws_env({k: v for k, v in e.items()})
 
@@ -324,6 +325,44 @@ class Lambda(unittest.TestCase):
         self.assertEqual(kind, "error", body)
         self.assertEqual(body["errorType"], "rootwatch.Timeout")
         self.received(0, wait=1)
+
+    def test_large_event_and_hostile_strings(self):
+        self.start()
+        # an event of 6 MB (Lambda's limit for a synchronous invocation): published without the
+        # CloudTrail record, which is over SNS's 256 KiB
+        big = root_record(name="PutBucketPolicy", requestParameters={"policy": "p" * (6 << 20)})
+        self.ok(self.api.invoke(eventbridge(big)), records=1, alerts=1, published=1)
+        body, = self.received(1)
+        self.assertEqual(body["Subject"], subject("PutBucketPolicy"))
+        alert = json.loads(body["Message"])
+        self.assertIs(alert["eventOmitted"], True)
+        self.assertEqual(alert["eventID"], big["eventID"])
+        # control characters, quotes and non-ASCII in what the subject shows
+        odd = root_record(name='Delete"\r\nBucket\u00e9\x07')
+        self.ok(self.api.invoke(eventbridge(odd)), published=1)
+        s = self.received(1)[0]["Subject"]
+        self.assertTrue(all(0x20 <= ord(c) < 0x7f for c in s), repr(s))
+        self.assertTrue(s.startswith('Root API call-"Delete'), s)
+
+    def test_sns_throttling_is_retried(self):
+        throttle = ("throttle_xml",)
+        proxy = awsfake.FaultServer([throttle, throttle], default=("proxy", self.moto.url)).start()
+        self.addCleanup(proxy.stop)
+        self.start(AWS_ENDPOINT_URL_SNS=proxy.url, AWS_MAX_ATTEMPTS="3")
+        self.ok(self.api.invoke(eventbridge(root_record())), published=1)
+        self.received(1)
+        self.assertEqual(len(proxy.requests), 3)
+        # the invocation's trace goes on with each call, as the AWS SDKs send it in Lambda
+        self.assertEqual({r.header("X-Amzn-Trace-Id") for r in proxy.requests},
+                         {"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"})
+
+    def test_runtime_api_gone_ends_the_process(self):
+        p = self.start()
+        self.ok(self.api.invoke(eventbridge(root_record())), published=1)
+        self.received(1)
+        self.api.stop()
+        self.assertEqual(p.wait(60), 1)
+        self.assertIn("Runtime API GET /invocation/next", self.log_of(p))
 
     def test_hung_sns_ends_the_invocation_before_its_deadline(self):
         # SNS answers nothing for 20 s: the publish is cut at the deadline, and the error is
