@@ -214,12 +214,12 @@ static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
     int rc = rw_alert_to_json(&js, a);
     rw_json_doc *doc = rw_json_doc_new(NULL);
     if (rc == RW_OK) rc = rw_json_doc_parse(doc, js.data, js.len);
-    const char *names[2 + 256];
-    size_t nn = 0;
     rw_notify_config *cfgs[2] = {fn->sns, fn->o.extra};
+    const char **names = rw_xcalloc(
+        fn->sns->nchannels + (fn->o.extra ? fn->o.extra->nchannels : 0) + 1, sizeof *names);
+    size_t nn = 0;
     for (int c = 0; rc == RW_OK && c < 2; c++)
-        for (size_t i = 0; cfgs[c] && i < cfgs[c]->nchannels && nn < sizeof names / sizeof *names;
-             i++)
+        for (size_t i = 0; cfgs[c] && i < cfgs[c]->nchannels; i++)
             if (rw_channel_wants(cfgs[c]->channels[i], rw_json_doc_root(doc)))
                 names[nn++] = cfgs[c]->channels[i]->name;
     bool added = false;
@@ -235,6 +235,7 @@ static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
                              .detected_ms = rw_time_now_ms()};
         rc = rw_store_add(fn->store, &sa, names, nn, &added);
     }
+    free(names);
     rw_json_doc_free(doc);
     rw_buf_free(&js);
     rw_store_alert_info *ai = NULL;

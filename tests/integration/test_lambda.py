@@ -390,6 +390,25 @@ class Lambda(unittest.TestCase):
         self.assertIsNone(p.poll())
         self.assertIn("(trace Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1)", self.check_log(p))
 
+    @unittest.skipIf(rwtest.SANITIZED, "a sanitized build is slower and larger: not measured")
+    def test_quick_start_and_small_memory(self):
+        # the function fits Lambda's smallest size (128 MB) with room to spare, and starts at once
+        t0 = time.monotonic()
+        p = self.start()
+        for _ in range(200):
+            if self.api.requests_to(PREFIX + "/invocation/next"):
+                break
+            time.sleep(0.01)
+        first_next = self.api.requests_to(PREFIX + "/invocation/next")[0].time - t0
+        self.assertLess(first_next, 1.0)
+        for i in range(30):
+            self.ok(self.api.invoke(sqs_batch([("m%d-%d" % (i, j), json.dumps(eventbridge(root_record())))
+                                               for j in range(5)])), published=5)
+        self.received(150, wait=30)
+        with open("/proc/%d/status" % p.pid) as f:
+            hwm = [int(l.split()[1]) for l in f if l.startswith("VmHWM:")][0]
+        self.assertLessEqual(hwm, 32 * 1024, "peak resident memory %d KiB" % hwm)
+
     # ---- init errors ----------------------------------------------------------------------------
 
     def init_error(self, **extra):
