@@ -65,8 +65,7 @@ int rw_deploy_emit_json(rw_buf *out, const rw_json *v) {
 
 /* Can s be written as a YAML plain scalar that every YAML version reads back as this string? Only
  * names made of letters, digits and _ . / - : (a colon never last), starting with a letter, _ or
- * /, and none of YAML 1.1's words for booleans and null. Everything else is written quoted, as a
- * JSON string (a valid YAML double-quoted scalar). */
+ * /, and none of YAML 1.1's words for booleans and null. Everything else is written quoted. */
 static bool plain(const char *s, size_t n) {
     static const char *const words[] = {"y",  "n",   "yes",  "no",    "true",
                                         "on", "off", "null", "false", NULL};
@@ -85,8 +84,57 @@ static bool plain(const char *s, size_t n) {
     return true;
 }
 
+/* The length of the UTF-8 sequence at s[0..n) and its code point, or 0 when it is not valid. */
+static size_t utf8_char(const unsigned char *s, size_t n, unsigned *cp) {
+    size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 1;
+    if (len == 1 || len > n || rw_json_utf8_valid_prefix((const char *)s, len) != len) return 0;
+    unsigned c = s[0] & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) c = (c << 6) | (s[i] & 0x3F);
+    *cp = c;
+    return len;
+}
+
+/* s as a YAML double-quoted scalar: JSON's escapes, which YAML shares, and also every character
+ * YAML does not take as it is in a quoted scalar: DEL, the C1 controls, NEL, U+2028 and U+2029
+ * (line breaks to YAML 1.1, which would fold them into spaces) and the byte order mark. Invalid
+ * UTF-8 is refused rather than written as something else. */
+static int yaml_quoted(rw_buf *o, const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    int rc = rw_buf_putc(o, '"');
+    for (size_t i = 0; i < n && !rc;) {
+        unsigned char c = u[i];
+        if (c == '"' || c == '\\') {
+            rc = rw_buf_printf(o, "\\%c", c);
+            i++;
+        } else if (c == '\n') {
+            rc = rw_buf_puts(o, "\\n");
+            i++;
+        } else if (c == '\t') {
+            rc = rw_buf_puts(o, "\\t");
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            rc = rw_buf_printf(o, "\\x%02X", c);
+            i++;
+        } else if (c < 0x80) {
+            rc = rw_buf_putc(o, (char)c);
+            i++;
+        } else {
+            unsigned cp;
+            size_t len = utf8_char(u + i, n - i, &cp);
+            if (!len) return rw_error_set(RW_EINVAL, "a string of the template is not UTF-8");
+            if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
+                (cp >= 0xFFFE && cp <= 0xFFFF))
+                rc = rw_buf_printf(o, "\\u%04X", cp);
+            else
+                rc = rw_buf_append(o, s + i, len);
+            i += len;
+        }
+    }
+    return rc ? rc : rw_buf_putc(o, '"');
+}
+
 static int yaml_str(rw_buf *o, const char *s, size_t n) {
-    return plain(s, n) ? rw_buf_append(o, s, n) : rw_json_write_str(o, s, n);
+    return plain(s, n) ? rw_buf_append(o, s, n) : yaml_quoted(o, s, n);
 }
 
 static int yaml_scalar(rw_buf *o, const rw_json *v) {
