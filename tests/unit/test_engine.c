@@ -307,11 +307,73 @@ static void test_unordered_settling(void **state) {
     for (int i = 0; i < N; i++) free(t[i]);
 }
 
+/* unit_alert: each alert with the unit it was found in, before that unit settles; a failure
+ * settles only that unit failed, and the alerts of the other units still come out. */
+typedef struct unit_seen {
+    pthread_mutex_t lock;
+    char pairs[16][64]; /* "unit:eventID" */
+    size_t n;
+} unit_seen;
+
+static unit_seen seen; /* the engine's ctx is the output's: what unit_alert saw is kept here */
+
+static int on_unit_alert(void *ctx, rw_unit *u, const rw_alert *a) {
+    assert_ptr_equal(ctx, &out);
+    pthread_mutex_lock(&seen.lock);
+    snprintf(seen.pairs[seen.n++], sizeof seen.pairs[0], "%s:%s", rw_unit_name(u), a->event_id);
+    pthread_mutex_unlock(&seen.lock);
+    if (!strcmp(a->event_id, "x2")) return rw_error_set(RW_EIO, "x2 could not be delivered");
+    return RW_OK;
+}
+
+static void test_unit_alert_fails_its_unit_only(void **state) {
+    (void)state;
+    char *t[3] = {trail("x1", true), trail("x2", true), trail("x3", true)};
+    mem_unit units[] = {{"u0", t[0], 20, 0}, {"u1", t[1], 0, 0}, {"u2", t[2], 0, 0}};
+    for (int threads = 1; threads <= 2; threads++) {
+        for (int ordered = 0; ordered <= 1; ordered++) {
+            memset(&seen, 0, sizeof seen);
+            pthread_mutex_init(&seen.lock, NULL);
+            memset(out.ids, 0, sizeof out.ids);
+            out.n = 0;
+            rw_engine_opts o = {.rules = rules,
+                                .threads = threads,
+                                .ordered = ordered,
+                                .alert = on_alert,
+                                .unit_alert = on_unit_alert,
+                                .ctx = &out};
+            rw_engine *e;
+            assert_int_equal(rw_engine_new(&e, &o), RW_OK);
+            mem_source *m = mem_new(units, 3);
+            rw_engine_run(e, rw_source_new(&mem_type, "memory", m));
+            rw_engine_finish(e);
+            assert_int_equal(out.n, 3); /* the output goes on */
+            assert_int_equal(seen.n, 3);
+            assert_int_equal(m->nsettled, 3);
+            for (size_t i = 0; i < 3; i++) {
+                const char *name = m->settled[i];
+                assert_int_equal(m->settled_ok[i], strcmp(name, "u1") != 0);
+                char want[16];
+                snprintf(want, sizeof want, "%s:x%c", name, name[1] + 1);
+                bool found = false;
+                for (size_t j = 0; j < seen.n; j++) found |= !strcmp(seen.pairs[j], want);
+                assert_true(found);
+            }
+            assert_true(rw_engine_failed(e));
+            rw_engine_free(e);
+            free(m);
+            pthread_mutex_destroy(&seen.lock);
+        }
+    }
+    for (int i = 0; i < 3; i++) free(t[i]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ordered_units_and_dedup),
         cmocka_unit_test(test_source_failing_midway),
         cmocka_unit_test(test_unordered_settling),
+        cmocka_unit_test(test_unit_alert_fails_its_unit_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
