@@ -284,9 +284,9 @@ static void hub(tb *t, rw_json *root) {
         eq = arr(t);
         add(t, eq, subscription_address(t, i));
         add(t, eq, str(t, ""));
-        rw_json *not = arr(t);
-        add(t, not, single(t, "Fn::Equals", eq));
-        put(t, conds, name, single(t, "Fn::Not", not ));
+        rw_json *negate = arr(t);
+        add(t, negate, single(t, "Fn::Equals", eq));
+        put(t, conds, name, single(t, "Fn::Not", negate));
     }
 
     rw_json *res = put(t, root, "Resources", obj(t));
@@ -428,15 +428,22 @@ static void forwarder(tb *t, rw_json *root) {
     rw_json *eq = arr(t);
     add(t, eq, ref(t, "HubRegion"));
     add(t, eq, ref(t, "AWS::Region"));
-    rw_json *not = arr(t);
-    add(t, not, single(t, "Fn::Equals", eq));
-    put(t, put(t, root, "Conditions", obj(t)), "NotTheHubRegion", single(t, "Fn::Not", not ));
+    rw_json *conds = put(t, root, "Conditions", obj(t));
+    put(t, conds, "TheHubRegion", single(t, "Fn::Equals", eq));
+    rw_json *negate = arr(t);
+    add(t, negate, single(t, "Condition", str(t, "TheHubRegion")));
+    put(t, conds, "NotTheHubRegion", single(t, "Fn::Not", negate));
 
     rw_json *res = put(t, root, "Resources", obj(t));
+    /* a stack needs a resource: in the hub's region, a handle that does nothing and costs nothing,
+     * so that a stack set may list every region */
+    rw_json *r = put(t, res, "NothingInTheHubRegion", obj(t));
+    put_str(t, r, "Type", "AWS::CloudFormation::WaitConditionHandle");
+    put_str(t, r, "Condition", "TheHubRegion");
     rw_json *st = arr(t);
     add(t, st, allow(t, "PutEventsOnTheHubBus", strs(t, "events:PutEvents", NULL), sub(t, bus)));
-    rw_json *r = put(t, res, "ForwarderRole",
-                     role(t, "events.amazonaws.com", true, "rootwatch-forwarder", st));
+    r = put(t, res, "ForwarderRole",
+            role(t, "events.amazonaws.com", true, "rootwatch-forwarder", st));
     put_str(t, r, "Condition", "NotTheHubRegion");
 
     rw_json *target = obj(t);

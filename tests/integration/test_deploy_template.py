@@ -381,17 +381,22 @@ class Resources(unittest.TestCase):
 
     def test_forwarder_resources(self):
         t = parsed("forwarder")
-        self.assertEqual(set(t["Resources"]), {"ForwarderRole", "RootActivityRule"})
+        self.assertEqual(set(t["Resources"]), {"ForwarderRole", "RootActivityRule", "NothingInTheHubRegion"})
         target = t["Resources"]["RootActivityRule"]["Properties"]["Targets"][0]
         self.assertEqual(target["Arn"], {"Fn::Sub": "arn:${AWS::Partition}:events:${HubRegion}:${AWS::AccountId}:event-bus/default"})
         self.assertEqual(target["RoleArn"], {"Fn::GetAtt": ["ForwarderRole", "Arn"]})
         self.assertEqual(t["Resources"]["RootActivityRule"]["Properties"]["EventPattern"],
                          parsed("hub")["Resources"]["RootActivityRule"]["Properties"]["EventPattern"])
-        # nothing in the hub's own region, where the rule would send the bus's events back to it
-        self.assertEqual(t["Conditions"], {"NotTheHubRegion": {"Fn::Not": [{"Fn::Equals": [
-            {"Ref": "HubRegion"}, {"Ref": "AWS::Region"}]}]}})
-        for r in t["Resources"].values():
-            self.assertEqual(r["Condition"], "NotTheHubRegion")
+        # nothing in the hub's own region, where the rule would send the bus's events back to it,
+        # but a handle that does nothing (a stack must have a resource)
+        self.assertEqual(t["Conditions"], {
+            "TheHubRegion": {"Fn::Equals": [{"Ref": "HubRegion"}, {"Ref": "AWS::Region"}]},
+            "NotTheHubRegion": {"Fn::Not": [{"Condition": "TheHubRegion"}]}})
+        self.assertEqual({k: r["Condition"] for k, r in t["Resources"].items()},
+                         {"ForwarderRole": "NotTheHubRegion", "RootActivityRule": "NotTheHubRegion",
+                          "NothingInTheHubRegion": "TheHubRegion"})
+        self.assertEqual(t["Resources"]["NothingInTheHubRegion"]["Type"],
+                         "AWS::CloudFormation::WaitConditionHandle")
 
 
 @unittest.skipUnless(awsfake.MotoServer.available() and awsfake.boto3_available(),
@@ -548,6 +553,8 @@ class InMoto(unittest.TestCase):
         resources, outputs = self.create("rootwatch-forwarder", "forwarder", {"HubRegion": "us-east-1"})
         self.assertEqual(self.moto.boto3_client("events").list_rules()["Rules"], [])
         self.assertNotIn("RuleArn", outputs)
+        self.assertNotIn("ForwarderRole", resources)
+        self.assertEqual(self.moto.boto3_client("iam").list_roles()["Roles"], [])
 
 
 if __name__ == "__main__":
