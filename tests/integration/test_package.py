@@ -328,21 +328,12 @@ class PackageTest(unittest.TestCase):
                            cwd="/", timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
 
-    def test_serves_an_invocation(self):
-        if not self._lambda_exists():
-            self.skipTest("rootwatch lambda does not exist yet: the start is tested with --version")
-        d = self._unzipped()
-        event = rwtest.json.dumps({
-            "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-            "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam",
-            "account": rwtest.ACCOUNT, "time": "2026-11-20T10:00:00Z", "region": "us-east-1",
-            "resources": [], "detail": rwtest.record("pkg-nonroot-1", who="user")}).encode()
+    def _invoke(self, d, event, env):
+        """Runs the unzipped bootstrap of folder d against a Runtime API server that hands it one
+        event; returns (the POSTs it made, its stderr)."""
         with RuntimeApi([(REQUEST_ID, event)]) as api:
-            env = {"LAMBDA_TASK_ROOT": d, "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % api.port,
-                   "SNS_TOPIC_ARN": "arn:aws:sns:us-east-1:%s:rootwatch" % rwtest.ACCOUNT,
-                   "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-                   "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                   "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+            env = dict(env, LAMBDA_TASK_ROOT=d, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % api.port,
+                       ROOTWATCH_STORE=os.path.join(d, "state", "rootwatch.db"))
             p = subprocess.Popen([os.path.join(d, "bootstrap")], env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)
             try:
@@ -350,13 +341,63 @@ class PackageTest(unittest.TestCase):
             finally:
                 api.done.set()
                 p.kill()
-                out, err = p.communicate(timeout=30)
-            posts = [r for r in api.requests if r.method == "POST"]
-            self.assertTrue(answered, err.decode("utf-8", "replace"))
+                _, err = p.communicate(timeout=30)
+            err = err.decode("utf-8", "replace")
+            self.assertTrue(answered, err)
+            return [r for r in api.requests if r.method == "POST"], err
+
+    @staticmethod
+    def _event(rec):
+        return rwtest.json.dumps({
+            "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam",
+            "account": rec["recipientAccountId"], "time": rec["eventTime"], "region": "us-east-1",
+            "resources": [], "detail": rec}).encode()
+
+    def test_serves_an_invocation(self):
+        if not self._lambda_exists():
+            self.skipTest("rootwatch lambda does not exist yet: the start is tested with --version")
+        d = self._unzipped()
+        # the environment is only what Lambda sets: no library path, no PATH
+        env = {"SNS_TOPIC_ARN": "arn:aws:sns:us-east-1:%s:rootwatch" % rwtest.ACCOUNT,
+               "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+               "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+               "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+        posts, err = self._invoke(d, self._event(rwtest.record("pkg-nonroot-1", who="user")), env)
+        self.assertEqual([r.url_path for r in posts],
+                         ["/2018-06-01/runtime/invocation/%s/response" % REQUEST_ID],
+                         [(r.url_path, r.body) for r in posts])
+        self.assertEqual(rwtest.json.loads(posts[0].body)["alerts"], 0, posts[0].body)
+
+    @unittest.skipUnless(awsfake.MotoServer.available(), "moto_server is not installed")
+    @unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed")
+    def test_publishes_a_root_alert_from_the_package(self):
+        """The bundled libcurl, OpenSSL and expat at work: a root event published to moto's SNS,
+        delivered to a subscribed SQS queue."""
+        if not self._lambda_exists():
+            self.skipTest("rootwatch lambda does not exist yet")
+        d = self._unzipped()
+        with awsfake.MotoServer() as moto:
+            moto.boto3_client("iam").create_account_alias(AccountAlias="acme-pkg")
+            sns, sqs = moto.boto3_client("sns"), moto.boto3_client("sqs")
+            topic = sns.create_topic(Name="root-alerts")["TopicArn"]
+            queue = sqs.create_queue(QueueName="root-alerts")["QueueUrl"]
+            qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+                "Attributes"]["QueueArn"]
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+            env = dict(moto.env("us-east-1"), SNS_TOPIC_ARN=topic, AWS_REGION="us-east-1")
+            env = {k: v for k, v in env.items() if not k.startswith("LD_")}
+            rec = rwtest.record("pkg-root-1", account="123456789012")
+            posts, err = self._invoke(d, self._event(rec), env)
             self.assertEqual([r.url_path for r in posts],
-                             ["/2018-06-01/runtime/invocation/%s/response" % REQUEST_ID],
-                             [(r.url_path, r.body) for r in posts])
-            self.assertEqual(rwtest.json.loads(posts[0].body)["alerts"], 0, posts[0].body)
+                             ["/2018-06-01/runtime/invocation/%s/response" % REQUEST_ID], err)
+            body = rwtest.json.loads(posts[0].body)
+            self.assertEqual((body["alerts"], body["published"]), (1, 1), body)
+            msgs = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                       WaitTimeSeconds=2).get("Messages", [])
+            self.assertEqual(len(msgs), 1, msgs)
+            self.assertEqual(rwtest.json.loads(msgs[0]["Body"])["Subject"],
+                             'Root API call-"CreateUser" detected in Account-"acme-pkg"')
 
 
 class PackageOptionsTest(unittest.TestCase):
