@@ -147,27 +147,37 @@ static void add_problem(rw_unit *u, uint64_t off, const char *msg) {
     rw_format_term_safe(p->msg, strlen(p->msg)); /* it may quote the record */
 }
 
-void rw_unit_problem(rw_unit *u, uint64_t offset, const char *fmt, ...) {
+/* A message from a format, as a new string (never NULL). */
+static char *vformat(const char *fmt, va_list ap) {
     rw_buf b;
     rw_buf_init(&b, 0);
+    if (rw_buf_vprintf(&b, fmt, ap) != RW_OK) {
+        rw_buf_reset(&b);
+        rw_buf_puts(&b, "(message too long)");
+    }
+    char *s = rw_buf_take(&b);
+    return s ? s : rw_xstrdup("");
+}
+
+void rw_unit_problem(rw_unit *u, uint64_t offset, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    if (rw_buf_vprintf(&b, fmt, ap) != RW_OK) rw_buf_puts(&b, "(message too long)");
+    char *msg = vformat(fmt, ap);
     va_end(ap);
-    add_problem(u, offset, b.data ? b.data : "");
-    rw_buf_free(&b);
+    add_problem(u, offset, msg);
+    free(msg);
 }
 
 void rw_unit_fail(rw_unit *u, const char *fmt, ...) {
-    rw_buf b;
-    rw_buf_init(&b, 0);
     va_list ap;
     va_start(ap, fmt);
-    if (rw_buf_vprintf(&b, fmt, ap) != RW_OK) rw_buf_puts(&b, "(message too long)");
-    va_end(ap);
     free(u->fail);
-    u->fail = rw_buf_take(&b);
-    if (!u->fail) u->fail = rw_xstrdup("cannot be read");
+    u->fail = vformat(fmt, ap);
+    va_end(ap);
+    if (!*u->fail) {
+        free(u->fail);
+        u->fail = rw_xstrdup("cannot be read");
+    }
     rw_format_term_safe(u->fail, strlen(u->fail));
 }
 
@@ -466,20 +476,18 @@ int rw_emit_unit(rw_emit *em, const char *name, bool named, void *data, void (*f
 
 void rw_emit_error(rw_emit *em, const char *name, const char *fmt, ...) {
     rw_engine *e = em->e;
-    rw_buf b;
-    rw_buf_init(&b, 0);
     va_list ap;
     va_start(ap, fmt);
-    if (rw_buf_vprintf(&b, fmt, ap) != RW_OK) rw_buf_puts(&b, "(message too long)");
+    char *msg = vformat(fmt, ap);
     va_end(ap);
     pthread_mutex_lock(&e->done_lock);
-    rw_log_error("%s: %s", shown(name), b.data ? b.data : "");
+    rw_log_error("%s: %s", shown(name), msg);
     e->sum.files++;
     e->sum.files_failed++;
     e->sum.problems++;
     e->failed = true;
     pthread_mutex_unlock(&e->done_lock);
-    rw_buf_free(&b);
+    free(msg);
 }
 
 void rw_emit_skip(rw_emit *em, const char *name, bool digest, const char *what) {
