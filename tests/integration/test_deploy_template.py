@@ -7,6 +7,8 @@ and state, the role's policy, the topic's key and the function's settings read b
 says. moto has no CloudFormation support for AWS::SNS::Subscription: the stack still completes and
 the test says so; the subscriptions are checked in the template instead."""
 import ast
+import base64
+import hashlib
 import json
 import os
 import re
@@ -407,19 +409,30 @@ class InMoto(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # the function's code: the package rootwatch package writes, as a user uploads it (moto
+        # runs no custom runtime, so any zip would do; the real one shows the two commands agree)
+        cls.tmp = tempfile.mkdtemp(prefix="rw-deploy-")
+        path = os.path.join(cls.tmp, "rootwatch-lambda.zip")
+        p = rwtest.run(["package", "-o", path], timeout=300)
+        if p.returncode == 0:
+            with open(path, "rb") as f:
+                cls.package = f.read()
+        else:
+            print("\nnote: rootwatch package failed (%s): a minimal zip stands for it"
+                  % p.stderr_text.strip()[-300:], file=sys.stderr)
+            cls.package = b"PK\x05\x06" + b"\0" * 18
         cls.moto = awsfake.MotoServer().start()
 
     @classmethod
     def tearDownClass(cls):
         cls.moto.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def setUp(self):
         self.moto.reset()
         s3 = self.moto.boto3_client("s3")
         s3.create_bucket(Bucket="rootwatch-packages")
-        # the package itself is not run here (moto runs no custom runtime): any zip will do
-        s3.put_object(Bucket="rootwatch-packages", Key="lambda/rootwatch-lambda.zip",
-                      Body=b"PK\x05\x06" + b"\0" * 18)
+        s3.put_object(Bucket="rootwatch-packages", Key="lambda/rootwatch-lambda.zip", Body=self.package)
 
     def moto_gap(self, actual, expected, what):
         """A property moto's CloudFormation does not implement: equal when it does, else a note."""
@@ -495,6 +508,9 @@ class InMoto(unittest.TestCase):
         self.assertEqual(env["SNS_TOPIC_ARN"], outputs["TopicArn"])
         self.assertEqual(env["IDEMPOTENCY_TABLE"], resources["ClaimTable"]["PhysicalResourceId"])
         self.assertEqual(fn["FunctionArn"], outputs["FunctionArn"])
+        # its code is the package in LambdaS3Bucket/LambdaS3Key
+        self.assertEqual(fn["CodeSize"], len(self.package))
+        self.assertEqual(fn["CodeSha256"], base64.b64encode(hashlib.sha256(self.package).digest()).decode())
         # its log group, with the retention set
         logs = self.moto.boto3_client("logs")
         groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/rootwatch-test")["logGroups"]
