@@ -432,6 +432,34 @@ class PackageOptionsTest(unittest.TestCase):
             self.assertIn("dpkg --add-architecture arm64", p.stderr_text)
             self.assertFalse(os.path.exists(out))
 
+    def test_damaged_elf_files_are_refused_not_crashed_on(self):
+        """The ELF reader checks every offset against the file's size: truncated and damaged
+        programs are refused with a message (exit 2), never read out of bounds (the ASan build
+        runs this too)."""
+        import random
+        rnd = random.Random(12)
+        good = aarch64_elf()
+        variants = [good[:n] for n in (3, 4, 20, 63, 64, 100, 231, 232, 250, len(good) - 1)]
+        for _ in range(40):
+            b = bytearray(good)
+            for _ in range(rnd.randint(1, 4)):
+                i = rnd.randrange(16, len(b))
+                b[i] = rnd.randrange(256)
+            variants.append(bytes(b))
+        with open(rwtest.ROOTWATCH, "rb") as f:
+            real = f.read()
+        variants += [real[:n] for n in (64, 4096, len(real) // 2)]
+        with tempfile.TemporaryDirectory() as d:
+            prog, out = os.path.join(d, "prog"), os.path.join(d, "x.zip")
+            for i, v in enumerate(variants):
+                with open(prog, "wb") as f:
+                    f.write(v)
+                p = rwtest.run(["package", "--binary", prog, "-o", out])
+                self.assertIn(p.returncode, (0, 2), (i, p.stderr_text))
+                if p.returncode == 2:
+                    self.assertIn("rootwatch: error:", p.stderr_text, i)
+                    self.assertFalse(os.path.exists(out), i)
+
     def test_config_is_bundled_as_rootwatch_yaml(self):
         with tempfile.TemporaryDirectory() as d:
             conf = os.path.join(d, "notify.yaml")
