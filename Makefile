@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build demo check test bench fuzz format clean
+.PHONY: all build demo check test bench fuzz format clean package
 
 all: build
 
@@ -22,6 +22,10 @@ demo:
 check:
 	@scripts/deps.sh test
 	@scripts/check.sh
+
+# The AWS Lambda deployment zip of this build (docs/lambda.md, "The package").
+package: build
+	@$(BUILD)/rootwatch package -o $(BUILD)/rootwatch-lambda.zip
 
 # Only the normal build's tests.
 test: build
