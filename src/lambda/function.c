@@ -302,9 +302,11 @@ static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
             if (first_rc == RW_OK) first_rc = drc;
         }
     }
-    if (first_rc != RW_OK && fn->idem) {
-        /* let a retry claim it again */
-        rw_lambda_idem_release(fn->idem, a->event_id);
+    if (fn->idem) {
+        if (first_rc != RW_OK)
+            rw_lambda_idem_release(fn->idem, a->event_id); /* a retry may claim it again */
+        else
+            rw_lambda_idem_done(fn->idem, a->event_id);
     }
     if (first_rc != RW_OK) rw_error_set(first_rc, "%s", fn->last_error);
     rw_store_alert_info_free(ai);

@@ -12,6 +12,9 @@
 
 /* how long a claim is kept (the table's TTL attribute) */
 #define CLAIM_SECONDS (7 * 24 * 3600)
+/* a claim not marked published after this long was left by an instance that died: Lambda runs an
+ * invocation for 900 s at most */
+#define STALE_SECONDS 960
 
 /* clang-format off */
 static const rw_aws_service dynamodb = {"dynamodb", "DynamoDB", "dynamodb", RW_AWS_JSON, NULL, "DynamoDB_20120810", "1.0", 0};
@@ -50,10 +53,17 @@ int rw_lambda_idem_claim(rw_lambda_idem *d, const char *event_id, bool *mine) {
     put_str(&b, d->table);
     rw_buf_puts(&b, ",\"Item\":{\"eventID\":{\"S\":");
     put_str(&b, event_id);
+    /* a claim left by an instance that died before publishing (state still "claimed") is taken
+     * over once it is older than the longest a Lambda invocation may run */
     rw_buf_printf(&b,
-                  "},\"claimedAt\":{\"N\":\"%lld\"},\"expiresAt\":{\"N\":\"%lld\"}},"
-                  "\"ConditionExpression\":\"attribute_not_exists(eventID)\"}",
-                  (long long)now, (long long)(now + CLAIM_SECONDS));
+                  "},\"state\":{\"S\":\"claimed\"},\"claimedAt\":{\"N\":\"%lld\"},"
+                  "\"expiresAt\":{\"N\":\"%lld\"}},"
+                  "\"ConditionExpression\":\"attribute_not_exists(eventID) OR (#s = :claimed AND "
+                  "claimedAt < :stale)\",\"ExpressionAttributeNames\":{\"#s\":\"state\"},"
+                  "\"ExpressionAttributeValues\":{\":claimed\":{\"S\":\"claimed\"},"
+                  "\":stale\":{\"N\":\"%lld\"}}}",
+                  (long long)now, (long long)(now + CLAIM_SECONDS),
+                  (long long)(now - STALE_SECONDS));
     rw_json_doc *doc = rw_json_doc_new(NULL);
     int rc = rw_aws_json(d->client, &dynamodb, NULL, "PutItem", b.data, doc);
     if (rc == RW_OK) {
@@ -67,6 +77,28 @@ int rw_lambda_idem_claim(rw_lambda_idem *d, const char *event_id, bool *mine) {
     rw_json_doc_free(doc);
     rw_buf_free(&b);
     return rc;
+}
+
+void rw_lambda_idem_done(rw_lambda_idem *d, const char *event_id) {
+    /* a PutItem (the claim's own permission; no UpdateItem needed) that overwrites the claim */
+    int64_t now = rw_time_now();
+    rw_buf b;
+    rw_buf_init(&b, 0);
+    rw_buf_puts(&b, "{\"TableName\":");
+    put_str(&b, d->table);
+    rw_buf_puts(&b, ",\"Item\":{\"eventID\":{\"S\":");
+    put_str(&b, event_id);
+    rw_buf_printf(&b,
+                  "},\"state\":{\"S\":\"published\"},\"publishedAt\":{\"N\":\"%lld\"},"
+                  "\"expiresAt\":{\"N\":\"%lld\"}}}",
+                  (long long)now, (long long)(now + CLAIM_SECONDS));
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    if (rw_aws_json(d->client, &dynamodb, NULL, "PutItem", b.data, doc) != RW_OK)
+        rw_log_warn("IDEMPOTENCY_TABLE %s: event %s was published but cannot be marked so (a "
+                    "redelivery after the claim goes stale could publish it again): %s",
+                    d->table, event_id, rw_error_last());
+    rw_json_doc_free(doc);
+    rw_buf_free(&b);
 }
 
 void rw_lambda_idem_release(rw_lambda_idem *d, const char *event_id) {

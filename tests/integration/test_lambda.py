@@ -490,6 +490,18 @@ class Lambda(unittest.TestCase):
         self.received(1)
         item = ddb.get_item(TableName=table, Key={"eventID": {"S": ev["detail"]["eventID"]}})["Item"]
         self.assertGreater(int(item["expiresAt"]["N"]), time.time() + 86400)
+        self.assertEqual(item["state"]["S"], "published")
+        # a claim left by an instance that died mid-publish: a fresh one holds, a stale one is
+        # taken over
+        fresh, stale = root_record(name="DeleteTrail"), root_record(name="StopLogging")
+        for rec, age in ((fresh, 60), (stale, 2000)):
+            ddb.put_item(TableName=table, Item={
+                "eventID": {"S": rec["eventID"]}, "state": {"S": "claimed"},
+                "claimedAt": {"N": str(int(time.time()) - age)},
+                "expiresAt": {"N": str(int(time.time()) + 86400)}})
+        self.ok(self.api.invoke(eventbridge(fresh)), published=0, duplicates=1)
+        self.ok(self.api.invoke(eventbridge(stale)), published=1, duplicates=0)
+        self.assertEqual(self.received(1)[0]["Subject"], subject("StopLogging"))
 
 
 if __name__ == "__main__":
