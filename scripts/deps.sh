@@ -5,7 +5,7 @@ set -eu
 level=${1:-build}
 pkgs="build-essential cmake pkg-config libdeflate-dev zlib1g-dev libyaml-dev libcurl4-openssl-dev libexpat1-dev libssl-dev libsqlite3-dev python3"
 case "$level" in
-test | bench) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev unzip" ;; # unzip: test_package
+test | bench) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev unzip python3-yaml" ;; # unzip: test_package; python3-yaml: test_deploy_template
 esac
 case "$level" in
 bench) pkgs="$pkgs libdeflate-tools jq hyperfine time libjansson-dev libcjson-dev libjson-c-dev libyajl-dev" ;;
