@@ -167,7 +167,9 @@ typedef struct list_ctx {
     rw_json_doc *doc;
 } list_ctx;
 
-#define TABLE_ROW "%-20s  %-20s  %-12s  %-24s  %-8s  %-22s  "
+/* EVENT fits the longest names AWS uses for root-relevant calls (CreateServiceSpecificCredential)
+ */
+#define TABLE_ROW "%-20s  %-20s  %-12s  %-31s  %-8s  %-22s  "
 
 static int list_one(void *vctx, const rw_store_alert_info *a) {
     list_ctx *c = vctx;
