@@ -9,6 +9,7 @@
 #include "aws/client.h"
 #include "engine/engine.h"
 #include "lambda/idempotency.h"
+#include "notify/dispatch.h"
 #include "sources/in_lambda.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -209,35 +210,15 @@ static int deliver(rw_lambda_fn *fn, rw_channel *ch, const rw_store_alert_info *
 static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
     (void)u;
     rw_lambda_fn *fn = ctx;
-    rw_buf js;
-    rw_buf_init(&js, RW_BUF_DEFAULT_MAX);
-    int rc = rw_alert_to_json(&js, a);
-    rw_json_doc *doc = rw_json_doc_new(NULL);
-    if (rc == RW_OK) rc = rw_json_doc_parse(doc, js.data, js.len);
-    rw_notify_config *cfgs[2] = {fn->sns, fn->o.extra};
-    const char **names = rw_xcalloc(
-        fn->sns->nchannels + (fn->o.extra ? fn->o.extra->nchannels : 0) + 1, sizeof *names);
-    size_t nn = 0;
-    for (int c = 0; rc == RW_OK && c < 2; c++)
-        for (size_t i = 0; cfgs[c] && i < cfgs[c]->nchannels; i++)
-            if (rw_channel_wants(cfgs[c]->channels[i], rw_json_doc_root(doc)))
-                names[nn++] = cfgs[c]->channels[i]->name;
+    size_t n = fn->sns->nchannels + (fn->o.extra ? fn->o.extra->nchannels : 0);
+    rw_channel **chans = rw_xcalloc(n + 1, sizeof *chans);
+    size_t k = 0;
+    for (size_t i = 0; i < fn->sns->nchannels; i++) chans[k++] = fn->sns->channels[i];
+    for (size_t i = 0; fn->o.extra && i < fn->o.extra->nchannels; i++)
+        chans[k++] = fn->o.extra->channels[i];
     bool added = false;
-    if (rc == RW_OK) {
-        rw_store_alert sa = {.event_id = a->event_id,
-                             .alert_json = js.data,
-                             .event_time = a->event_time,
-                             .account = a->account,
-                             .region = a->region,
-                             .event_name = a->event_name,
-                             .rule = a->rule,
-                             .severity = rw_alert_severity_name(a->severity),
-                             .detected_ms = rw_time_now_ms()};
-        rc = rw_store_add(fn->store, &sa, names, nn, &added);
-    }
-    free(names);
-    rw_json_doc_free(doc);
-    rw_buf_free(&js);
+    int rc = rw_dispatch_store(fn->store, NULL, a, chans, k, &added);
+    free(chans);
     rw_store_alert_info *ai = NULL;
     if (rc == RW_OK) rc = rw_store_find(fn->store, a->event_id, &ai);
     if (rc != RW_OK) {

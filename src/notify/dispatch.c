@@ -275,25 +275,22 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
     return rc;
 }
 
-int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added) {
+int rw_dispatch_store(rw_store *s, pthread_mutex_t *lock, const rw_alert *a,
+                      rw_channel *const *channels, size_t n, bool *added) {
     *added = false;
     if (!a->event_id || !*a->event_id) /* the detector gives every alert one */
         return rw_error_set(RW_EINVAL, "notify: an alert without an eventID cannot be stored");
     rw_buf js;
     rw_buf_init(&js, RW_BUF_DEFAULT_MAX);
     int rc = rw_alert_to_json(&js, a);
-    if (rc != RW_OK) {
-        rw_buf_free(&js);
-        return rc;
-    }
     rw_json_doc *doc = rw_json_doc_new(NULL);
-    rc = rw_json_doc_parse(doc, js.data, js.len);
-    const char **names = rw_xcalloc(d->nworkers + 1, sizeof *names);
+    if (rc == RW_OK) rc = rw_json_doc_parse(doc, js.data, js.len);
+    const char **names = rw_xcalloc(n + 1, sizeof *names);
     size_t nn = 0;
     if (rc == RW_OK)
-        for (size_t i = 0; i < d->nworkers; i++)
-            if (rw_channel_wants(d->workers[i].ch, rw_json_doc_root(doc)))
-                names[nn++] = d->workers[i].ch->name;
+        for (size_t i = 0; i < n; i++)
+            if (rw_channel_wants(channels[i], rw_json_doc_root(doc)))
+                names[nn++] = channels[i]->name;
     if (rc == RW_OK) {
         rw_store_alert sa = {.event_id = a->event_id,
                              .alert_json = js.data,
@@ -304,13 +301,18 @@ int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added) {
                              .rule = a->rule,
                              .severity = rw_alert_severity_name(a->severity),
                              .detected_ms = rw_time_now_ms()};
-        pthread_mutex_lock(&d->write_lock);
-        rc = rw_store_add(d->store, &sa, names, nn, added);
-        pthread_mutex_unlock(&d->write_lock);
+        if (lock) pthread_mutex_lock(lock);
+        rc = rw_store_add(s, &sa, names, nn, added);
+        if (lock) pthread_mutex_unlock(lock);
     }
     free(names);
     rw_json_doc_free(doc);
     rw_buf_free(&js);
+    return rc;
+}
+
+int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added) {
+    int rc = rw_dispatch_store(d->store, &d->write_lock, a, d->cfg->channels, d->nworkers, added);
     if (rc != RW_OK) return rc;
     pthread_mutex_lock(&d->lock);
     if (*added)

@@ -6,14 +6,24 @@
 #ifndef RW_NOTIFY_DISPATCH_H
 #define RW_NOTIFY_DISPATCH_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "notify/notify.h"
 #include "rules/alert.h"
+#include "store/store.h"
 #include "util/timeutil.h" /* rw_time_now_ms, for deadlines */
 
 typedef struct rw_dispatch rw_dispatch;
+
+/* Stores an alert with one delivery for each of the n channels that wants it (severity and rule
+ * filters), in one transaction; lock (may be NULL) is held around the write. *added is false when
+ * its eventID was stored already (nothing changes). The delivery engine below uses it, and so does
+ * a command that delivers by itself (rootwatch lambda). */
+int rw_dispatch_store(rw_store *s, pthread_mutex_t *lock, const rw_alert *a,
+                      rw_channel *const *channels, size_t n, bool *added);
 
 typedef struct rw_dispatch_stats {
     uint64_t alerts_new, alerts_known; /* added to the store, or already there (not sent again) */
