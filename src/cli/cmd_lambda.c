@@ -16,6 +16,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/signals.h"
 #include "util/timeutil.h"
 
 static void usage(FILE *out) {
@@ -121,6 +122,8 @@ int rw_cmd_lambda(int argc, char **argv) {
         rc = init_error(rt, rw_error_last());
         goto out;
     }
+    /* SIGTERM (Lambda's shutdown) and SIGINT: the invocation in hand is answered, then exit 0 */
+    rw_signal_install();
     rc = rw_lambda_runtime_loop(rt, rw_lambda_fn_invoke, fn) == RW_OK ? 0 : 1;
     if (rc) rw_log_error("%s", rw_error_last());
 out:

@@ -78,9 +78,11 @@ static void pause_ms(long ms) {
     nanosleep(&ts, NULL);
 }
 
-/* One request, tried again on network errors; RW_OK with a 2xx reply. */
+/* One request, tried again on network errors; RW_OK with a 2xx reply. stoppable: given up
+ * (RW_ECANCELED) as soon as SIGINT or SIGTERM comes, also while it waits (the wait for the next
+ * invocation); otherwise it is made whatever comes (an invocation's answer). */
 static int call(rw_lambda_runtime *rt, const char *method, const char *path, const char *body,
-                const rw_http_header *headers, size_t nheaders, long timeout_ms,
+                const rw_http_header *headers, size_t nheaders, long timeout_ms, bool stoppable,
                 rw_http_response *resp) {
     rw_buf url;
     rw_buf_init(&url, 0);
@@ -91,11 +93,12 @@ static int call(rw_lambda_runtime *rt, const char *method, const char *path, con
                            .nheaders = nheaders,
                            .body = body,
                            .body_len = body ? strlen(body) : 0,
-                           .timeout_ms = timeout_ms};
+                           .timeout_ms = timeout_ms,
+                           .stop_on_signal = stoppable};
     int rc = RW_EIO;
     for (int i = 0; i < TRIES; i++) {
         rc = rw_http_do(rt->http, &req, resp);
-        if (rc != RW_ERETRY || rw_signal_stop_requested()) break;
+        if (rc != RW_ERETRY || (stoppable && rw_signal_stop_requested())) break;
         pause_ms(100L << i);
     }
     if (rc == RW_OK && (resp->status < 200 || resp->status >= 300)) {
@@ -103,7 +106,7 @@ static int call(rw_lambda_runtime *rt, const char *method, const char *path, con
         rc = rw_error_set(RW_EIO, "Runtime API %s %s: HTTP %ld: %.*s", method, path, resp->status,
                           (int)rw_json_utf8_valid_prefix(resp->body.data ? resp->body.data : "", n),
                           resp->body.data ? resp->body.data : "");
-    } else if (rc != RW_OK) {
+    } else if (rc != RW_OK && rc != RW_ECANCELED) {
         rc = rw_error_wrap(rc, "Runtime API %s %s", method, path);
     }
     rw_buf_free(&url);
@@ -114,7 +117,7 @@ int rw_lambda_runtime_next(rw_lambda_runtime *rt, rw_lambda_invocation *inv) {
     rw_lambda_invocation_free(inv);
     rw_http_response r;
     rw_http_response_init(&r);
-    int rc = call(rt, "GET", "/invocation/next", NULL, NULL, 0, NEXT_TIMEOUT_MS, &r);
+    int rc = call(rt, "GET", "/invocation/next", NULL, NULL, 0, NEXT_TIMEOUT_MS, true, &r);
     if (rc == RW_OK) {
         inv->request_id = header(&r, "lambda-runtime-aws-request-id");
         if (!inv->request_id || !*inv->request_id) {
@@ -148,7 +151,7 @@ int rw_lambda_runtime_respond(rw_lambda_runtime *rt, const char *request_id, con
     rw_http_header h[] = {{"Content-Type", "application/json"}};
     rw_http_response r;
     rw_http_response_init(&r);
-    int rc = call(rt, "POST", path.data, body, h, 1, POST_TIMEOUT_MS, &r);
+    int rc = call(rt, "POST", path.data, body, h, 1, POST_TIMEOUT_MS, false, &r);
     rw_http_response_free(&r);
     rw_buf_free(&path);
     return rc;
@@ -175,51 +178,72 @@ int rw_lambda_runtime_error(rw_lambda_runtime *rt, const char *request_id, const
                           {"Lambda-Runtime-Function-Error-Type", type}};
     rw_http_response r;
     rw_http_response_init(&r);
-    int rc = call(rt, "POST", path.data, body.data, h, 2, POST_TIMEOUT_MS, &r);
+    int rc = call(rt, "POST", path.data, body.data, h, 2, POST_TIMEOUT_MS, false, &r);
     rw_http_response_free(&r);
     rw_buf_free(&path);
     rw_buf_free(&body);
     return rc;
 }
 
+/* One invocation: the handler, then its response or error posted. */
+static void serve(rw_lambda_runtime *rt, const rw_lambda_invocation *inv, rw_lambda_handler handler,
+                  void *ctx) {
+    if (inv->trace_id)
+        setenv("_X_AMZN_TRACE_ID", inv->trace_id, 1);
+    else
+        unsetenv("_X_AMZN_TRACE_ID");
+    rw_log_set_request_id(inv->request_id);
+    int64_t t0 = rw_time_now_ms();
+    rw_lambda_reply reply;
+    memset(&reply, 0, sizeof reply);
+    handler(ctx, inv, &reply);
+    int prc;
+    if (reply.ok) {
+        prc = rw_lambda_runtime_respond(rt, inv->request_id, reply.body ? reply.body : "{}");
+        rw_log_info("invocation done in %lld ms (trace %s): %s", (long long)(rw_time_now_ms() - t0),
+                    inv->trace_id ? inv->trace_id : "-", reply.body ? reply.body : "{}");
+    } else {
+        const char *type = reply.error_type ? reply.error_type : "rootwatch.Error";
+        const char *msg = reply.error_message ? reply.error_message : "failed";
+        prc = rw_lambda_runtime_error(rt, inv->request_id, type, msg);
+        rw_log_error("invocation failed in %lld ms (trace %s): %s: %s",
+                     (long long)(rw_time_now_ms() - t0), inv->trace_id ? inv->trace_id : "-", type,
+                     msg);
+    }
+    if (prc != RW_OK) rw_log_error("%s", rw_error_last());
+    rw_log_set_request_id(NULL);
+    free(reply.body);
+    free(reply.error_type);
+    free(reply.error_message);
+}
+
 int rw_lambda_runtime_loop(rw_lambda_runtime *rt, rw_lambda_handler handler, void *ctx) {
     rw_lambda_invocation inv;
     memset(&inv, 0, sizeof inv);
     int rc = RW_OK;
-    while (!rw_signal_stop_requested()) {
-        rc = rw_lambda_runtime_next(rt, &inv);
-        if (rc != RW_OK) {
-            if (rw_signal_stop_requested()) rc = RW_OK;
+    for (;;) {
+        int sig = rw_signal_stop_requested();
+        if (sig) {
+            rw_log_info("%s while waiting for the next invocation: stopping", rw_signal_name(sig));
             break;
         }
-        if (inv.trace_id)
-            setenv("_X_AMZN_TRACE_ID", inv.trace_id, 1);
-        else
-            unsetenv("_X_AMZN_TRACE_ID");
-        rw_log_set_request_id(inv.request_id);
-        int64_t t0 = rw_time_now_ms();
-        rw_lambda_reply reply;
-        memset(&reply, 0, sizeof reply);
-        handler(ctx, &inv, &reply);
-        int prc;
-        if (reply.ok) {
-            prc = rw_lambda_runtime_respond(rt, inv.request_id, reply.body ? reply.body : "{}");
-            rw_log_info("invocation done in %lld ms (trace %s): %s",
-                        (long long)(rw_time_now_ms() - t0), inv.trace_id ? inv.trace_id : "-",
-                        reply.body ? reply.body : "{}");
-        } else {
-            const char *type = reply.error_type ? reply.error_type : "rootwatch.Error";
-            const char *msg = reply.error_message ? reply.error_message : "failed";
-            prc = rw_lambda_runtime_error(rt, inv.request_id, type, msg);
-            rw_log_error("invocation failed in %lld ms (trace %s): %s: %s",
-                         (long long)(rw_time_now_ms() - t0), inv.trace_id ? inv.trace_id : "-",
-                         type, msg);
+        rc = rw_lambda_runtime_next(rt, &inv);
+        if (rc != RW_OK) {
+            if ((sig = rw_signal_stop_requested()) != 0) {
+                rw_log_info("%s while waiting for the next invocation: stopping",
+                            rw_signal_name(sig));
+                rc = RW_OK;
+            }
+            break;
         }
-        if (prc != RW_OK) rw_log_error("%s", rw_error_last());
-        rw_log_set_request_id(NULL);
-        free(reply.body);
-        free(reply.error_type);
-        free(reply.error_message);
+        /* Lambda has handed this invocation over: it is answered whole, whatever signal comes
+         * meanwhile (the engine would otherwise leave its units unread) */
+        rw_signal_hold();
+        serve(rt, &inv, handler, ctx);
+        if ((sig = rw_signal_release()) != 0) {
+            rw_log_info("%s during an invocation: it was answered; stopping", rw_signal_name(sig));
+            break;
+        }
     }
     rw_lambda_invocation_free(&inv);
     return rc;

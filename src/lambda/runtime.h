@@ -55,7 +55,10 @@ int rw_lambda_runtime_error(rw_lambda_runtime *rt, const char *request_id, const
                             const char *message);
 
 /* Serves invocations until the Runtime API goes away (an error after a few tries: returned) or a
- * stop is asked for (SIGINT, SIGTERM: RW_OK). One JSON line per invocation is logged (info). */
+ * stop is asked for (SIGINT, SIGTERM: RW_OK, and a line saying so is logged). Lambda sends SIGTERM
+ * before it shuts an instance down: while the loop waits for the next invocation it stops at once;
+ * an invocation in hand is served whole first (rw_signal_hold), its response or error posted, so
+ * that nothing it found is left unsaid. One JSON line per invocation is logged (info). */
 int rw_lambda_runtime_loop(rw_lambda_runtime *rt, rw_lambda_handler handler, void *ctx);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "util/err.h"
 #include "util/secret.h"
+#include "util/signals.h"
 #include "util/xmalloc.h"
 
 #define HTTP_DEFAULT_CONNECT_MS 3000L
@@ -187,6 +188,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
     return n;
 }
 
+/* stop_on_signal: libcurl calls this at least once a second while it waits, and at once when a
+ * signal interrupts its wait; non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK) */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+    (void)ud, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return rw_signal_stop_requested() != 0;
+}
+
 static bool is_ws(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -349,7 +358,8 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, req->stop_on_signal ? 0L : 1L);
+    if (req->stop_on_signal) curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -410,6 +420,11 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     if (x.headers_over) {
         rc = rw_error_set(RW_ELIMIT, "%s %s://%s:%s: the response headers are over %zu bytes",
                           method, u.scheme, u.host, u.port, (size_t)HTTP_MAX_HEADERS);
+        goto done;
+    }
+    if (cc == CURLE_ABORTED_BY_CALLBACK && req->stop_on_signal && rw_signal_stop_requested()) {
+        rc = rw_error_set(RW_ECANCELED, "%s %s://%s:%s: given up: stopped by %s", method, u.scheme,
+                          u.host, u.port, rw_signal_name(rw_signal_stop_requested()));
         goto done;
     }
     /* curl's own words, unless they quote the query (where a presigned URL keeps its secret) */

@@ -38,6 +38,10 @@ typedef struct rw_http_request {
     /* plain http to the link-local credential endpoints of EC2 and ECS/EKS (169.254.169.254,
      * 169.254.170.2, 169.254.170.23, fd00:ec2::254, fd00:ec2::23), which have no TLS */
     bool allow_metadata_http;
+    /* the exchange is given up (RW_ECANCELED) as soon as a stop is asked for (SIGINT, SIGTERM:
+     * rw_signal_stop_requested), also while it waits for an answer: for a wait that may last (the
+     * Lambda Runtime API's next invocation) */
+    bool stop_on_signal;
 } rw_http_request;
 
 typedef struct rw_http_response {
@@ -54,11 +58,11 @@ rw_http *rw_http_new(const rw_http_opts *opts);
 void rw_http_free(rw_http *h);
 /* Performs the request. Returns RW_OK when a response arrived (whatever its status), RW_ERETRY
  * for network failures worth another try (refused, reset, timed out, DNS), RW_EINVAL for a URL
- * rootwatch refuses (plain http to a non-loopback host), RW_ELIMIT for a body over max_body. The
- * message names the host and what failed. req and what it points to are only read during the
- * call. resp is the caller's, initialised with rw_http_response_init: its body and headers are
- * emptied and refilled (their memory reused), and the caller frees them with
- * rw_http_response_free, whatever this returns. */
+ * rootwatch refuses (plain http to a non-loopback host), RW_ELIMIT for a body over max_body,
+ * RW_ECANCELED when stop_on_signal cut it short. The message names the host and what failed. req
+ * and what it points to are only read during the call. resp is the caller's, initialised with
+ * rw_http_response_init: its body and headers are emptied and refilled (their memory reused), and
+ * the caller frees them with rw_http_response_free, whatever this returns. */
 int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp);
 /* An empty response; what it comes to hold is freed by rw_http_response_free (not r itself). */
 void rw_http_response_init(rw_http_response *r);

@@ -4,8 +4,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-/* a lock-free atomic: safe to store from a handler and to read from any thread */
+/* lock-free atomics: safe to store from a handler and to read from any thread */
 static atomic_int stop_signal;
+static atomic_int held; /* rw_signal_hold: the stop is recorded, not reported */
 
 static void on_signal(int sig) {
     atomic_store(&stop_signal, sig); /* nothing else: see the header */
@@ -22,6 +23,15 @@ void rw_signal_install(void) {
 }
 
 int rw_signal_stop_requested(void) {
+    return atomic_load(&held) ? 0 : atomic_load(&stop_signal);
+}
+
+void rw_signal_hold(void) {
+    atomic_store(&held, 1);
+}
+
+int rw_signal_release(void) {
+    atomic_store(&held, 0);
     return atomic_load(&stop_signal);
 }
 

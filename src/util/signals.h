@@ -15,6 +15,13 @@ int rw_signal_stop_requested(void);
 int rw_signal_exit_code(int sig);
 /* Its name: "SIGINT", "SIGTERM" (a static string). */
 const char *rw_signal_name(int sig);
+/* A span of work that a stop must not cut short (a Lambda invocation, which is answered whole or
+ * not at all): from rw_signal_hold() on, rw_signal_stop_requested() answers 0, so that nothing
+ * that polls it (the engine, the sources) winds down; a signal that comes meanwhile is still
+ * recorded, and rw_signal_release() ends the span and returns it (or 0), after which
+ * rw_signal_stop_requested() reports it as usual. Not nested; from one thread. */
+void rw_signal_hold(void);
+int rw_signal_release(void);
 /* For tests: forget a recorded signal. */
 void rw_signal_reset(void);
 

@@ -8,6 +8,7 @@ alias (IAM) and the DynamoDB table of IDEMPOTENCY_TABLE.
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
@@ -363,6 +364,57 @@ class Lambda(unittest.TestCase):
         self.api.stop()
         self.assertEqual(p.wait(60), 1)
         self.assertIn("Runtime API GET /invocation/next", self.log_of(p))
+
+    # ---- SIGTERM (Lambda's shutdown) and SIGINT ----------------------------------------------
+
+    def wait_for_next(self, api, n, timeout=10):
+        deadline = time.monotonic() + timeout
+        while len(api.requests_to(PREFIX + "/invocation/next")) < n:
+            self.assertLess(time.monotonic(), deadline, "no next request")
+            time.sleep(0.01)
+
+    def test_signal_while_waiting_for_next_exits_0_at_once(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # a Runtime API of its own: a `next` left waiting would take the other's invocation
+            api = RuntimeApi().start()
+            self.addCleanup(api.stop)
+            p = self.start(AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % api.port)
+            self.ok(api.invoke(eventbridge(root_record())), published=1)
+            self.received(1)
+            self.wait_for_next(api, 2)
+            time.sleep(0.2)  # inside the wait, not just before it
+            t0 = time.monotonic()
+            p.send_signal(sig)
+            self.assertEqual(p.wait(5), 0, self.log_of(p))
+            self.assertLess(time.monotonic() - t0, 1.0)
+            text = self.check_log(p)
+            stop = [json.loads(l) for l in text.splitlines() if "stopping" in l]
+            self.assertEqual(len(stop), 1, text)
+            self.assertEqual(stop[0]["message"],
+                             "%s while waiting for the next invocation: stopping" % sig.name)
+
+    def test_sigterm_during_an_invocation_finishes_it_first(self):
+        # SNS answers after 2 s: SIGTERM comes while the publish is in flight
+        slow = awsfake.FaultServer(default=("slow", 2, ("proxy", self.moto.url))).start()
+        self.addCleanup(slow.stop)
+        p = self.start(AWS_ENDPOINT_URL_SNS=slow.url)
+        ev = eventbridge(root_record(name="DeleteTrail"))
+        result = []
+        t = threading.Thread(target=lambda: result.append(self.api.invoke(ev)))
+        t.start()
+        deadline = time.monotonic() + 10
+        while not slow.requests_to("/", "POST"):
+            self.assertLess(time.monotonic(), deadline, "SNS was not called")
+            time.sleep(0.01)
+        p.send_signal(signal.SIGTERM)
+        t.join(30)
+        self.ok(result[0], records=1, alerts=1, published=1)
+        self.assertEqual(p.wait(10), 0, self.log_of(p))
+        self.assertEqual(self.received(1)[0]["Subject"], subject("DeleteTrail"))
+        # it asked for no other invocation after the signal
+        self.assertEqual(len(self.api.requests_to(PREFIX + "/invocation/next")), 1)
+        text = self.check_log(p)
+        self.assertIn("SIGTERM during an invocation: it was answered; stopping", text)
 
     def test_hung_sns_ends_the_invocation_before_its_deadline(self):
         # SNS answers nothing for 20 s: the publish is cut at the deadline, and the error is
