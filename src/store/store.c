@@ -24,6 +24,7 @@ struct rw_store {
     sqlite3 *db;
     char *path;
     bool readonly;
+    int64_t version; /* the schema's: RW_STORE_VERSION, or older when opened read-only */
     sqlite3_stmt *st[RW_ST_COUNT_];
 };
 
@@ -156,8 +157,11 @@ static void store_free(rw_store *s) {
     free(s);
 }
 
-static int prepare_all(rw_store *s) {
+/* Prepares the statements a store of schema version (RW_STORE_VERSION, or older when opened
+ * read-only) has the tables for; the others stay NULL. */
+static int prepare_all(rw_store *s, int64_t version) {
     for (int i = 0; i < RW_ST_COUNT_; i++) {
+        if ((rw_store_sql_since[i] ? rw_store_sql_since[i] : 1) > version) continue;
         int rc = sqlite3_prepare_v3(s->db, rw_store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                     &s->st[i], NULL);
         if (rc != SQLITE_OK) return fail(s, rc, "preparing statements");
@@ -253,7 +257,8 @@ int rw_store_open(rw_store **out, const char *path) {
     }
     if ((ret = exec(s, RW_SQL_SETTINGS, "opening"))) goto fail;
     if ((ret = migrate(s))) goto fail;
-    if ((ret = prepare_all(s))) goto fail;
+    s->version = RW_STORE_VERSION;
+    if ((ret = prepare_all(s, RW_STORE_VERSION))) goto fail;
     *out = s;
     return RW_OK;
 fail:
@@ -338,13 +343,17 @@ int rw_store_open_readonly(rw_store **out, const char *path) {
                       : rw_error_set(RW_ENOTFOUND, "the store %s is empty", path);
         goto fail;
     }
-    if (v != RW_STORE_VERSION) {
-        ret = rw_error_set(
-            RW_EIO, "store %s: schema version %lld, this rootwatch reads version %d%s", path,
-            (long long)v, RW_STORE_VERSION, v > RW_STORE_VERSION ? ": use a newer rootwatch" : "");
+    /* an older store is read as it is (never migrated here): what it lacks (checkpoints, before
+     * version 2) is an error when asked for */
+    if (v > RW_STORE_VERSION) {
+        ret = rw_error_set(RW_EIO,
+                           "store %s: schema version %lld, this rootwatch reads version %d: use a "
+                           "newer rootwatch",
+                           path, (long long)v, RW_STORE_VERSION);
         goto fail;
     }
-    if ((ret = prepare_all(s))) goto fail;
+    s->version = v;
+    if ((ret = prepare_all(s, v))) goto fail;
     *out = s;
     return RW_OK;
 fail:
@@ -724,4 +733,46 @@ int rw_store_find(rw_store *s, const char *key, rw_store_alert_info **out) {
     }
     return rw_error_set(RW_ENOTFOUND, "no alert %s in the store %s (neither an eventID nor an id)",
                         key, s->path);
+}
+
+/* ---- checkpoints ---------------------------------------------------------------------------- */
+
+/* The checkpoint statements exist from version 2 on: a read-only store of version 1 has none. */
+static int checkpoints_missing(rw_store *s) {
+    return rw_error_set(RW_EIO,
+                        "store %s: schema version %lld has no checkpoints (version 2 has): open "
+                        "it with a writing command once to migrate it",
+                        s->path, (long long)s->version);
+}
+
+int rw_store_checkpoint_get(rw_store *s, const char *key, char **value) {
+    *value = NULL;
+    if (!key) return rw_error_set(RW_EINVAL, "store %s: a checkpoint needs a key", s->path);
+    if (!s->st[RW_ST_CHECKPOINT_GET]) return checkpoints_missing(s);
+    sqlite3_stmt *st = stmt(s, RW_ST_CHECKPOINT_GET);
+    bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    int ret = RW_OK;
+    if (rc == SQLITE_ROW)
+        *value = col_str(st, 0);
+    else if (rc != SQLITE_DONE)
+        ret = fail(s, rc, "reading a checkpoint");
+    if (rc == SQLITE_ROW && !*value) *value = rw_xstrdup(""); /* NOT NULL: never, but be sure */
+    sqlite3_reset(st);
+    return ret;
+}
+
+int rw_store_checkpoint_set(rw_store *s, const char *key, const char *value) {
+    if (!key) return rw_error_set(RW_EINVAL, "store %s: a checkpoint needs a key", s->path);
+    if (!s->st[RW_ST_CHECKPOINT_SET]) return checkpoints_missing(s);
+    if (!value) {
+        sqlite3_stmt *st = stmt(s, RW_ST_CHECKPOINT_DELETE);
+        bind_text(st, 1, key);
+        return run(s, RW_ST_CHECKPOINT_DELETE, "deleting a checkpoint");
+    }
+    sqlite3_stmt *st = stmt(s, RW_ST_CHECKPOINT_SET);
+    bind_text(st, 1, key);
+    bind_text(st, 2, value);
+    sqlite3_bind_int64(st, 3, wall_ms());
+    return run(s, RW_ST_CHECKPOINT_SET, "writing a checkpoint");
 }

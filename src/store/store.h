@@ -148,4 +148,19 @@ int rw_store_list(rw_store *s, const rw_store_query *q,
  * frees with rw_store_alert_info_free; NULL and RW_ENOTFOUND when none. */
 int rw_store_find(rw_store *s, const char *key, rw_store_alert_info **out);
 
+/* ---- checkpoints (schema version 2) --------------------------------------------------------- */
+
+/* Where a polled source resumes after a restart (rootwatch watch's s3, lookup-events and dir
+ * sources): a text value under a text key, both the source's own (a key names the source, say
+ * "s3:trail:AWSLogs/111122223333/CloudTrail/us-east-1/"). A write is one transaction of its own,
+ * durable once it returns; several processes and connections may read and write at once (each
+ * waits up to the busy timeout for another's write).
+ *
+ * rw_store_checkpoint_get: *value is a new string (the caller frees it), or NULL with RW_OK when
+ * there is no checkpoint under key. rw_store_checkpoint_set: sets key to value, replacing what was
+ * there; a NULL value deletes the checkpoint. Errors as above; RW_EIO too for an older store
+ * opened read-only (rw_store_open_readonly reads a version-1 store, which has no checkpoints). */
+int rw_store_checkpoint_get(rw_store *s, const char *key, char **value);
+int rw_store_checkpoint_set(rw_store *s, const char *key, const char *value);
+
 #endif

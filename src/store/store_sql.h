@@ -4,7 +4,7 @@
 #define RW_STORE_SQL_H
 
 /* The schema version this build writes; a store of a later version is refused. */
-#define RW_STORE_VERSION 1
+#define RW_STORE_VERSION 2
 
 /* Per connection, before anything else (journal_mode outside any transaction). */
 #define RW_SQL_JOURNAL_WAL "PRAGMA journal_mode=WAL"
@@ -44,7 +44,15 @@
     " UNIQUE(alert_id, channel));"                                                                 \
     "CREATE INDEX deliveries_due ON deliveries(channel, state, next_ms);"
 
-static const char *const rw_store_migrations[RW_STORE_VERSION] = {RW_SQL_SCHEMA_1};
+/* Version 2 (issue 13): where the polled sources of rootwatch watch (s3, lookup-events, dir)
+ * resume after a restart; key and value are the source's own. */
+#define RW_SQL_SCHEMA_2                                                                            \
+    "CREATE TABLE checkpoints ("                                                                   \
+    " key TEXT PRIMARY KEY,"                                                                       \
+    " value TEXT NOT NULL,"                                                                        \
+    " updated_ms INTEGER NOT NULL);"
+
+static const char *const rw_store_migrations[RW_STORE_VERSION] = {RW_SQL_SCHEMA_1, RW_SQL_SCHEMA_2};
 
 #define RW_SQL_SET_VERSION "PRAGMA user_version=%d"
 
@@ -66,6 +74,9 @@ enum rw_store_stmt {
     RW_ST_FIND_EVENT,
     RW_ST_FIND_ID,
     RW_ST_DELIVERIES_OF,
+    RW_ST_CHECKPOINT_GET, /* version 2 on */
+    RW_ST_CHECKPOINT_SET,
+    RW_ST_CHECKPOINT_DELETE,
     RW_ST_COUNT_,
 };
 
@@ -115,6 +126,20 @@ static const char *const rw_store_sql[RW_ST_COUNT_] = {
     [RW_ST_FIND_ID] = "SELECT " RW_SQL_ALERT_COLUMNS " FROM alerts a WHERE a.id = ?1",
     [RW_ST_DELIVERIES_OF] = "SELECT id, channel, state, attempts, next_ms, last_error, updated_ms,"
                             " sent_ms FROM deliveries WHERE alert_id = ?1 ORDER BY id",
+    [RW_ST_CHECKPOINT_GET] = "SELECT value FROM checkpoints WHERE key = ?1",
+    /* ?1 key ?2 value ?3 updated_ms */
+    [RW_ST_CHECKPOINT_SET] = "INSERT INTO checkpoints (key, value, updated_ms) VALUES (?1, ?2, ?3)"
+                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                             " updated_ms = excluded.updated_ms",
+    [RW_ST_CHECKPOINT_DELETE] = "DELETE FROM checkpoints WHERE key = ?1",
+};
+
+/* The schema version each statement needs (0: 1): a store of an older version opened read-only
+ * (never migrated) prepares only the statements its tables allow. */
+static const int rw_store_sql_since[RW_ST_COUNT_] = {
+    [RW_ST_CHECKPOINT_GET] = 2,
+    [RW_ST_CHECKPOINT_SET] = 2,
+    [RW_ST_CHECKPOINT_DELETE] = 2,
 };
 
 #endif

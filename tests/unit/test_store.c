@@ -1,10 +1,12 @@
 /* Unit tests for src/store: adding and deduplication, the outbox (due deliveries, their order and
  * next attempts, state transitions, what a restart or a killed process leaves), counts, two
  * connections on one file, listing and finding alerts, and the errors: a read-only file or
- * folder, a file that is not a store, a full store, a newer schema. */
+ * folder, a file that is not a store, a full store, a newer schema; checkpoints (version 2), the
+ * migration of a version-1 store, and checkpoints written by several connections and processes. */
 #include "rwtest.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -740,7 +742,7 @@ static void test_create_and_migrate(void **state) {
     free(dir);
     assert_string_equal(rw_store_path(s), path);
     rw_store_close(s);
-    assert_int_equal(user_version(path), 1);
+    assert_int_equal(user_version(path), 2);
     free(path);
 
     /* an empty file (a process stopped right after creating it) is migrated */
@@ -751,13 +753,13 @@ static void test_create_and_migrate(void **state) {
     s = open_ok(path);
     assert_true(add1(s, "e1", 1, "c"));
     rw_store_close(s);
-    assert_int_equal(user_version(path), 1);
+    assert_int_equal(user_version(path), 2);
     /* opening again changes nothing */
     s = open_ok(path);
     assert_false(add1(s, "e1", 1, "c"));
     counts_are(s, 1, 0, 0, 0);
     rw_store_close(s);
-    assert_int_equal(user_version(path), 1);
+    assert_int_equal(user_version(path), 2);
     free(path);
 
     /* a store of a later rootwatch is refused, not damaged */
@@ -983,6 +985,324 @@ static void test_performance(void **state) {
     free(path);
 }
 
+/* ---- checkpoints ---------------------------------------------------------------------------- */
+
+static char *cp_get(rw_store *s, const char *key) {
+    char *v = (char *)"unset";
+    int rc = rw_store_checkpoint_get(s, key, &v);
+    if (rc != RW_OK) fail_msg("checkpoint_get %s: %s", key, rw_error_last());
+    return v;
+}
+
+static void cp_set(rw_store *s, const char *key, const char *value) {
+    int rc = rw_store_checkpoint_set(s, key, value);
+    if (rc != RW_OK) fail_msg("checkpoint_set %s: %s", key, rw_error_last());
+}
+
+static void test_checkpoints(void **state) {
+    (void)state;
+    char *path = path_of("cp.db");
+    rw_store *s = open_ok(path);
+    assert_null(cp_get(s, "s3:trail:AWSLogs/1/CloudTrail/us-east-1/")); /* absent: NULL, RW_OK */
+    cp_set(s, "s3:trail:AWSLogs/1/CloudTrail/us-east-1/", "{\"after\":\"k1\"}");
+    cp_set(s, "dir:exports", "");
+    char *v = cp_get(s, "s3:trail:AWSLogs/1/CloudTrail/us-east-1/");
+    assert_string_equal(v, "{\"after\":\"k1\"}");
+    free(v);
+    v = cp_get(s, "dir:exports"); /* an empty value is a value */
+    assert_non_null(v);
+    assert_string_equal(v, "");
+    free(v);
+    /* replaced */
+    cp_set(s, "s3:trail:AWSLogs/1/CloudTrail/us-east-1/", "{\"after\":\"k2\"}");
+    v = cp_get(s, "s3:trail:AWSLogs/1/CloudTrail/us-east-1/");
+    assert_string_equal(v, "{\"after\":\"k2\"}");
+    free(v);
+    /* keys and values of any text: quotes, non-ASCII, a large value */
+    const char *odd = "lookup-events:it's \"quoted\" \xc3\xa9t\xc3\xa9;--";
+    size_t big_n = 300000;
+    char *big = malloc(big_n + 1);
+    for (size_t i = 0; i < big_n; i++) big[i] = (char)('a' + i % 26);
+    big[big_n] = 0;
+    cp_set(s, odd, big);
+    rw_store_close(s);
+
+    /* durable: another connection, after a reopen, sees them */
+    s = open_ok(path);
+    v = cp_get(s, odd);
+    assert_string_equal(v, big);
+    free(v);
+    v = cp_get(s, "s3:trail:AWSLogs/1/CloudTrail/us-east-1/");
+    assert_string_equal(v, "{\"after\":\"k2\"}");
+    free(v);
+    /* NULL deletes; deleting what is absent is no error */
+    cp_set(s, odd, NULL);
+    assert_null(cp_get(s, odd));
+    cp_set(s, odd, NULL);
+    assert_int_equal(rw_store_checkpoint_set(s, NULL, "x"), RW_EINVAL);
+    /* alerts are untouched by checkpoints, and a read-only connection reads checkpoints */
+    assert_true(add1(s, "e1", 1, "c"));
+    rw_store *ro = NULL;
+    assert_int_equal(rw_store_open_readonly(&ro, path), RW_OK);
+    v = cp_get(ro, "dir:exports");
+    assert_string_equal(v, "");
+    free(v);
+    /* and cannot write them */
+    assert_int_equal(rw_store_checkpoint_set(ro, "dir:exports", "x"), RW_EIO);
+    rw_store_close(ro);
+    rw_store_close(s);
+    free(big);
+    free(path);
+}
+
+/* The schema of version 1 exactly as rootwatch 0.1 wrote it (before checkpoints). */
+static const char schema_v1[] =
+    "CREATE TABLE alerts (id INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL, event_time TEXT,"
+    " account TEXT, region TEXT, event_name TEXT, rule TEXT, severity TEXT,"
+    " detected_ms INTEGER NOT NULL, alert_json TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX alerts_detected ON alerts(detected_ms);"
+    "CREATE TABLE deliveries (id INTEGER PRIMARY KEY,"
+    " alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+    " channel TEXT NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL, last_error TEXT,"
+    " updated_ms INTEGER NOT NULL, sent_ms INTEGER, UNIQUE(alert_id, channel));"
+    "CREATE INDEX deliveries_due ON deliveries(channel, state, next_ms);"
+    "INSERT INTO alerts VALUES (1, 'old-1', '2026-11-20T10:00:00Z', '111122223333', 'us-east-1',"
+    " 'ConsoleLogin', 'root-console-sign-in', 'critical', 5, '{\"eventID\":\"old-1\"}', 6);"
+    "INSERT INTO deliveries VALUES (1, 1, 'slack', 2, 1, 5, NULL, 7, 7);"
+    "INSERT INTO deliveries VALUES (2, 1, 'mail', 0, 0, 5, NULL, 5, NULL);"
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA user_version=1;";
+
+static void test_checkpoints_migrate_v1(void **state) {
+    (void)state;
+    char *path = path_of("v1.db");
+    sql_exec(path, schema_v1);
+    assert_int_equal(user_version(path), 1);
+
+    /* read-only: the old store is read as it is, not migrated; it has no checkpoints */
+    rw_store *ro = NULL;
+    assert_int_equal(rw_store_open_readonly(&ro, path), RW_OK);
+    rw_store_alert_info *a = NULL;
+    assert_int_equal(rw_store_find(ro, "old-1", &a), RW_OK);
+    assert_int_equal(a->ndeliveries, 2);
+    rw_store_alert_info_free(a);
+    char *v = NULL;
+    assert_int_equal(rw_store_checkpoint_get(ro, "k", &v), RW_EIO);
+    assert_null(v);
+    assert_contains(rw_error_last(), "version 1");
+    assert_contains(rw_error_last(), path);
+    rw_store_close(ro);
+    assert_int_equal(user_version(path), 1);
+
+    /* a writing open migrates it, keeping the alerts and the outbox */
+    rw_store *s = open_ok(path);
+    assert_int_equal(user_version(path), 2);
+    assert_int_equal(rw_store_find(s, "old-1", &a), RW_OK);
+    assert_string_equal(a->alert_json, "{\"eventID\":\"old-1\"}");
+    assert_int_equal(a->ndeliveries, 2);
+    assert_int_equal(a->deliveries[0].state, RW_DELIVERY_SENT);
+    rw_store_alert_info_free(a);
+    counts_are(s, 1, 0, 1, 0);
+    assert_false(add1(s, "old-1", 9, "slack")); /* still unique by eventID */
+    assert_true(add1(s, "new-1", 9, "slack"));
+    assert_null(cp_get(s, "k"));
+    cp_set(s, "k", "v");
+    rw_store_close(s);
+    /* once migrated, opening again changes nothing */
+    s = open_ok(path);
+    v = cp_get(s, "k");
+    assert_string_equal(v, "v");
+    free(v);
+    rw_store_close(s);
+    assert_int_equal(user_version(path), 2);
+
+    /* two processes migrating one version-1 store at once: one migrates, neither fails */
+    char *path2 = path_of("v1-race.db");
+    sql_exec(path2, schema_v1);
+    enum { NPROC = 4 };
+    pid_t pids[NPROC];
+    for (int p = 0; p < NPROC; p++) {
+        pids[p] = fork();
+        if (pids[p] == 0) {
+            rw_store *cs = NULL;
+            if (rw_store_open(&cs, path2) != RW_OK) _exit(1);
+            char key[16];
+            snprintf(key, sizeof key, "p%d", p);
+            int rc = rw_store_checkpoint_set(cs, key, "done");
+            rw_store_close(cs);
+            _exit(rc == RW_OK ? 0 : 2);
+        }
+    }
+    for (int p = 0; p < NPROC; p++) {
+        int status = 0;
+        waitpid(pids[p], &status, 0);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    s = open_ok(path2);
+    for (int p = 0; p < NPROC; p++) {
+        char key[16];
+        snprintf(key, sizeof key, "p%d", p);
+        v = cp_get(s, key);
+        assert_string_equal(v, "done");
+        free(v);
+    }
+    assert_int_equal(rw_store_find(s, "old-1", &a), RW_OK);
+    rw_store_alert_info_free(a);
+    rw_store_close(s);
+    assert_int_equal(user_version(path2), 2);
+    free(path2);
+    free(path);
+}
+
+/* Connections on one file at once: threads each with a connection of its own (one store per
+ * thread, as store.h says) write their own keys and one shared key, while another reads; a
+ * writer blocked by another connection's open write transaction waits for it and succeeds. */
+enum { CP_THREADS = 4, CP_WRITES = 150 };
+
+typedef struct cp_worker {
+    const char *path;
+    int index;
+    int failures;
+} cp_worker;
+
+static void *cp_writer(void *arg) {
+    cp_worker *w = arg;
+    rw_store *s = NULL;
+    if (rw_store_open(&s, w->path) != RW_OK) {
+        w->failures++;
+        return NULL;
+    }
+    for (int i = 0; i < CP_WRITES; i++) {
+        char key[32], value[64];
+        snprintf(key, sizeof key, "own-%d", w->index);
+        snprintf(value, sizeof value, "%d", i);
+        if (rw_store_checkpoint_set(s, key, value) != RW_OK) w->failures++;
+        snprintf(value, sizeof value, "writer %d at %d", w->index, i);
+        if (rw_store_checkpoint_set(s, "shared", value) != RW_OK) w->failures++;
+        char *back = NULL;
+        if (rw_store_checkpoint_get(s, key, &back) != RW_OK || !back ||
+            atoi(back) != i) /* a connection reads its own last write */
+            w->failures++;
+        free(back);
+    }
+    rw_store_close(s);
+    return NULL;
+}
+
+static void *cp_reader(void *arg) {
+    cp_worker *w = arg;
+    rw_store *s = NULL;
+    if (rw_store_open(&s, w->path) != RW_OK) {
+        w->failures++;
+        return NULL;
+    }
+    int last[CP_THREADS];
+    for (int t = 0; t < CP_THREADS; t++) last[t] = -1;
+    for (int i = 0; i < CP_WRITES; i++) {
+        for (int t = 0; t < CP_THREADS; t++) {
+            char key[32], *v = NULL;
+            snprintf(key, sizeof key, "own-%d", t);
+            if (rw_store_checkpoint_get(s, key, &v) != RW_OK) w->failures++;
+            int n = v ? atoi(v) : -1;
+            if (n < last[t]) w->failures++; /* a checkpoint never goes back */
+            last[t] = n;
+            free(v);
+        }
+    }
+    rw_store_close(s);
+    return NULL;
+}
+
+typedef struct holder {
+    const char *path;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    bool holding;
+    int rc;
+} holder;
+
+/* Holds a write transaction on its own connection for 700 ms, then commits. */
+static void *hold_lock(void *arg) {
+    holder *h = arg;
+    sqlite3 *db = NULL;
+    h->rc = sqlite3_open(h->path, &db);
+    if (h->rc == SQLITE_OK)
+        h->rc =
+            sqlite3_exec(db, "BEGIN IMMEDIATE; INSERT INTO checkpoints VALUES ('other', 'x', 0)",
+                         NULL, NULL, NULL);
+    pthread_mutex_lock(&h->mu);
+    h->holding = true;
+    pthread_cond_signal(&h->cond);
+    pthread_mutex_unlock(&h->mu);
+    usleep(700 * 1000);
+    if (h->rc == SQLITE_OK) h->rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return NULL;
+}
+
+static void test_checkpoints_concurrent(void **state) {
+    (void)state;
+    char *path = path_of("cp-conc.db");
+    rw_store_close(open_ok(path));
+    pthread_t th[CP_THREADS + 1];
+    cp_worker w[CP_THREADS + 1];
+    for (int t = 0; t <= CP_THREADS; t++) {
+        w[t] = (cp_worker){.path = path, .index = t};
+        assert_int_equal(
+            pthread_create(&th[t], NULL, t < CP_THREADS ? cp_writer : cp_reader, &w[t]), 0);
+    }
+    for (int t = 0; t <= CP_THREADS; t++) {
+        pthread_join(th[t], NULL);
+        if (w[t].failures) fail_msg("thread %d: %d failures", t, w[t].failures);
+    }
+    rw_store *s = open_ok(path);
+    for (int t = 0; t < CP_THREADS; t++) {
+        char key[32], want[32];
+        snprintf(key, sizeof key, "own-%d", t);
+        snprintf(want, sizeof want, "%d", CP_WRITES - 1);
+        char *v = cp_get(s, key);
+        assert_string_equal(v, want);
+        free(v);
+    }
+    char *v = cp_get(s, "shared");
+    char want[64];
+    int found = 0;
+    for (int t = 0; t < CP_THREADS; t++) {
+        snprintf(want, sizeof want, "writer %d at %d", t, CP_WRITES - 1);
+        found += strcmp(v, want) == 0;
+    }
+    if (found != 1) fail_msg("shared is \"%s\", not one writer's last value", v);
+    free(v);
+
+    /* another connection holds a write transaction for 700 ms: the write waits, then lands */
+    holder h = {.path = path};
+    pthread_t ht;
+    pthread_mutex_init(&h.mu, NULL);
+    pthread_cond_init(&h.cond, NULL);
+    assert_int_equal(pthread_create(&ht, NULL, hold_lock, &h), 0);
+    pthread_mutex_lock(&h.mu);
+    while (!h.holding) pthread_cond_wait(&h.cond, &h.mu);
+    pthread_mutex_unlock(&h.mu);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cp_set(s, "after-wait", "yes");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_join(ht, NULL);
+    assert_int_equal(h.rc, SQLITE_OK);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (waited < 0.5) fail_msg("the write did not wait for the other transaction (%.3f s)", waited);
+    v = cp_get(s, "other");
+    assert_string_equal(v, "x");
+    free(v);
+    v = cp_get(s, "after-wait");
+    assert_string_equal(v, "yes");
+    free(v);
+    rw_store_close(s);
+    free(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_dedup),
@@ -1001,6 +1321,9 @@ int main(void) {
         cmocka_unit_test(test_read_only),
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_default_path),
+        cmocka_unit_test(test_checkpoints),
+        cmocka_unit_test(test_checkpoints_migrate_v1),
+        cmocka_unit_test(test_checkpoints_concurrent),
         cmocka_unit_test(test_performance),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
