@@ -176,25 +176,9 @@ static int deliver(rw_lambda_fn *fn, rw_channel *ch, const rw_store_alert_info *
     int64_t now = rw_time_now_ms();
     int rc = rw_store_mark_sending(fn->store, di->id, now);
     if (rc != RW_OK) return rc;
-    rw_json_doc *doc = rw_json_doc_new(NULL);
     rw_send_result res;
-    memset(&res, 0, sizeof res);
-    if (rw_json_doc_parse(doc, ai->alert_json, strlen(ai->alert_json)) != RW_OK) {
-        rc = RW_EINVAL;
-        snprintf(res.error, sizeof res.error,
-                 "the stored alert is not JSON (the store is damaged)");
-    } else {
-        rw_notice n = {.event_id = ai->event_id,
-                       .alert = rw_json_doc_root(doc),
-                       .alert_json = ai->alert_json,
-                       .alert_len = strlen(ai->alert_json),
-                       .detected_ms = ai->detected_ms,
-                       .attempt = di->attempts + 1};
-        rc = ch->type->send(ch, &n, &res);
-        if (rc != RW_OK && !res.error[0])
-            snprintf(res.error, sizeof res.error, "%s", rw_error_last());
-    }
-    rw_json_doc_free(doc);
+    rc =
+        rw_dispatch_send(ch, ai->event_id, ai->alert_json, ai->detected_ms, di->attempts + 1, &res);
     now = rw_time_now_ms();
     if (rc == RW_OK) {
         if (rw_store_mark_sent(fn->store, di->id, now) != RW_OK)

@@ -44,28 +44,51 @@ static void put_str(rw_buf *b, const char *s) {
     rw_json_write_str(b, s, strlen(s));
 }
 
+/* The start of a request about event_id's item, as far as its key: {"TableName":...,"MEMBER":
+ * {"eventID":{"S":...}. The caller closes it. */
+static void begin(rw_buf *b, const rw_lambda_idem *d, const char *member, const char *event_id) {
+    rw_buf_init(b, 0);
+    rw_buf_puts(b, "{\"TableName\":");
+    put_str(b, d->table);
+    rw_buf_printf(b, ",\"%s\":{\"eventID\":{\"S\":", member);
+    put_str(b, event_id);
+    rw_buf_puts(b, "}");
+}
+
+/* A PutItem's start, up to the whole item: its state, when (epoch seconds, in the attribute
+ * at_name) and the TTL attribute expiresAt. */
+static void begin_item(rw_buf *b, const rw_lambda_idem *d, const char *event_id, const char *state,
+                       const char *at_name, int64_t now) {
+    begin(b, d, "Item", event_id);
+    rw_buf_printf(b,
+                  ",\"state\":{\"S\":\"%s\"},\"%s\":{\"N\":\"%lld\"},"
+                  "\"expiresAt\":{\"N\":\"%lld\"}}",
+                  state, at_name, (long long)now, (long long)(now + CLAIM_SECONDS));
+}
+
+/* One DynamoDB call with the request in b (freed); the answer is not needed. */
+static int call(rw_lambda_idem *d, const char *op, rw_buf *b) {
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    int rc = rw_aws_json(d->client, &dynamodb, NULL, op, b->data, doc);
+    rw_json_doc_free(doc);
+    rw_buf_free(b);
+    return rc;
+}
+
 int rw_lambda_idem_claim(rw_lambda_idem *d, const char *event_id, bool *mine) {
     *mine = false;
     int64_t now = rw_time_now();
     rw_buf b;
-    rw_buf_init(&b, 0);
-    rw_buf_puts(&b, "{\"TableName\":");
-    put_str(&b, d->table);
-    rw_buf_puts(&b, ",\"Item\":{\"eventID\":{\"S\":");
-    put_str(&b, event_id);
+    begin_item(&b, d, event_id, "claimed", "claimedAt", now);
     /* a claim left by an instance that died before publishing (state still "claimed") is taken
      * over once it is older than the longest a Lambda invocation may run */
     rw_buf_printf(&b,
-                  "},\"state\":{\"S\":\"claimed\"},\"claimedAt\":{\"N\":\"%lld\"},"
-                  "\"expiresAt\":{\"N\":\"%lld\"}},"
-                  "\"ConditionExpression\":\"attribute_not_exists(eventID) OR (#s = :claimed AND "
+                  ",\"ConditionExpression\":\"attribute_not_exists(eventID) OR (#s = :claimed AND "
                   "claimedAt < :stale)\",\"ExpressionAttributeNames\":{\"#s\":\"state\"},"
                   "\"ExpressionAttributeValues\":{\":claimed\":{\"S\":\"claimed\"},"
                   "\":stale\":{\"N\":\"%lld\"}}}",
-                  (long long)now, (long long)(now + CLAIM_SECONDS),
                   (long long)(now - STALE_SECONDS));
-    rw_json_doc *doc = rw_json_doc_new(NULL);
-    int rc = rw_aws_json(d->client, &dynamodb, NULL, "PutItem", b.data, doc);
+    int rc = call(d, "PutItem", &b);
     if (rc == RW_OK) {
         *mine = true;
     } else if (strstr(rw_aws_client_error(d->client)->code, "ConditionalCheckFailed")) {
@@ -74,46 +97,26 @@ int rw_lambda_idem_claim(rw_lambda_idem *d, const char *event_id, bool *mine) {
         rc = rw_error_wrap(rc, "IDEMPOTENCY_TABLE %s: event %s cannot be claimed", d->table,
                            event_id);
     }
-    rw_json_doc_free(doc);
-    rw_buf_free(&b);
     return rc;
 }
 
 void rw_lambda_idem_done(rw_lambda_idem *d, const char *event_id) {
     /* a PutItem (the claim's own permission; no UpdateItem needed) that overwrites the claim */
-    int64_t now = rw_time_now();
     rw_buf b;
-    rw_buf_init(&b, 0);
-    rw_buf_puts(&b, "{\"TableName\":");
-    put_str(&b, d->table);
-    rw_buf_puts(&b, ",\"Item\":{\"eventID\":{\"S\":");
-    put_str(&b, event_id);
-    rw_buf_printf(&b,
-                  "},\"state\":{\"S\":\"published\"},\"publishedAt\":{\"N\":\"%lld\"},"
-                  "\"expiresAt\":{\"N\":\"%lld\"}}}",
-                  (long long)now, (long long)(now + CLAIM_SECONDS));
-    rw_json_doc *doc = rw_json_doc_new(NULL);
-    if (rw_aws_json(d->client, &dynamodb, NULL, "PutItem", b.data, doc) != RW_OK)
+    begin_item(&b, d, event_id, "published", "publishedAt", rw_time_now());
+    rw_buf_puts(&b, "}");
+    if (call(d, "PutItem", &b) != RW_OK)
         rw_log_warn("IDEMPOTENCY_TABLE %s: event %s was published but cannot be marked so (a "
                     "redelivery after the claim goes stale could publish it again): %s",
                     d->table, event_id, rw_error_last());
-    rw_json_doc_free(doc);
-    rw_buf_free(&b);
 }
 
 void rw_lambda_idem_release(rw_lambda_idem *d, const char *event_id) {
     rw_buf b;
-    rw_buf_init(&b, 0);
-    rw_buf_puts(&b, "{\"TableName\":");
-    put_str(&b, d->table);
-    rw_buf_puts(&b, ",\"Key\":{\"eventID\":{\"S\":");
-    put_str(&b, event_id);
-    rw_buf_puts(&b, "}}}");
-    rw_json_doc *doc = rw_json_doc_new(NULL);
-    if (rw_aws_json(d->client, &dynamodb, NULL, "DeleteItem", b.data, doc) != RW_OK)
+    begin(&b, d, "Key", event_id);
+    rw_buf_puts(&b, "}}");
+    if (call(d, "DeleteItem", &b) != RW_OK)
         rw_log_error("IDEMPOTENCY_TABLE %s: the claim of event %s cannot be given up (a retry "
                      "will not publish it before the claim expires): %s",
                      d->table, event_id, rw_error_last());
-    rw_json_doc_free(doc);
-    rw_buf_free(&b);
 }

@@ -98,6 +98,31 @@ static int64_t backoff(worker *w, int attempt) {
     return cap / 2 + (int64_t)(w->rng % (uint64_t)(cap / 2 + 1));
 }
 
+int rw_dispatch_send(rw_channel *ch, const char *event_id, const char *alert_json,
+                     int64_t detected_ms, int attempt, rw_send_result *res) {
+    memset(res, 0, sizeof *res);
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    int rc;
+    if (rw_json_doc_parse(doc, alert_json, strlen(alert_json)) != RW_OK) {
+        rc = RW_EINVAL;
+        snprintf(res->error, sizeof res->error,
+                 "the stored alert is not JSON (the store is damaged)");
+    } else {
+        rw_notice n = {.event_id = event_id,
+                       .alert = rw_json_doc_root(doc),
+                       .alert_json = alert_json,
+                       .alert_len = strlen(alert_json),
+                       .test = false,
+                       .detected_ms = detected_ms,
+                       .attempt = attempt};
+        rc = ch->type->send(ch, &n, res);
+        if (rc != RW_OK && !res->error[0])
+            snprintf(res->error, sizeof res->error, "%s", rw_error_last());
+    }
+    rw_json_doc_free(doc);
+    return rc;
+}
+
 static void deliver(worker *w, rw_delivery *dl) {
     rw_channel *ch = w->ch;
     int64_t now = rw_time_now_ms();
@@ -110,27 +135,8 @@ static void deliver(worker *w, rw_delivery *dl) {
         return;
     }
     int attempt = dl->attempts + 1;
-    rw_json_doc *doc = rw_json_doc_new(NULL);
     rw_send_result res;
-    memset(&res, 0, sizeof res);
-    int rc;
-    if (rw_json_doc_parse(doc, dl->alert_json, strlen(dl->alert_json)) != RW_OK) {
-        rc = RW_EINVAL;
-        snprintf(res.error, sizeof res.error,
-                 "the stored alert is not JSON (the store is damaged)");
-    } else {
-        rw_notice n = {.event_id = dl->event_id,
-                       .alert = rw_json_doc_root(doc),
-                       .alert_json = dl->alert_json,
-                       .alert_len = strlen(dl->alert_json),
-                       .test = false,
-                       .detected_ms = dl->detected_ms,
-                       .attempt = attempt};
-        rc = ch->type->send(ch, &n, &res);
-        if (rc != RW_OK && !res.error[0])
-            snprintf(res.error, sizeof res.error, "%s", rw_error_last());
-    }
-    rw_json_doc_free(doc);
+    int rc = rw_dispatch_send(ch, dl->event_id, dl->alert_json, dl->detected_ms, attempt, &res);
     now = rw_time_now_ms();
     if (rc == RW_OK) {
         pthread_mutex_lock(&w->d->write_lock);

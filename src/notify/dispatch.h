@@ -25,6 +25,13 @@ typedef struct rw_dispatch rw_dispatch;
 int rw_dispatch_store(rw_store *s, pthread_mutex_t *lock, const rw_alert *a,
                       rw_channel *const *channels, size_t n, bool *added);
 
+/* One attempt at a stored alert's delivery over ch: the alert's JSON (as the store keeps it) read
+ * into a notice and sent. RW_OK, or the channel's error with res->error saying what went wrong
+ * (res is the caller's, emptied first). The delivery engine below and rootwatch lambda both send
+ * through it; marking the delivery in the store is theirs. */
+int rw_dispatch_send(rw_channel *ch, const char *event_id, const char *alert_json,
+                     int64_t detected_ms, int attempt, rw_send_result *res);
+
 typedef struct rw_dispatch_stats {
     uint64_t alerts_new, alerts_known; /* added to the store, or already there (not sent again) */
     uint64_t sent, failed, retried;    /* deliveries: sent, given up, failed attempts retried */
