@@ -1,19 +1,25 @@
 /* rootwatch deploy: the AWS side of rootwatch. `deploy template` prints the CloudFormation stack
- * (src/deploy/template.c; docs/lambda.md, "The stack"). Subcommands are rows of one table. */
+ * (src/deploy/template.c; docs/lambda.md, "The stack"); `deploy test` proves a deployed one end to
+ * end (src/deploy/stacktest.c; docs/lambda.md, "deploy test"). Subcommands are rows of one table.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cli/aws_opt.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "deploy/emit.h"
+#include "deploy/stacktest.h"
 #include "deploy/template.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 static const char template_help[] =
     "usage: rootwatch deploy template [--format yaml|json] [--variant hub|forwarder]\n"
@@ -122,6 +128,101 @@ out:
     return rc;
 }
 
+static const char test_help[] =
+    "usage: rootwatch deploy test --stack NAME [--region R] [--profile P] [--endpoint-url URL]\n"
+    "\n"
+    "Proves a deployed hub stack (`rootwatch deploy template`) end to end, one step after the\n"
+    "other, one line each (OK, FAIL or SKIP, the step, what was read), stopping at the first\n"
+    "that fails:\n"
+    "  stack        the stack's EventBridge rule, Lambda function and SNS topic\n"
+    "  rule         the rule read back: its ARN, pattern and state\n"
+    "  pattern      the pattern through rootwatch's own matcher: a root console sign-in, a root\n"
+    "               write call and a root read-only call must match; an IAM user's call and a\n"
+    "               root call invoked by an AWS service must not\n"
+    "  eventbridge  the same through EventBridge's TestEventPattern (SKIP where the service\n"
+    "               does not answer it, as moto)\n"
+    "  state        ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (plain ENABLED misses root\n"
+    "               read-only calls)\n"
+    "  function     the function's configuration: SNS_TOPIC_ARN is the stack's topic\n"
+    "  target       the rule's target is the stack's function\n"
+    "  invoke       the function invoked with a test event (eventName RootwatchDeployTest,\n"
+    "               eventID rootwatch-deploy-test-...): one alert, published to the topic.\n"
+    "               The topic's subscribers receive it, with RootwatchDeployTest in the subject.\n"
+    "\n"
+    "The caller needs cloudformation:ListStackResources, events:DescribeRule,\n"
+    "events:TestEventPattern, events:ListTargetsByRule, lambda:GetFunctionConfiguration and\n"
+    "lambda:InvokeFunction.\n"
+    "\n"
+    "options:\n"
+    "      --stack NAME        the stack's name or ID (required)\n"
+    "      --region NAME       the stack's region (default: AWS_REGION, AWS_DEFAULT_REGION, the\n"
+    "                          profile's)\n" RW_AWS_OPTS_HELP RW_CLI_VERBOSITY_HELP
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit status: 0 every step passed, 1 a step failed, 2 a usage error or no AWS settings.\n";
+
+static int test_cmd(int argc, char **argv) {
+    enum { O_STACK = 256, O_PROFILE, O_REGION, O_ENDPOINT };
+    static const struct option opts[] = {{"stack", required_argument, 0, O_STACK},
+                                         {"profile", required_argument, 0, O_PROFILE},
+                                         {"region", required_argument, 0, O_REGION},
+                                         {"endpoint-url", required_argument, 0, O_ENDPOINT},
+                                         RW_CLI_VERBOSITY_LONGOPTS,
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    rw_aws_opts ao = {0};
+    rw_stacktest_opts to = {.out = stdout};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
+        if (rw_cli_verbosity(c)) continue;
+        switch (c) {
+        case O_STACK:
+            to.stack = optarg;
+            break;
+        case O_PROFILE:
+            ao.profile = optarg;
+            break;
+        case O_REGION:
+            ao.region = optarg;
+            break;
+        case O_ENDPOINT:
+            ao.endpoint_url = optarg;
+            break;
+        case 'h':
+            fputs(test_help, stdout);
+            return 0;
+        default:
+            rw_cli_bad_option(c, argv);
+            return rw_cli_usage_error("deploy test");
+        }
+    }
+    if (optind < argc) {
+        rw_error_set(RW_EINVAL, "unexpected argument '%s'", argv[optind]);
+        return rw_cli_usage_error("deploy test");
+    }
+    if (!to.stack || !*to.stack) {
+        rw_error_set(RW_EINVAL, "--stack NAME is needed: the stack to test");
+        return rw_cli_usage_error("deploy test");
+    }
+    rw_aws_session s;
+    if (rw_aws_session_open(&s, &ao) != RW_OK) {
+        rw_aws_session_close(&s);
+        return 2;
+    }
+    to.now = rw_time_now();
+    to.nonce = (unsigned)getpid();
+    int rc = rw_deploy_stack_test(&s, &to);
+    rw_aws_session_close(&s);
+    if (rc == RW_OK) {
+        printf("deploy test of stack %s: every step passed\n", to.stack);
+        return 0;
+    }
+    rw_log_error("deploy test of stack %s: %s", to.stack, rw_error_last());
+    return 1;
+}
+
 /* The subcommands: a new one is a function and a row here. */
 static const struct subcommand {
     const char *name;
@@ -129,6 +230,7 @@ static const struct subcommand {
     const char *summary;
 } subcommands[] = {
     {"template", template_cmd, "print the CloudFormation template (hub or forwarder)"},
+    {"test", test_cmd, "prove a deployed hub stack end to end (rule, pattern, function, SNS)"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 
