@@ -24,9 +24,7 @@ static void usage(FILE *out) {
           "--profile, the environment, web identity, the shared files (profiles, role_arn,\n"
           "credential_process), container credentials, EC2 instance metadata (IMDSv2).\n"
           "\n"
-          "options:\n" RW_AWS_OPTS_HELP
-          "      --region NAME       the region (default: AWS_REGION, AWS_DEFAULT_REGION, the\n"
-          "                          profile's)\n"
+          "options:\n" RW_AWS_OPTS_HELP RW_AWS_OPT_REGION_HELP
           "  -f, --format FMT        text or json (default: text)\n" RW_CLI_VERBOSITY_HELP
           "                          (-v logs each retry of an AWS call; -vv also where the\n"
           "                          credentials were found)\n"
@@ -47,10 +45,8 @@ static void mask(const char *id, char *out, size_t cap) {
 }
 
 static int whoami(int argc, char **argv) {
-    enum { O_PROFILE = 256, O_REGION, O_ENDPOINT };
-    static const struct option opts[] = {{"profile", required_argument, 0, O_PROFILE},
-                                         {"region", required_argument, 0, O_REGION},
-                                         {"endpoint-url", required_argument, 0, O_ENDPOINT},
+    static const struct option opts[] = {RW_AWS_OPTS_LONGOPTS,
+                                         RW_AWS_OPT_REGION_LONGOPT,
                                          {"format", required_argument, 0, 'f'},
                                          RW_CLI_VERBOSITY_LONGOPTS,
                                          {"help", no_argument, 0, 'h'},
@@ -60,17 +56,8 @@ static int whoami(int argc, char **argv) {
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":f:h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
-        if (rw_cli_verbosity(c)) continue;
+        if (rw_cli_verbosity(c) || rw_cli_aws_opt(c, &ao)) continue;
         switch (c) {
-        case O_PROFILE:
-            ao.profile = optarg;
-            break;
-        case O_REGION:
-            ao.region = optarg;
-            break;
-        case O_ENDPOINT:
-            ao.endpoint_url = optarg;
-            break;
         case 'f':
             if (!strcmp(optarg, "json"))
                 json = 1;

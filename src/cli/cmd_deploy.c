@@ -154,19 +154,16 @@ static const char test_help[] =
     "lambda:InvokeFunction.\n"
     "\n"
     "options:\n"
-    "      --stack NAME        the stack's name or ID (required)\n"
-    "      --region NAME       the stack's region (default: AWS_REGION, AWS_DEFAULT_REGION, the\n"
-    "                          profile's)\n" RW_AWS_OPTS_HELP RW_CLI_VERBOSITY_HELP
-    "  -h, --help              show this help\n"
+    "      --stack NAME        the stack's name or ID (required)\n" RW_AWS_OPT_REGION_HELP
+        RW_AWS_OPTS_HELP RW_CLI_VERBOSITY_HELP "  -h, --help              show this help\n"
     "\n"
     "Exit status: 0 every step passed, 1 a step failed, 2 a usage error or no AWS settings.\n";
 
 static int test_cmd(int argc, char **argv) {
-    enum { O_STACK = 256, O_PROFILE, O_REGION, O_ENDPOINT };
+    enum { O_STACK = 256 };
     static const struct option opts[] = {{"stack", required_argument, 0, O_STACK},
-                                         {"profile", required_argument, 0, O_PROFILE},
-                                         {"region", required_argument, 0, O_REGION},
-                                         {"endpoint-url", required_argument, 0, O_ENDPOINT},
+                                         RW_AWS_OPTS_LONGOPTS,
+                                         RW_AWS_OPT_REGION_LONGOPT,
                                          RW_CLI_VERBOSITY_LONGOPTS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -176,19 +173,10 @@ static int test_cmd(int argc, char **argv) {
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
-        if (rw_cli_verbosity(c)) continue;
+        if (rw_cli_verbosity(c) || rw_cli_aws_opt(c, &ao)) continue;
         switch (c) {
         case O_STACK:
             to.stack = optarg;
-            break;
-        case O_PROFILE:
-            ao.profile = optarg;
-            break;
-        case O_REGION:
-            ao.region = optarg;
-            break;
-        case O_ENDPOINT:
-            ao.endpoint_url = optarg;
             break;
         case 'h':
             fputs(test_help, stdout);
