@@ -21,6 +21,7 @@ static const struct command {
      "write the AWS Lambda deployment zip (bootstrap and its libraries)"},
     {"deploy", rw_cmd_deploy,
      "deploy template: the CloudFormation stack that runs rootwatch on AWS"},
+    {"iam-policy", rw_cmd_iam_policy, "print the least IAM policy a command needs"},
 };
 
 static void usage(FILE *out) {

@@ -516,6 +516,27 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
     return rc;
 }
 
+/* Appends s form-encoded as the AWS SDKs encode a query protocol's body (botocore: urlencode):
+ * unreserved characters as they are, a space as '+', every other byte as %XX. AWS reads %20 as
+ * well, but a service that checks the signature over the body it decoded and encoded again (moto
+ * with IAM enforced) only agrees with the SDKs' bytes. */
+static void form_encode(rw_buf *out, const char *s) {
+    size_t from = out->len;
+    rw_sigv4_uri_encode(out, s, strlen(s), 0);
+    size_t w = from;
+    for (size_t r = from; r < out->len; r++, w++) {
+        if (out->data[r] == '%' && r + 2 < out->len && out->data[r + 1] == '2' &&
+            out->data[r + 2] == '0') {
+            out->data[w] = '+';
+            r += 2;
+        } else {
+            out->data[w] = out->data[r];
+        }
+    }
+    out->len = w;
+    if (out->data) out->data[w] = 0;
+}
+
 int rw_aws_query(rw_aws_client *c, const rw_aws_service *svc, const char *region,
                  const char *action, const char *const *params, rw_xml **out) {
     *out = NULL;
@@ -524,9 +545,9 @@ int rw_aws_query(rw_aws_client *c, const rw_aws_service *svc, const char *region
     rw_buf_printf(&body, "Action=%s&Version=%s", action, svc->version);
     for (size_t i = 0; params && params[i] && params[i + 1]; i += 2) {
         rw_buf_putc(&body, '&');
-        rw_sigv4_uri_encode(&body, params[i], strlen(params[i]), 0);
+        form_encode(&body, params[i]);
         rw_buf_putc(&body, '=');
-        rw_sigv4_uri_encode(&body, params[i + 1], strlen(params[i + 1]), 0);
+        form_encode(&body, params[i + 1]);
     }
     call k = {svc,
               region,

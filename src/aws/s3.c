@@ -254,6 +254,11 @@ char *rw_s3_bucket_region(rw_aws_client *c, const char *bucket, const char *fall
         out = rw_xstrdup(fallback ? fallback : "us-east-1");
     else if (rc == RW_ENOTFOUND)
         rw_error_set(RW_ENOTFOUND, "s3://%s: no such bucket", bucket);
+    else if (resp.status == 403) /* a HEAD has no body to say why */
+        rw_error_set(rc,
+                     "s3://%s: HeadBucket: AccessDenied (HTTP 403): the credentials may not "
+                     "list the bucket (s3:ListBucket; rootwatch iam-policy --for scan)",
+                     bucket);
     /* other errors keep the client's message */
     rw_http_response_free(&resp);
     rw_buf_free(&path);

@@ -95,33 +95,6 @@ static void usage(FILE *out) {
         out);
 }
 
-/* Appends the comma-separated items of arg to a NULL-terminated list. */
-static void add_list(char ***list, const char *arg) {
-    size_t n = 0;
-    while (*list && (*list)[n]) n++;
-    char *copy = rw_xstrdup(arg), *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        *list = rw_xrealloc(*list, (n + 2) * sizeof **list);
-        (*list)[n++] = rw_xstrdup(t);
-        (*list)[n] = NULL;
-    }
-    free(copy);
-}
-
-/* Appends one item (a path may hold commas) to a NULL-terminated list. */
-static void add_one(char ***list, const char *arg) {
-    size_t n = 0;
-    while (*list && (*list)[n]) n++;
-    *list = rw_xrealloc(*list, (n + 2) * sizeof **list);
-    (*list)[n++] = rw_xstrdup(arg);
-    (*list)[n] = NULL;
-}
-
-static void free_list(char **list) {
-    for (char **p = list; p && *p; p++) free(*p);
-    free(list);
-}
-
 static int parse_size(const char *s, size_t *out) {
     char *end;
     errno = 0;
@@ -214,10 +187,10 @@ int rw_cmd_scan(int argc, char **argv) {
             s.filter.has_until = true;
             break;
         case O_ACCOUNT:
-            add_list(&s.filter.accounts, optarg);
+            rw_cli_list_add_split(&s.filter.accounts, optarg);
             break;
         case O_REGION:
-            add_list(&s.filter.regions, optarg);
+            rw_cli_list_add_split(&s.filter.regions, optarg);
             break;
         case 'j': {
             char *end;
@@ -241,7 +214,7 @@ int rw_cmd_scan(int argc, char **argv) {
             color = optarg;
             break;
         case O_RULES:
-            add_one(&rule_files, optarg);
+            rw_cli_list_add(&rule_files, optarg);
             break;
         case O_NOBUILTIN:
             no_builtin = true;
@@ -256,7 +229,7 @@ int rw_cmd_scan(int argc, char **argv) {
             lookup = true;
             break;
         case O_REGIONS:
-            add_list(&lookup_regions, optarg);
+            rw_cli_list_add_split(&lookup_regions, optarg);
             break;
         case O_NOTIFY:
             notify = true;
@@ -409,10 +382,10 @@ usage_error:
     rc = rw_cli_usage_error("scan");
 out:
     rw_engine_free(engine);
-    free_list(s.filter.accounts);
-    free_list(s.filter.regions);
-    free_list(rule_files);
-    free_list(lookup_regions);
+    rw_cli_list_free(s.filter.accounts);
+    rw_cli_list_free(s.filter.regions);
+    rw_cli_list_free(rule_files);
+    rw_cli_list_free(lookup_regions);
     if (s.dispatch) rw_dispatch_close(s.dispatch, 0, NULL);
     rw_notify_config_free(ncfg);
     rw_ruleset_free(rules);

@@ -11,5 +11,6 @@ int rw_cmd_alerts(int argc, char **argv);
 int rw_cmd_lambda(int argc, char **argv);
 int rw_cmd_package(int argc, char **argv);
 int rw_cmd_deploy(int argc, char **argv);
+int rw_cmd_iam_policy(int argc, char **argv);
 
 #endif

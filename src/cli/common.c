@@ -2,10 +2,12 @@
 #include "cli/common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 static int verbosity; /* -v minus -q */
 
@@ -53,4 +55,24 @@ int rw_cli_usage_error(const char *cmd) {
     rw_log_error("%s", rw_error_last());
     fprintf(stderr, "Try 'rootwatch %s --help'.\n", cmd);
     return 2;
+}
+
+void rw_cli_list_add(char ***list, const char *arg) {
+    size_t n = 0;
+    while (*list && (*list)[n]) n++;
+    *list = rw_xrealloc(*list, (n + 2) * sizeof **list);
+    (*list)[n++] = rw_xstrdup(arg);
+    (*list)[n] = NULL;
+}
+
+void rw_cli_list_add_split(char ***list, const char *arg) {
+    char *copy = rw_xstrdup(arg), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        rw_cli_list_add(list, t);
+    free(copy);
+}
+
+void rw_cli_list_free(char **list) {
+    for (char **p = list; p && *p; p++) free(*p);
+    free(list);
 }

@@ -41,4 +41,10 @@ void rw_cli_bad_option(int c, char *const *argv);
  * then "Try 'rootwatch CMD --help'.". Returns 2, the exit status of a usage error. */
 int rw_cli_usage_error(const char *cmd);
 
+/* NULL-terminated lists of strings for repeatable options (--account a,b --account c): each
+ * appends copies to *list (which may be NULL); rw_cli_list_free frees the list and its items. */
+void rw_cli_list_add_split(char ***list, const char *arg); /* the comma-separated items of arg */
+void rw_cli_list_add(char ***list, const char *arg);       /* arg whole (a path may hold commas) */
+void rw_cli_list_free(char **list);
+
 #endif

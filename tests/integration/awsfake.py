@@ -235,7 +235,9 @@ def boto3_available():
 class MotoServer:
     """moto_server on 127.0.0.1 and a free port, for the duration of a `with` block.
 
-    MotoServer(port=None, startup_timeout=60)
+    MotoServer(port=None, startup_timeout=60, extra_env=None)
+      extra_env          more environment for moto_server (INITIAL_NO_AUTH_ACTION_COUNT: IAM
+                         policies enforced after that many requests)
       .url, .port        where it listens (set once started)
       .reset()           POST /moto-api/reset: every emulated resource is forgotten
       .env(region)       environment for rootwatch: AWS_ENDPOINT_URL and the dummy keys
@@ -244,8 +246,9 @@ class MotoServer:
     MotoServer.available() says whether the executable exists; why_unavailable() says why not.
     """
 
-    def __init__(self, port=None, startup_timeout=60):
+    def __init__(self, port=None, startup_timeout=60, extra_env=None):
         self.port = port
+        self.extra_env = dict(extra_env or {})
         self.startup_timeout = startup_timeout
         self.proc = None
         self._log = None
@@ -279,6 +282,7 @@ class MotoServer:
             self._close_log()
             self._log = tempfile.TemporaryFile()
             env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+            env.update(self.extra_env)
             self.proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(self.port)],
                                          stdin=subprocess.DEVNULL, stdout=self._log,
                                          stderr=subprocess.STDOUT, env=env, start_new_session=True)

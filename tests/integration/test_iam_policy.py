@@ -1,0 +1,223 @@
+"""rootwatch iam-policy: the printed policy is enough and every statement of it is needed.
+
+moto_server runs with INITIAL_NO_AUTH_ACTION_COUNT=3: its first three requests make an
+administrator (user, inline policy "*", key), and from then on moto enforces IAM policies. Each
+command runs as a user whose only policy is what `rootwatch iam-policy` printed: it must work; and
+with each statement taken out in turn, what that statement serves must fail (AccessDenied named,
+exit 2) or, for the account alias, be visibly lost (the SNS subject names the account id).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import awsfake  # noqa: E402
+import rwtest  # noqa: E402
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's
+
+
+def policy(*args):
+    p = rwtest.run(["iam-policy"] + list(args))
+    if p.returncode != 0:
+        raise AssertionError("iam-policy %s: exit %d\n%s" % (args, p.returncode, p.stderr))
+    return json.loads(p.stdout)
+
+
+def without(doc, sid):
+    return dict(doc, Statement=[s for s in doc["Statement"] if s["Sid"] != sid])
+
+
+class Output(unittest.TestCase):
+    """What is printed, without AWS."""
+
+    def test_every_command_prints_a_valid_policy_without_wildcard_actions(self):
+        for what in ("scan", "watch", "lambda", "deploy"):
+            p = rwtest.run(["iam-policy", "--for", what])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            doc = json.loads(p.stdout)
+            self.assertEqual(doc["Version"], "2012-10-17")
+            self.assertTrue(doc["Statement"], what)
+            sids = [s["Sid"] for s in doc["Statement"]]
+            self.assertEqual(len(sids), len(set(sids)), what)
+            for s in doc["Statement"]:
+                self.assertEqual(s["Effect"], "Allow")
+                for a in s["Action"]:
+                    self.assertRegex(a, r"^[a-z0-9-]+:[A-Za-z]+$", (what, s))
+            # nothing given: placeholders, each named on stderr with the option that fills it
+            for ph in set(x for s in doc["Statement"] for r in s["Resource"]
+                          for x in __import__("re").findall(r"<[a-z-]+>", r)):
+                self.assertIn(ph + ":", p.stderr_text, (what, p.stderr_text))
+
+    def test_resources_come_from_the_options(self):
+        doc = policy("--for", "watch", "--queue", "https://sqs.eu-west-1.amazonaws.com/111122223333/rw",
+                     "--bucket", "trail", "--prefix", "org/")
+        by = {s["Sid"]: s for s in doc["Statement"]}
+        self.assertEqual(sorted(by), ["QueueConsume", "TrailBucketList", "TrailBucketRead"])
+        self.assertEqual(by["QueueConsume"]["Resource"], ["arn:aws:sqs:eu-west-1:111122223333:rw"])
+        self.assertEqual(by["TrailBucketRead"]["Resource"], ["arn:aws:s3:::trail/org/AWSLogs/*"])
+        self.assertNotIn("*", [r for s in doc["Statement"] for r in s["Resource"]])
+        doc = policy("--for", "scan", "--topic", "arn:aws:sns:eu-west-1:111122223333:t")
+        self.assertEqual([s["Resource"] for s in doc["Statement"] if s["Sid"] == "NotifyTopic"],
+                         [["arn:aws:sns:eu-west-1:111122223333:t"]])
+        doc = policy("--for", "deploy", "--stack", "rw", "--region", "eu-west-1", "--account",
+                     "111122223333")
+        self.assertIn("arn:aws:cloudformation:eu-west-1:111122223333:stack/rw/*",
+                      json.dumps(doc))
+
+    def test_bad_input(self):
+        for args, words in ((["--for", "nope"], "unknown command 'nope'"),
+                            ([], "which command"),
+                            (["--for", "watch", "--queue", "not-a-queue"], "not-a-queue"),
+                            (["--for", "scan", "extra"], "unexpected argument")):
+            p = rwtest.run(["iam-policy"] + args)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertIn(words, p.stderr_text, args)
+            self.assertEqual(p.stdout, b"", args)
+
+    def test_lambda_policy_is_what_the_stack_grants(self):
+        """The function's role in `deploy template` and `iam-policy --for lambda` name the same
+        actions, statement by statement."""
+        t = json.loads(rwtest.run(["deploy", "template", "--format", "json"]).stdout)
+        granted = {}
+        for res in t["Resources"].values():
+            if res["Type"] != "AWS::IAM::Role" or "lambda" not in json.dumps(
+                    res["Properties"]["AssumeRolePolicyDocument"]):
+                continue
+            for pol in res["Properties"].get("Policies", []):
+                for s in pol["PolicyDocument"]["Statement"]:
+                    if "Fn::If" in s:  # the table's statement, when the stack creates one
+                        s = s["Fn::If"][1]
+                    granted[s["Sid"]] = sorted(s["Action"])
+        printed = {s["Sid"]: sorted(s["Action"]) for s in policy("--for", "lambda")["Statement"]}
+        self.assertEqual(len(granted), 5, granted)
+        self.assertEqual(granted, printed)
+
+
+@unittest.skipUnless(awsfake.MotoServer.available(),
+                     "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())
+@unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed: the resources cannot be made")
+class Enforced(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = awsfake.MotoServer(extra_env={"INITIAL_NO_AUTH_ACTION_COUNT": "3"}).start()
+        iam = cls.moto.boto3_client("iam")
+        iam.create_user(UserName="admin")
+        iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17",
+             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="admin")["AccessKey"]
+        cls.admin = dict(aws_access_key_id=key["AccessKeyId"],
+                         aws_secret_access_key=key["SecretAccessKey"], aws_session_token=None)
+        cls.iam = cls.client("iam")
+        cls.iam.create_account_alias(AccountAlias="acme-prod")
+        cls.bucket = "trail-%s" % uuid.uuid4().hex[:8]
+        s3 = cls.client("s3")
+        s3.create_bucket(Bucket=cls.bucket)
+        key = "AWSLogs/%s/CloudTrail/%s/2026/11/20/%s_CloudTrail_%s_20261120T1000Z_a.json.gz" % (
+            ACCOUNT, REGION, ACCOUNT, REGION)
+        import gzip
+        s3.put_object(Bucket=cls.bucket, Key=key, Body=gzip.compress(rwtest.trail_bytes(
+            [rwtest.record("root-1", name="DeleteTrail", account=ACCOUNT),
+             rwtest.record("user-1", who="user", account=ACCOUNT)])))
+        sns = cls.client("sns")
+        cls.topic = sns.create_topic(Name="root-alerts")["TopicArn"]
+        sqs = cls.client("sqs")
+        cls.queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+        qarn = sqs.get_queue_attributes(QueueUrl=cls.queue,
+                                        AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=cls.topic, Protocol="sqs", Endpoint=qarn)
+        cls.tmp = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+        cls.tmp.cleanup()
+
+    @classmethod
+    def client(cls, service):
+        import boto3
+        import botocore.config
+        return boto3.session.Session().client(
+            service, region_name=REGION, endpoint_url=cls.moto.url,
+            config=botocore.config.Config(proxies={}, retries={"max_attempts": 2}), **cls.admin)
+
+    def user_env(self, doc):
+        """A new user whose only policy is doc: the environment that runs rootwatch as it.
+
+        moto checks S3's HeadBucket as the action s3:HeadBucket, which AWS does not have (AWS
+        checks s3:ListBucket, which the policy grants): where the policy lists the bucket, the
+        user also gets s3:HeadBucket, for moto only.
+        moto does not scope SNS calls to their topic (it checks them against the resource "*"),
+        so SNS statements get the resource "*" here; that their resource is the topic given is
+        checked in Output.test_resources_come_from_the_options."""
+        doc = json.loads(json.dumps(doc))
+        for s in doc["Statement"]:
+            if s["Action"] == ["s3:ListBucket"]:
+                s["Action"].append("s3:HeadBucket")
+            if all(a.startswith("sns:") for a in s["Action"]):
+                s["Resource"] = ["*"]
+        name = "u-%s" % uuid.uuid4().hex[:8]
+        self.iam.create_user(UserName=name)
+        self.iam.put_user_policy(UserName=name, PolicyName="rootwatch",
+                                 PolicyDocument=json.dumps(doc))
+        key = self.iam.create_access_key(UserName=name)["AccessKey"]
+        return awsfake.clean_aws_env({"AWS_ENDPOINT_URL": self.moto.url, "AWS_REGION": REGION,
+                                      "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+                                      "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+                                      "AWS_MAX_ATTEMPTS": "1"})
+
+    def scan(self, doc, *extra):
+        return rwtest.run(["scan", "--format", "ndjson", "s3://%s" % self.bucket] + list(extra),
+                          env=self.user_env(doc), timeout=120)
+
+    def test_scan_s3_works_under_the_policy_and_needs_each_statement(self):
+        doc = policy("--for", "scan", "--bucket", self.bucket)
+        self.assertEqual(sorted(s["Sid"] for s in doc["Statement"]),
+                         ["TrailBucketList", "TrailBucketRead"])
+        p = self.scan(doc)
+        self.assertEqual(p.returncode, 1, p.stderr)  # root activity found
+        self.assertEqual([a["eventID"] for a in rwtest.ndjson(p.stdout)], ["root-1"])
+        for sid in ("TrailBucketList", "TrailBucketRead"):
+            p = self.scan(without(doc, sid))
+            self.assertEqual(p.returncode, 2, (sid, p.stdout, p.stderr))
+            self.assertIn("AccessDenied", p.stderr_text, sid)
+
+    def test_scan_notify_sns_needs_publish_and_the_alias(self):
+        doc = policy("--for", "scan", "--bucket", self.bucket, "--topic", self.topic)
+        self.assertEqual(sorted(s["Sid"] for s in doc["Statement"]),
+                         ["AccountAlias", "NotifyTopic", "TrailBucketList", "TrailBucketRead"])
+        sqs = self.client("sqs")
+
+        def run(d):
+            cfg = os.path.join(self.tmp.name, "%s.yaml" % uuid.uuid4().hex[:8])
+            with open(cfg, "w") as f:
+                f.write("store: %s.db\nchannels:\n  - name: sns\n    type: sns\n"
+                        "    topic_arn: %s\n" % (cfg, self.topic))
+            p = rwtest.run(["scan", "--notify", "--notify-wait", "10s", "--config", cfg, "-q",
+                            "s3://%s" % self.bucket], env=self.user_env(d), timeout=120)
+            got = sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10,
+                                      WaitTimeSeconds=1).get("Messages", [])
+            for m in got:
+                sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
+            return p, [json.loads(m["Body"])["Subject"] for m in got]
+
+        p, subjects = run(doc)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(subjects, ['Root API call-"DeleteTrail" detected in Account-"acme-prod"'])
+        p, subjects = run(without(doc, "NotifyTopic"))
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("not authorized to perform: sns:Publish", p.stderr_text)
+        self.assertEqual(subjects, [])
+        p, subjects = run(without(doc, "AccountAlias"))
+        self.assertEqual(subjects,
+                         ['Root API call-"DeleteTrail" detected in Account-"%s"' % ACCOUNT])
+
+
+if __name__ == "__main__":
+    rwtest.main()
