@@ -90,12 +90,17 @@ static const stmt lambda_stmts[] = {
     END,
 };
 
-/* rootwatch deploy test. */
+/* rootwatch deploy test (deploy/stacktest.c): the stack's resources, its rule and the rule's
+ * targets, TestEventPattern (which has no resource), the function's settings, and one Invoke. */
 static const stmt deploy_stmts[] = {
-    {"ReadStack", {"cloudformation:DescribeStackResources"}, N_STACK, R_STACK, false},
+    {"ReadStack", {"cloudformation:ListStackResources"}, N_STACK, R_STACK, false},
     {"ReadRule", {"events:DescribeRule", "events:ListTargetsByRule"}, N_STACK, R_STACK_RULE, false},
     {"TestPattern", {"events:TestEventPattern"}, N_STACK, R_ANY, false},
-    {"InvokeFunction", {"lambda:InvokeFunction"}, N_STACK, R_STACK_FN, false},
+    {"InvokeFunction",
+     {"lambda:GetFunctionConfiguration", "lambda:InvokeFunction"},
+     N_STACK,
+     R_STACK_FN,
+     false},
     END,
 };
 
