@@ -14,6 +14,8 @@
  *             calls: a failure)
  *   function  Lambda GetFunctionConfiguration: not Failed, SNS_TOPIC_ARN the stack's topic
  *   target    ListTargetsByRule: the stack's function
+ *   permission  Lambda GetPolicy: a statement lets events.amazonaws.com invoke the function for
+ *             this rule (the stack's AWS::Lambda::Permission)
  *   invoke    Lambda Invoke (RequestResponse) with a marked test event: the summary must say one
  *             record, one alert, published (SNS took it), no duplicate
  */

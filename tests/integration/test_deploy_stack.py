@@ -42,7 +42,8 @@ from test_lambda import RuntimeApi  # noqa: E402  (the Lambda Runtime API server
 
 REGION = "us-east-1"
 SECRET = "rw-deploy-test-secret-key-do-not-print"
-STEPS = ["stack", "rule", "pattern", "eventbridge", "state", "function", "target", "invoke"]
+STEPS = ["stack", "rule", "pattern", "eventbridge", "state", "function", "target", "permission",
+         "invoke"]
 INVOKE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
 ALL_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 
@@ -251,6 +252,7 @@ class DeployTest(unittest.TestCase):
         self.assertIn(ALL_EVENTS, got["state"][1])
         self.assertIn(fn_arn, got["function"][1])
         self.assertIn(fn_arn, got["target"][1])
+        self.assertIn(rule_arn, got["permission"][1])
         self.assertIn("every step passed", p.stdout_text)
         # the function really ran (the package's bootstrap), on the marked test event
         self.assertEqual(len(self.proxy.invocations), 1, self.proxy.logs)
@@ -326,6 +328,24 @@ class DeployTest(unittest.TestCase):
         self.events.remove_targets(Rule=self.rule, Ids=[t["Id"] for t in targets])
         text = self.fails_at(self.deploy_test(), "target")
         self.assertIn("has no target", text)
+        self.assertEqual(self.proxy.invocations, [])
+
+    def test_removed_permission_fails(self):
+        lam = self.moto.boto3_client("lambda", REGION)
+        policy = json.loads(lam.get_policy(FunctionName="rootwatch-root-activity")["Policy"])
+        self.assertEqual(len(policy["Statement"]), 1)
+        # a permission for another rule does not do
+        lam.add_permission(FunctionName="rootwatch-root-activity", StatementId="other-rule",
+                           Action="lambda:InvokeFunction", Principal="events.amazonaws.com",
+                           SourceArn="arn:aws:events:%s:123456789012:rule/other" % REGION)
+        lam.remove_permission(FunctionName="rootwatch-root-activity",
+                              StatementId=policy["Statement"][0]["Sid"])
+        text = self.fails_at(self.deploy_test(), "permission")
+        self.assertIn("no statement of its resource policy", text)
+        # and none at all
+        lam.remove_permission(FunctionName="rootwatch-root-activity", StatementId="other-rule")
+        text = self.fails_at(self.deploy_test(), "permission")
+        self.assertIn("has no resource policy: EventBridge may not invoke it", text)
         self.assertEqual(self.proxy.invocations, [])
 
     def test_function_publishing_elsewhere_fails(self):
