@@ -172,6 +172,9 @@ class DeployTest(unittest.TestCase):
 
     def tearDown(self):
         self.assertEqual(self.proxy.errors, [])
+        for log in self.proxy.logs:  # the function's stderr: a sanitized build's reports too
+            for mark in rwtest.SANITIZER_MARKS:
+                self.assertNotIn(mark, log)
 
     def create_stack(self, name):
         cfn = self.moto.boto3_client("cloudformation", REGION)
