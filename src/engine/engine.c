@@ -395,10 +395,11 @@ static void hand_out(rw_engine *e, rw_unit *u, bool *store_failed) {
     }
     for (size_t i = 0; i < u->alerts.n; i++) {
         rw_alert *a = u->alerts.p[i];
-        if (a->event_id && !rw_strset_add(&e->seen, a->event_id)) {
+        if (a->event_id && rw_strset_has(&e->seen, a->event_id)) {
             sum->duplicates++;
             continue;
         }
+        bool stored = true;
         if (a->event_id_derived)
             rw_log_warn("%s: %s %llu: root activity, but %s: it is identified as %s (derived from "
                         "the record's content; eventIDDerived is true in the alert)",
@@ -410,13 +411,17 @@ static void hand_out(rw_engine *e, rw_unit *u, bool *store_failed) {
             bool added;
             if (rw_dispatch_alert(e->o.dispatch, a, &added) != RW_OK) {
                 rw_log_error("%s", rw_error_last());
-                *store_failed = true;
+                stored = false;
             }
         }
         if (e->o.unit_alert && e->o.unit_alert(e->o.ctx, u, a) != RW_OK) {
             rw_log_error("%s: %s", shown(u->name), rw_error_last());
-            *store_failed = true;
+            stored = false;
         }
+        /* seen once stored: an alert whose store failed is taken again when its unit comes back
+         * (a queue's message received again), not passed over as a duplicate */
+        if (stored && a->event_id) rw_strset_add(&e->seen, a->event_id);
+        if (!stored) *store_failed = true;
     }
 }
 
@@ -454,7 +459,9 @@ static void complete(rw_engine *e, rw_unit *u) {
 int rw_emit_unit(rw_emit *em, const char *name, bool named, void *data, void (*free_data)(void *)) {
     rw_engine *e = em->e;
     if (rw_signal_stop_requested()) {
+        pthread_mutex_lock(&e->done_lock); /* sources may run on several threads */
         e->not_read++;
+        pthread_mutex_unlock(&e->done_lock);
         if (free_data) free_data(data); /* the engine owns data from the call on */
         return rw_error_set(RW_ECANCELED, "stopped by %s",
                             rw_signal_name(rw_signal_stop_requested()));

@@ -56,7 +56,8 @@ typedef struct rw_engine_opts {
  * RW_OK, or an error code with the message set. */
 int rw_engine_new(rw_engine **out, const rw_engine_opts *opts);
 /* Enumerates a source's units into the engine (blocking while the engine is full) and returns
- * when the source has no more; its units may still be in hand. The engine takes src: it closes and
+ * when the source has no more; its units may still be in hand. An unordered engine may run several
+ * sources at once, each on a thread of its own (rootwatch watch); an ordered one, one at a time. The engine takes src: it closes and
  * frees it (rw_source_free) in rw_engine_finish (or rw_engine_free); the caller must not. */
 void rw_engine_run(rw_engine *e, rw_source *src);
 /* Waits until every unit is settled, stops the threads and closes the sources. */

@@ -75,15 +75,16 @@ void rw_opt_values_free(rw_opt_values *v) {
 
 /* A secret's value: "env:NAME" reads the variable, "file:PATH" the file (trailing line breaks
  * dropped); anything else is the value itself. */
-static char *resolve_secret(const char *s, const char *chan, const char *opt, char **err) {
+static char *resolve_secret(const char *s, const char *kind, const char *chan, const char *opt,
+                            char **err) {
     rw_buf e;
     rw_buf_init(&e, RW_BUF_DEFAULT_MAX);
     char *out = NULL;
     if (!strncmp(s, "env:", 4)) {
         const char *v = getenv(s + 4);
         if (!v || !*v)
-            rw_buf_printf(&e, "channel %s: option %s: the environment variable %s is not set", chan,
-                          opt, s + 4);
+            rw_buf_printf(&e, "%s %s: option %s: the environment variable %s is not set", kind,
+                          chan, opt, s + 4);
         else
             out = rw_xstrdup(v);
     } else if (!strncmp(s, "file:", 5)) {
@@ -95,10 +96,10 @@ static char *resolve_secret(const char *s, const char *chan, const char *opt, ch
             b.data[--b.len] = 0;
         if (rc != RW_OK || !b.len) {
             if (rc != RW_OK)
-                rw_buf_printf(&e, "channel %s: option %s: cannot read %s", chan, opt,
+                rw_buf_printf(&e, "%s %s: option %s: cannot read %s", kind, chan, opt,
                               rw_error_last());
             else
-                rw_buf_printf(&e, "channel %s: option %s: %s is empty", chan, opt, s + 5);
+                rw_buf_printf(&e, "%s %s: option %s: %s is empty", kind, chan, opt, s + 5);
             rw_buf_free(&b);
         } else {
             out = rw_buf_take(&b);
@@ -111,7 +112,8 @@ static char *resolve_secret(const char *s, const char *chan, const char *opt, ch
     return out;
 }
 
-static int set_from_text(opt_value *o, const char *text, const char *chan, char **err) {
+static int set_from_text(opt_value *o, const char *text, const char *kind, const char *chan,
+                         char **err) {
     const rw_opt_spec *sp = o->spec;
     switch (sp->type) {
     case RW_OPT_STRING:
@@ -120,7 +122,7 @@ static int set_from_text(opt_value *o, const char *text, const char *chan, char 
     case RW_OPT_SECRET:
     case RW_OPT_URL:
     case RW_OPT_SECRET_URL:
-        o->str = resolve_secret(text, chan, sp->name, err);
+        o->str = resolve_secret(text, kind, chan, sp->name, err);
         if (!o->str) return RW_EINVAL;
         if (sp->type != RW_OPT_SECRET) {
             bool https = !strncmp(o->str, "https://", 8);
@@ -130,9 +132,9 @@ static int set_from_text(opt_value *o, const char *text, const char *chan, char 
                 rw_buf_init(&e, RW_BUF_DEFAULT_MAX);
                 /* never the URL itself: it may hold a token */
                 rw_buf_printf(&e,
-                              "channel %s: option %s: the URL must be https:// (plain http:// only "
-                              "to a loopback address)",
-                              chan, sp->name);
+                              "%s %s: option %s: the URL must be https:// (plain http:// only to a "
+                              "loopback address)",
+                              kind, chan, sp->name);
                 *err = rw_buf_take(&e);
                 return RW_EINVAL;
             }
@@ -145,7 +147,7 @@ static int set_from_text(opt_value *o, const char *text, const char *chan, char 
         if (errno || end == text || *end) {
             rw_buf e;
             rw_buf_init(&e, RW_BUF_DEFAULT_MAX);
-            rw_buf_printf(&e, "channel %s: option %s: '", chan, sp->name);
+            rw_buf_printf(&e, "%s %s: option %s: '", kind, chan, sp->name);
             rw_opt_show(&e, sp->type, text);
             rw_buf_puts(&e, "' is not a whole number");
             *err = rw_buf_take(&e);
@@ -162,7 +164,7 @@ static int set_from_text(opt_value *o, const char *text, const char *chan, char 
         else {
             rw_buf e;
             rw_buf_init(&e, RW_BUF_DEFAULT_MAX);
-            rw_buf_printf(&e, "channel %s: option %s: '", chan, sp->name);
+            rw_buf_printf(&e, "%s %s: option %s: '", kind, chan, sp->name);
             rw_opt_show(&e, sp->type, text);
             rw_buf_puts(&e, "' is not true or false");
             *err = rw_buf_take(&e);
@@ -181,12 +183,17 @@ static int set_from_text(opt_value *o, const char *text, const char *chan, char 
 
 rw_opt_values *rw_opt_values_from_json(const rw_channel_type *t, const rw_json *settings,
                                        const char *chan, char **err) {
+    return rw_opt_values_parse(t->opts, "channel", t->type, settings, chan, err);
+}
+
+rw_opt_values *rw_opt_values_parse(const rw_opt_spec *specs, const char *kind, const char *type,
+                                   const rw_json *settings, const char *chan, char **err) {
     *err = NULL;
     rw_opt_values *v = rw_xcalloc(1, sizeof *v);
-    for (const rw_opt_spec *sp = t->opts; sp && sp->name; sp++) v->n++;
+    for (const rw_opt_spec *sp = specs; sp && sp->name; sp++) v->n++;
     v->v = rw_xcalloc(v->n ? v->n : 1, sizeof *v->v);
     size_t i = 0;
-    for (const rw_opt_spec *sp = t->opts; sp && sp->name; sp++) v->v[i++].spec = sp;
+    for (const rw_opt_spec *sp = specs; sp && sp->name; sp++) v->v[i++].spec = sp;
     rw_buf e;
     rw_buf_init(&e, RW_BUF_DEFAULT_MAX);
     /* unknown options first: a typo must not pass for a missing option */
@@ -194,33 +201,33 @@ rw_opt_values *rw_opt_values_from_json(const rw_channel_type *t, const rw_json *
          m; m = m->next) {
         opt_value *o = (opt_value *)find_value(v, m->key);
         if (!o) {
-            rw_buf_printf(&e, "channel %s: unknown option '%s' for a %s channel (it has:", chan,
-                          m->key, t->type);
+            rw_buf_printf(&e, "%s %s: unknown option '%s' for a %s %s (it has:", kind, chan, m->key,
+                          type, kind);
             for (size_t k = 0; k < v->n; k++) rw_buf_printf(&e, " %s", v->v[k].spec->name);
             rw_buf_puts(&e, ")");
             break;
         }
         if (o->set) {
-            rw_buf_printf(&e, "channel %s: option %s is given twice", chan, m->key);
+            rw_buf_printf(&e, "%s %s: option %s is given twice", kind, chan, m->key);
             break;
         }
         char *msg = NULL;
         int rc = RW_OK;
         if (m->type == RW_JSON_STRING || m->type == RW_JSON_NUMBER) {
-            rc = set_from_text(o, m->str, chan, &msg);
+            rc = set_from_text(o, m->str, kind, chan, &msg);
         } else if (m->type == RW_JSON_TRUE || m->type == RW_JSON_FALSE) {
             if (o->spec->type == RW_OPT_BOOL) {
                 o->flag = m->type == RW_JSON_TRUE;
                 o->set = true;
             } else {
-                rc = set_from_text(o, m->type == RW_JSON_TRUE ? "true" : "false", chan, &msg);
+                rc = set_from_text(o, m->type == RW_JSON_TRUE ? "true" : "false", kind, chan, &msg);
             }
         } else if (m->type == RW_JSON_ARRAY && rw_opt_type_list(o->spec->type)) {
             size_t n = 0;
             o->list = rw_xcalloc(m->len + 1, sizeof *o->list);
             for (const rw_json *it = m->child; it; it = it->next) {
                 if (it->type != RW_JSON_STRING) {
-                    rw_buf_printf(&e, "channel %s: option %s: every item must be a string", chan,
+                    rw_buf_printf(&e, "%s %s: option %s: every item must be a string", kind, chan,
                                   m->key);
                     break;
                 }
@@ -230,7 +237,7 @@ rw_opt_values *rw_opt_values_from_json(const rw_channel_type *t, const rw_json *
         } else if (m->type == RW_JSON_NULL) {
             /* "option:" with nothing after it: unset */
         } else {
-            rw_buf_printf(&e, "channel %s: option %s: a %s is not a %s", chan, m->key,
+            rw_buf_printf(&e, "%s %s: option %s: a %s is not a %s", kind, chan, m->key,
                           rw_json_type_name(m->type),
                           rw_opt_type_list(o->spec->type) ? "list of strings" : "value");
         }
@@ -245,13 +252,13 @@ rw_opt_values *rw_opt_values_from_json(const rw_channel_type *t, const rw_json *
         if (o->set) continue;
         if (o->spec->def) {
             char *msg = NULL;
-            if (set_from_text(o, o->spec->def, chan, &msg) != RW_OK) {
+            if (set_from_text(o, o->spec->def, kind, chan, &msg) != RW_OK) {
                 rw_buf_puts(&e, msg ? msg : "bad default");
                 free(msg);
             }
         } else if (o->spec->required) {
-            rw_buf_printf(&e, "channel %s: option %s is required for a %s channel (%s)", chan,
-                          o->spec->name, t->type, o->spec->help ? o->spec->help : "");
+            rw_buf_printf(&e, "%s %s: option %s is required for a %s %s (%s)", kind, chan,
+                          o->spec->name, type, kind, o->spec->help ? o->spec->help : "");
         }
     }
     if (e.len) {
@@ -334,6 +341,31 @@ static bool valid_name(const char *s) {
     return true;
 }
 
+/* Copies a member of a mapping (a scalar, or a list of scalars) into settings, an object of sd. */
+static void copy_member(rw_json_doc *sd, rw_json *settings, const rw_json *m) {
+    rw_json *copy = rw_json_doc_node(sd, m->type, m->str, m->len, m->offset);
+    if (m->type == RW_JSON_ARRAY)
+        for (const rw_json *it = m->child; it; it = it->next)
+            rw_json_doc_append(
+                sd, copy, rw_json_doc_node(sd, it->type, it->str, it->len, it->offset), NULL, 0);
+    if (m->type == RW_JSON_NUMBER) copy->num = m->num;
+    rw_json_doc_append(sd, settings, copy, m->key, m->key_len);
+}
+
+rw_json_doc *rw_opt_settings_copy(const rw_json *obj, const char *const *skip) {
+    rw_json_opts jo = {.secret = 1}; /* settings may hold secrets: wiped when freed */
+    rw_json_doc *sd = rw_json_doc_new(&jo);
+    rw_json *settings = rw_json_doc_node(sd, RW_JSON_OBJECT, NULL, 0, 0);
+    rw_json_doc_set_root(sd, settings);
+    for (const rw_json *m = obj && obj->type == RW_JSON_OBJECT ? obj->child : NULL; m;
+         m = m->next) {
+        bool skipped = false;
+        for (const char *const *k = skip; k && *k && !skipped; k++) skipped = !strcmp(m->key, *k);
+        if (!skipped) copy_member(sd, settings, m);
+    }
+    return sd;
+}
+
 /* "line:column" of a byte offset */
 static const char *pos(const char *text, size_t len, size_t off, char buf[48]) {
     size_t line, col;
@@ -373,9 +405,10 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
                 rw_buf_printf(&e, "%s:%s: store: is given twice", name, AT(m));
             else
                 c->store_path = rw_xstrdup(m->str);
-        } else if (strcmp(m->key, "channels")) {
-            rw_buf_printf(&e, "%s:%s: unknown setting '%s' (there are: channels, store)", name,
-                          AT(m), m->key);
+        } else if (strcmp(m->key, "channels") && strcmp(m->key, "sources")) {
+            /* sources: rootwatch watch's, read and checked by the sources module (watch.h) */
+            rw_buf_printf(&e, "%s:%s: unknown setting '%s' (there are: channels, sources, store)",
+                          name, AT(m), m->key);
         }
     }
     const rw_json *chans = rw_json_get(root, "channels");
@@ -456,14 +489,7 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
                         ch->rules[n++] = rw_xstrdup(it->str);
                 }
             } else {
-                rw_json *copy = rw_json_doc_node(sd, m->type, m->str, m->len, m->offset);
-                if (m->type == RW_JSON_ARRAY)
-                    for (const rw_json *it = m->child; it; it = it->next)
-                        rw_json_doc_append(
-                            sd, copy, rw_json_doc_node(sd, it->type, it->str, it->len, it->offset),
-                            NULL, 0);
-                if (m->type == RW_JSON_NUMBER) copy->num = m->num;
-                rw_json_doc_append(sd, settings, copy, m->key, m->key_len);
+                copy_member(sd, settings, m);
             }
         }
         if (!e.len) {

@@ -50,7 +50,14 @@ struct rw_dispatch {
     /* the first retry's wait; doubles each attempt (ROOTWATCH_NOTIFY_BACKOFF_MS) */
     long backoff_ms;
     int lock_fd; /* STORE.lock, held while delivering: one deliverer per store */
+    /* rw_dispatch_open_shared: other processes add alerts to the store too; lock_held says whether
+     * this one holds STORE.lock (and delivers) or stands by (under lock) */
+    bool shared, lock_held;
 };
+
+/* how often a shared store is looked at for alerts other processes added, and a standby tries to
+ * take the delivery lock over */
+#define SHARED_POLL_MS 250
 
 /* Takes STORE.lock: two processes delivering from one store would both send what is due. Waits up
  * to a minute for another rootwatch to finish. */
@@ -63,6 +70,15 @@ static int lock_store(rw_dispatch *d) {
         int rc = rw_error_set(RW_EIO, "%s: %s", path, strerror(errno));
         free(path);
         return rc;
+    }
+    if (d->shared) { /* never waits: stands by while another process delivers */
+        d->lock_held = flock(d->lock_fd, LOCK_EX | LOCK_NB) == 0;
+        if (!d->lock_held)
+            rw_log_info("notify: another rootwatch is delivering from %s; this one stores alerts "
+                        "and stands by to take over",
+                        d->store_path);
+        free(path);
+        return RW_OK;
     }
     bool said = false;
     for (int i = 0; i < 600 && !rw_signal_stop_requested(); i++) {
@@ -168,6 +184,20 @@ static void deliver(worker *w, rw_delivery *dl) {
     if (frc != RW_OK) rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
 }
 
+/* A shared store's standby: takes the delivery lock over when its holder has ended. Whether this
+ * process delivers now. */
+static bool may_deliver(rw_dispatch *d) {
+    if (!d->shared) return true;
+    pthread_mutex_lock(&d->lock);
+    if (!d->lock_held && flock(d->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+        d->lock_held = true;
+        rw_log_info("notify: this rootwatch now delivers from %s", d->store_path);
+    }
+    bool held = d->lock_held;
+    pthread_mutex_unlock(&d->lock);
+    return held;
+}
+
 static void *worker_main(void *arg) {
     worker *w = arg;
     rw_dispatch *d = w->d;
@@ -175,6 +205,15 @@ static void *worker_main(void *arg) {
         pthread_mutex_lock(&d->lock);
         uint64_t gen = d->generation;
         pthread_mutex_unlock(&d->lock);
+        if (!may_deliver(d)) { /* standing by: alerts are stored, another process sends them */
+            pthread_mutex_lock(&d->lock);
+            bool closing = d->closing;
+            pthread_mutex_unlock(&d->lock);
+            if (closing || rw_signal_stop_requested()) break;
+            struct timespec ts = {0, SHARED_POLL_MS * 1000000L};
+            nanosleep(&ts, NULL);
+            continue;
+        }
         rw_delivery *due = NULL;
         size_t n = 0;
         int64_t now = rw_time_now_ms();
@@ -195,6 +234,8 @@ static void *worker_main(void *arg) {
         /* nothing due: wait for a new alert, the next retry, the end, or a signal (polled: a
          * handler cannot wake a condition variable) */
         int64_t next = unreadable ? now + 1000 : rw_store_next_due(w->store, w->ch->name);
+        /* a shared store: other processes' alerts are found by looking again */
+        int64_t look = d->shared ? now + SHARED_POLL_MS : INT64_MAX;
         pthread_mutex_lock(&d->lock);
         bool stop = false;
         for (;;) {
@@ -207,7 +248,7 @@ static void *worker_main(void *arg) {
                 stop = true;
                 break;
             }
-            int64_t until = next;
+            int64_t until = next < look ? next : look;
             if (d->closing && d->deadline_ms < until) until = d->deadline_ms;
             int64_t t = rw_time_now_ms();
             if (t >= until) break;
@@ -221,10 +262,12 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store_path) {
+static int open_dispatch(rw_dispatch **out, rw_notify_config *cfg, const char *store_path,
+                         bool shared) {
     *out = NULL;
     rw_dispatch *d = rw_xcalloc(1, sizeof *d);
     d->cfg = cfg;
+    d->shared = shared;
     d->store_path = store_path        ? rw_xstrdup(store_path)
                     : cfg->store_path ? rw_xstrdup(cfg->store_path)
                                       : rw_store_default_path();
@@ -279,6 +322,14 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
         *out = NULL;
     }
     return rc;
+}
+
+int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store_path) {
+    return open_dispatch(out, cfg, store_path, false);
+}
+
+int rw_dispatch_open_shared(rw_dispatch **out, rw_notify_config *cfg, const char *store_path) {
+    return open_dispatch(out, cfg, store_path, true);
 }
 
 int rw_dispatch_store(rw_store *s, pthread_mutex_t *lock, const rw_alert *a,

@@ -43,6 +43,13 @@ typedef struct rw_dispatch_stats {
  * threads stopped and the store closed) by rw_dispatch_close only; NULL on error. cfg is borrowed:
  * its channels are used by the threads, so it must outlive rw_dispatch_close. */
 int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store_path);
+/* The same for a store that other processes on this host share (rootwatch watch run as competing
+ * consumers of one queue: each alert is stored once, by eventID, whichever process read it). It
+ * never waits for the store's delivery lock: while another process holds it (and delivers), this
+ * one stores alerts and stands by, taking the lock over when that process ends, even killed (the
+ * deliveries it had in hand are then sent by the new holder: at most the one in flight twice). The
+ * channel threads look in the store every 250 ms for alerts the other processes added. */
+int rw_dispatch_open_shared(rw_dispatch **out, rw_notify_config *cfg, const char *store_path);
 /* Stores an alert (a is read during the call only: the store keeps its JSON) and wakes the channels
  * that want it. *added is false when its eventID was already stored (nothing is sent again). */
 int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added);

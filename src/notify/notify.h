@@ -59,6 +59,14 @@ rw_channel *rw_notify_channel(const rw_notify_config *c, const char *name);
  * naming channel and option, which the caller frees. */
 rw_opt_values *rw_opt_values_from_json(const rw_channel_type *t, const rw_json *settings,
                                        const char *channel_name, char **err);
+/* The same for any table of options (a channel type's, a watch source type's: sources/watch.h):
+ * messages name kind ("channel", "source"), name and the option, and type in "for a sqs source". */
+rw_opt_values *rw_opt_values_parse(const rw_opt_spec *specs, const char *kind, const char *type,
+                                   const rw_json *settings, const char *name, char **err);
+/* A new document (freed with rw_json_doc_free; it wipes what it held) whose root is an object of
+ * obj's members but those named in skip (NULL-terminated; may be NULL): the settings of a channel
+ * or source as written in a configuration mapping, without its name and type. Offsets are kept. */
+rw_json_doc *rw_opt_settings_copy(const rw_json *obj, const char *const *skip);
 void rw_opt_values_free(rw_opt_values *v);
 
 #endif

@@ -5,23 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sources/event_body.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/xmalloc.h"
-
-/* The detail-types of CloudTrail's events on EventBridge that rootwatch takes. */
-static const char *const detail_types[] = {"AWS API Call via CloudTrail",
-                                           "AWS Console Sign In via CloudTrail"};
-
-/* Appends at most 80 bytes of what arrived (s, n bytes), valid UTF-8 only, control characters as
- * '?', and "..." when cut: for messages that quote the event. */
-static void quote(rw_buf *b, const char *s, size_t n) {
-    size_t max = n > 80 ? 80 : n;
-    size_t ok = rw_json_utf8_valid_prefix(s, max);
-    for (size_t i = 0; i < ok; i++) rw_buf_putc(b, (unsigned char)s[i] < 0x20 ? '?' : s[i]);
-    if (ok < n) rw_buf_puts(b, "...");
-}
 
 static char *message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *message(const char *fmt, ...) {
@@ -34,102 +22,26 @@ static char *message(const char *fmt, ...) {
     return rw_buf_take(&b);
 }
 
-/* What a JSON value is, in words, for messages: "a JSON object with the members a, b" ... */
-static char *describe(const rw_json *v) {
-    rw_buf b;
-    rw_buf_init(&b, 0);
-    if (v->type != RW_JSON_OBJECT) {
-        rw_buf_printf(&b, "%s, not a JSON object", rw_json_type_name(v->type));
-        return rw_buf_take(&b);
-    }
-    if (!v->child) {
-        rw_buf_puts(&b, "an empty JSON object");
-        return rw_buf_take(&b);
-    }
-    rw_buf_puts(&b, "a JSON object with the members ");
-    int n = 0;
-    for (const rw_json *m = v->child; m; m = m->next, n++) {
-        if (n == 8) {
-            rw_buf_puts(&b, ", ...");
-            break;
-        }
-        if (n) rw_buf_puts(&b, ", ");
-        quote(&b, m->key, m->key_len);
-    }
-    return rw_buf_take(&b);
-}
-
-/* NULL when v is an EventBridge event carrying a CloudTrail record rootwatch takes; else why not
- * (a new string). */
-static char *not_eventbridge(const rw_json *v) {
-    if (v->type != RW_JSON_OBJECT) return describe(v);
-    const rw_json *dt = rw_json_get(v, "detail-type");
-    if (!dt) {
-        char *what = describe(v);
-        char *m = message("%s (not an EventBridge event: no detail-type)", what);
-        free(what);
-        return m;
-    }
-    if (dt->type != RW_JSON_STRING)
-        return message("an EventBridge event whose detail-type is not a string");
-    bool known = false;
-    for (size_t i = 0; i < sizeof detail_types / sizeof detail_types[0]; i++)
-        if (rw_json_str_is(dt, detail_types[i])) known = true;
-    if (!known) {
-        rw_buf b;
-        rw_buf_init(&b, 0);
-        rw_buf_puts(&b, "an EventBridge event of detail-type '");
-        quote(&b, dt->str, dt->len);
-        rw_buf_printf(&b, "' (rootwatch takes '%s' and '%s')", detail_types[0], detail_types[1]);
-        return rw_buf_take(&b);
-    }
-    const rw_json *d = rw_json_get(v, "detail");
-    if (!d || d->type != RW_JSON_OBJECT)
-        return message("an EventBridge event of detail-type '%s' whose detail is %s", dt->str,
-                       d ? rw_json_type_name(d->type) : "missing");
-    return NULL;
-}
-
 /* Sets item's body (the event, compact, one line) or its error from text, which is an EventBridge
- * event, or (when sns) an SNS notification wrapping one. */
+ * event, or (when sns) an SNS notification wrapping one (sources/event_body.h). */
 static void item_from_text(rw_lambda_item *it, const char *text, size_t len, bool sns,
                            const char *what) {
-    rw_json_doc *doc = rw_json_doc_new(NULL);
-    if (rw_json_doc_parse(doc, text, len) != RW_OK) {
-        it->error = message("%s is not JSON: %s", what, rw_error_last());
-        rw_json_doc_free(doc);
-        return;
-    }
-    const rw_json *v = rw_json_doc_root(doc);
-    const rw_json *msg = rw_json_get(v, "Message");
-    if (sns && v->type == RW_JSON_OBJECT &&
-        rw_json_str_is(rw_json_get(v, "Type"), "Notification") && msg &&
-        msg->type == RW_JSON_STRING) {
-        item_from_text(it, msg->str, msg->len, false, "the SNS notification's Message");
-        rw_json_doc_free(doc);
-        return;
-    }
-    char *why = not_eventbridge(v);
-    if (why) {
-        it->error = message("%s is %s", what, why);
-        free(why);
-    } else {
-        rw_buf b;
-        rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
-        if (rw_json_write(&b, v) == RW_OK && rw_buf_putc(&b, '\n') == RW_OK) {
-            it->len = b.len;
-            it->body = rw_buf_take(&b);
-        } else {
-            it->error = message("%s: %s", what, rw_error_last());
-            rw_buf_free(&b);
-        }
-        const char *id = rw_json_get_str(v, "id");
-        if (id && !*it->id) {
+    rw_event_body b;
+    rw_event_body_parse(&b, text, len, sns ? RW_BODY_SNS : 0, what);
+    if (b.kind == RW_BODY_EVENTBRIDGE) {
+        it->body = b.event;
+        it->len = b.len;
+        b.event = NULL;
+        if (b.id && !*it->id) {
             free(it->id);
-            it->id = rw_xstrdup(id);
+            it->id = b.id;
+            b.id = NULL;
         }
+    } else {
+        it->error = b.error;
+        b.error = NULL;
     }
-    rw_json_doc_free(doc);
+    rw_event_body_free(&b);
 }
 
 static char *str_or(const rw_json *obj, const char *key, const char *def) {
@@ -142,7 +54,7 @@ static void set_name(rw_lambda_item *it, const char *kind) {
     rw_buf_init(&b, 0);
     rw_buf_printf(&b, "%s ", kind);
     if (*it->id)
-        quote(&b, it->id, strlen(it->id));
+        rw_event_body_quote(&b, it->id, strlen(it->id));
     else
         rw_buf_puts(&b, "(no id)");
     free(it->name);
@@ -192,10 +104,10 @@ int rw_lambda_event_parse(rw_lambda_event **out, const char *data, size_t len) {
             rw_buf_init(&b, 0);
             if (src) {
                 rw_buf_puts(&b, "Records from eventSource '");
-                quote(&b, src, strlen(src));
+                rw_event_body_quote(&b, src, strlen(src));
                 rw_buf_puts(&b, "'");
             } else {
-                char *what = describe(first);
+                char *what = rw_event_body_describe(first);
                 rw_buf_printf(&b, "Records whose first is %s", what);
                 free(what);
             }
@@ -235,7 +147,7 @@ int rw_lambda_event_parse(rw_lambda_event **out, const char *data, size_t len) {
                 rc = rw_error_set(RW_EINVAL, "%s: %s", ev->items[0].name, ev->items[0].error);
         }
     } else {
-        char *why = not_eventbridge(root);
+        char *why = rw_event_body_not_eventbridge(root);
         if (why) {
             rc = rw_error_set(RW_EINVAL, "the event is %s", why);
             free(why);

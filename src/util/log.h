@@ -12,6 +12,13 @@ enum rw_log_level rw_log_get_level(void);
 void rw_log_set_json(int on);
 void rw_log_set_request_id(const char *id);
 void rw_log(enum rw_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "time" (RFC 3339, UTC, milliseconds) first in each JSON line, for services (rootwatch watch). */
+void rw_log_set_time(int on);
+/* A line with fields: name, value pairs (NULL-terminated; a NULL value leaves its pair out), as
+ * members of the JSON line ({"time":...,"level":"info","message":"...","source":"q",
+ * "eventID":"..."}), or after the message as " name=value" in text. */
+void rw_log_fields(enum rw_log_level level, const char *const *fields, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #define rw_log_error(...) rw_log(RW_LOG_ERROR, __VA_ARGS__)
 #define rw_log_warn(...) rw_log(RW_LOG_WARN, __VA_ARGS__)

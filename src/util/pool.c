@@ -22,8 +22,8 @@ struct rw_pool {
     size_t cap;
     size_t head, next, tail; /* handed back < head <= running < next <= queued < tail */
     bool closing;
-    bool waiting; /* the submitting thread sleeps on done_cv: wake it only then */
-    int idle;     /* workers asleep on work_cv */
+    int waiting; /* submitting threads asleep on done_cv: wake them only then */
+    int idle;    /* workers asleep on work_cv */
     pthread_mutex_t mu;
     pthread_cond_t work_cv, done_cv;
 };
@@ -40,7 +40,8 @@ static void *worker(void *arg) {
             pthread_mutex_lock(&p->mu);
             s->state = SLOT_DONE;
             /* the submitting thread needs the job at the head (handing back is in order) */
-            if (p->waiting && &p->ring[p->head % p->cap] == s) pthread_cond_signal(&p->done_cv);
+            /* every submitter (an unordered pool may have several: rootwatch watch's sources) */
+            if (p->waiting && &p->ring[p->head % p->cap] == s) pthread_cond_broadcast(&p->done_cv);
             continue;
         }
         if (p->closing) break;
@@ -87,9 +88,9 @@ void rw_pool_submit(rw_pool *p, void *job) {
     pthread_mutex_lock(&p->mu);
     drain(p);
     while (p->tail - p->head == p->cap) {
-        p->waiting = true;
+        p->waiting++;
         pthread_cond_wait(&p->done_cv, &p->mu);
-        p->waiting = false;
+        p->waiting--;
         drain(p);
     }
     slot *s = &p->ring[p->tail++ % p->cap];
@@ -113,9 +114,9 @@ void rw_pool_finish(rw_pool *p) {
     for (;;) {
         drain(p);
         if (p->head == p->tail) break;
-        p->waiting = true;
+        p->waiting++;
         pthread_cond_wait(&p->done_cv, &p->mu);
-        p->waiting = false;
+        p->waiting--;
     }
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);

@@ -20,7 +20,9 @@ typedef struct rw_pool rw_pool;
 /* A new pool (ops copied; ops->arg borrowed), freed by rw_pool_finish. Jobs stay the caller's: the
  * pool only passes them to work and done, and never frees one. */
 rw_pool *rw_pool_new(int threads, const rw_pool_ops *ops);
-/* Queues a job; waits while too many are in flight, handing back finished ones meanwhile. */
+/* Queues a job; waits while too many are in flight, handing back finished ones meanwhile. Several
+ * threads may submit to a pool without done (each job handed on by work); with done, one thread
+ * submits (done is called on it, in order). */
 void rw_pool_submit(rw_pool *p, void *job);
 /* Would rw_pool_submit wait now (as many jobs in flight as the pool takes)? */
 bool rw_pool_full(rw_pool *p);

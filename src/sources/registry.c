@@ -1,0 +1,17 @@
+/* Every source type of rootwatch watch (sources/watch.h): one line per type. */
+#include <string.h>
+
+#include "sources/watch.h"
+
+extern const rw_watch_source_type rw_watch_source_sqs;
+
+const rw_watch_source_type *const rw_watch_source_types[] = {
+    &rw_watch_source_sqs,
+    NULL,
+};
+
+const rw_watch_source_type *rw_watch_source_type_find(const char *type) {
+    for (size_t i = 0; type && rw_watch_source_types[i]; i++)
+        if (!strcmp(rw_watch_source_types[i]->type, type)) return rw_watch_source_types[i];
+    return NULL;
+}
