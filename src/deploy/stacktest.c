@@ -318,9 +318,9 @@ static int step_state(st *t) {
                       ": plain ENABLED delivers CloudTrail's write management events only, so "
                       "it misses root read-only calls (Describe*, List*, Get*)",
                       t->rule_arn);
-    return report(t, "FAIL", "state",
-                  "rule %s is %s: it delivers nothing; it must be " ALL_MANAGEMENT_EVENTS,
-                  t->rule_arn, t->state);
+    return report(t, "FAIL", "state", "rule %s is %s%s; it must be " ALL_MANAGEMENT_EVENTS,
+                  t->rule_arn, t->state,
+                  strcmp(t->state, "DISABLED") ? "" : ": it delivers nothing");
 }
 
 /* ---- the function --------------------------------------------------------------------------- */
