@@ -140,6 +140,16 @@ int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const c
     return list_level(c, region, bucket, prefix, NULL, start_after, each, NULL, ctx);
 }
 
+static int ignore_object(void *ctx, const rw_s3_object *o) {
+    (void)ctx, (void)o;
+    return RW_OK;
+}
+
+int rw_s3_list_prefixes(rw_aws_client *c, const char *region, const char *bucket,
+                        const char *prefix, int (*sub)(void *ctx, const char *prefix), void *ctx) {
+    return list_level(c, region, bucket, prefix, "/", NULL, ignore_object, sub, ctx);
+}
+
 /* The time span a "folder" of the CloudTrail layout covers: .../CloudTrail/<region>/YYYY/,
  * .../YYYY/MM/ or .../YYYY/MM/DD/ give [start, end); false for any other prefix. */
 static bool prefix_span(const char *p, int64_t *start, int64_t *end) {

@@ -29,6 +29,11 @@ typedef struct rw_s3_object {
  * the listing and is returned). start_after (may be NULL) starts the listing after that key. */
 int rw_s3_list(rw_aws_client *c, const char *region, const char *bucket, const char *prefix,
                const char *start_after, int (*each)(void *ctx, const rw_s3_object *o), void *ctx);
+/* Lists the "folders" right below prefix (ListObjectsV2 with the delimiter "/"), in key order,
+ * calling sub for each common prefix (borrowed for the call; it ends with '/'); objects right
+ * below prefix are passed over. A non-zero return of sub stops the listing and is returned. */
+int rw_s3_list_prefixes(rw_aws_client *c, const char *region, const char *bucket,
+                        const char *prefix, int (*sub)(void *ctx, const char *prefix), void *ctx);
 /* Days of delivery delay allowed for at the --until end: a log file is delivered after the events
  * it holds, so its key's date may be later than theirs. */
 #define RW_S3_DELIVERY_DELAY (2 * 86400)
