@@ -158,7 +158,8 @@ static const char test_help[] =
     "      --stack NAME        the stack's name or ID (required)\n" RW_AWS_OPT_REGION_HELP
         RW_AWS_OPTS_HELP RW_CLI_VERBOSITY_HELP "  -h, --help              show this help\n"
     "\n"
-    "Exit status: 0 every step passed, 1 a step failed, 2 a usage error or no AWS settings.\n";
+    "Exit status: 0 every step passed, 1 a step failed (no credentials fail the first), 2 a\n"
+    "usage error or AWS settings that cannot be read (an unknown --profile).\n";
 
 static int test_cmd(int argc, char **argv) {
     enum { O_STACK = 256 };

@@ -46,8 +46,9 @@ typedef struct st {
     char *account, *function_arn;
 } st;
 
-/* Prints one step's line, with control characters (from what AWS said) shown as '?'. FAIL sets
- * the message and returns RW_EIO; OK and SKIP return RW_OK. */
+/* Prints one step's line, with line breaks (of a message on several lines) as spaces and other
+ * control characters (from what AWS said) as '?'. FAIL sets the message and returns RW_EIO; OK
+ * and SKIP return RW_OK. */
 static int report(st *t, const char *status, const char *step, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int report(st *t, const char *status, const char *step, const char *fmt, ...) {
@@ -58,7 +59,8 @@ static int report(st *t, const char *status, const char *step, const char *fmt, 
     rw_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     for (size_t i = 0; i < b.len; i++)
-        if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f) b.data[i] = '?';
+        if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
+            b.data[i] = b.data[i] == '\n' ? ' ' : '?';
     fprintf(t->o->out, "%-4s %-11s %s\n", status, step, b.data ? b.data : "");
     fflush(t->o->out);
     int rc = RW_OK;
