@@ -91,13 +91,14 @@ static const stmt lambda_stmts[] = {
 };
 
 /* rootwatch deploy test (deploy/stacktest.c): the stack's resources, its rule and the rule's
- * targets, TestEventPattern (which has no resource), the function's settings, and one Invoke. */
+ * targets, TestEventPattern (which has no resource), the function's settings and resource policy
+ * (may the rule invoke it?), and one Invoke. */
 static const stmt deploy_stmts[] = {
     {"ReadStack", {"cloudformation:ListStackResources"}, N_STACK, R_STACK, false},
     {"ReadRule", {"events:DescribeRule", "events:ListTargetsByRule"}, N_STACK, R_STACK_RULE, false},
     {"TestPattern", {"events:TestEventPattern"}, N_STACK, R_ANY, false},
     {"InvokeFunction",
-     {"lambda:GetFunctionConfiguration", "lambda:InvokeFunction"},
+     {"lambda:GetFunctionConfiguration", "lambda:GetPolicy", "lambda:InvokeFunction"},
      N_STACK,
      R_STACK_FN,
      false},
