@@ -104,6 +104,7 @@ int rw_cmd_lambda(int argc, char **argv) {
     }
     if (config && *config) {
         if (rw_notify_config_load(&extra, config) != RW_OK) {
+            if (config != path.data) rw_error_wrap(RW_EINVAL, "ROOTWATCH_CONFIG");
             rc = init_error(rt, rw_error_last());
             goto out;
         }
@@ -116,8 +117,20 @@ int rw_cmd_lambda(int argc, char **argv) {
                             .extra = extra,
                             .store_path = store && *store ? store : "/tmp/rootwatch/rootwatch.db",
                             .idempotency_table = getenv("IDEMPOTENCY_TABLE"),
-                            .margin_ms = margin && *margin ? strtol(margin, NULL, 10) : 1000};
-    if (fo.margin_ms < 0) fo.margin_ms = 0;
+                            .margin_ms = 1000};
+    if (margin && *margin) {
+        /* at most Lambda's longest timeout */
+        size_t n = strlen(margin);
+        if (n > 6 || strspn(margin, "0123456789") != n || strtol(margin, NULL, 10) > 900000) {
+            rw_error_set(RW_EINVAL,
+                         "ROOTWATCH_LAMBDA_MARGIN_MS '%.40s' is not a number of milliseconds "
+                         "from 0 to 900000",
+                         margin);
+            rc = init_error(rt, rw_error_last());
+            goto out;
+        }
+        fo.margin_ms = strtol(margin, NULL, 10);
+    }
     if (rw_lambda_fn_new(&fn, &fo) != RW_OK) {
         rc = init_error(rt, rw_error_last());
         goto out;

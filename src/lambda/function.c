@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "aws/client.h"
+#include "aws/creds.h"
+#include "aws/provider.h"
 #include "engine/engine.h"
 #include "lambda/idempotency.h"
 #include "notify/dispatch.h"
@@ -82,6 +85,63 @@ int rw_lambda_topic_check(const char *arn) {
     return RW_OK;
 }
 
+/* IDEMPOTENCY_TABLE: a table's name (3 to 255 of A-Z a-z 0-9 _ . -) or its ARN, which
+ * DynamoDB takes as TableName too */
+static int table_check(const char *t) {
+    size_t n = strlen(t);
+    const char *name = t;
+    if (!strncmp(t, "arn:", 4)) {
+        const char *slash = strstr(t, ":table/");
+        name = slash ? slash + 7 : "";
+    }
+    size_t k = strlen(name);
+    if (k >= 3 && k <= 255 &&
+        strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == k &&
+        n <= 1024)
+        return RW_OK;
+    rw_buf b;
+    rw_buf_init(&b, 0);
+    for (size_t i = 0; i < n && i < 100; i++) {
+        unsigned char c = (unsigned char)t[i];
+        rw_buf_putc(&b, c < 0x20 || c >= 0x7f ? '?' : (char)c);
+    }
+    int rc = rw_error_set(RW_EINVAL,
+                          "IDEMPOTENCY_TABLE '%s%s' is not a DynamoDB table's name (3 to 255 of "
+                          "A-Z a-z 0-9 _ . -) or ARN",
+                          b.data ? b.data : "", n > 100 ? "..." : "");
+    rw_buf_free(&b);
+    return rc;
+}
+
+/* What every invocation needs from AWS, checked once at start so that a mistake is the init
+ * error naming the variable, not a failure of every invocation: the settings (AWS_REGION,
+ * AWS_MAX_ATTEMPTS, ...), credentials (Lambda sets them from the function's role), and endpoint
+ * URLs that are URLs. */
+static int aws_check(rw_lambda_fn *fn) {
+    rw_aws_session *s = rw_notify_aws(&fn->sns->env);
+    if (!s) return rw_error_wrap(RW_EINVAL, "the AWS settings");
+    static const char *const vars[] = {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SNS",
+                                       "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_DYNAMODB"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        if (!v || !*v) continue;
+        const char *host = !strncmp(v, "https://", 8)  ? v + 8
+                           : !strncmp(v, "http://", 7) ? v + 7
+                                                       : NULL;
+        if (!host || !*host || *host == '/' || strpbrk(v, " \t\r\n"))
+            return rw_error_set(RW_EINVAL, "%s '%.200s' is not an http:// or https:// URL", vars[i],
+                                v);
+    }
+    rw_aws_creds *c = NULL;
+    int rc = rw_aws_provider_get(s->creds, (int64_t)time(NULL), &c);
+    rw_aws_creds_free(c);
+    if (rc != RW_OK)
+        return rw_error_wrap(rc, "no AWS credentials (Lambda sets AWS_ACCESS_KEY_ID, "
+                                 "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the "
+                                 "function's role)");
+    return RW_OK;
+}
+
 /* mkdir -p of the folder holding path */
 static int make_parent(const char *path) {
     char *dir = rw_xstrdup(path);
@@ -128,16 +188,17 @@ int rw_lambda_fn_new(rw_lambda_fn **out, const rw_lambda_fn_opts *opts) {
         rc = rw_error_wrap(rc, "SNS_TOPIC_ARN");
         goto fail;
     }
+    if ((rc = aws_check(fn)) != RW_OK) goto fail;
     if ((rc = make_parent(fn->store_path)) != RW_OK ||
-        (rc = rw_store_open(&fn->store, fn->store_path)) != RW_OK)
+        (rc = rw_store_open(&fn->store, fn->store_path)) != RW_OK) {
+        rc = rw_error_wrap(rc, "ROOTWATCH_STORE (the instance's store, %s)", fn->store_path);
         goto fail;
+    }
     if (opts->idempotency_table && *opts->idempotency_table) {
-        rw_aws_session *s = rw_notify_aws(&fn->sns->env);
-        if (!s) {
-            rc = rw_error_wrap(RW_EINVAL, "IDEMPOTENCY_TABLE: the AWS settings");
+        if ((rc = table_check(opts->idempotency_table)) != RW_OK ||
+            (rc = rw_lambda_idem_new(&fn->idem, rw_notify_aws(&fn->sns->env),
+                                     opts->idempotency_table)) != RW_OK)
             goto fail;
-        }
-        if ((rc = rw_lambda_idem_new(&fn->idem, s, opts->idempotency_table)) != RW_OK) goto fail;
     }
     *out = fn;
     return RW_OK;
@@ -236,6 +297,7 @@ static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
         rc = rw_lambda_idem_claim(fn->idem, a->event_id, &mine);
         if (rc != RW_OK) {
             set_error(fn);
+            fn->publish_failed = true; /* not published: a retry may do it */
             rw_store_alert_info_free(ai);
             return rc;
         }

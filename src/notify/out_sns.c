@@ -183,8 +183,46 @@ static char *clean(const char *s, size_t n) {
     return rw_buf_take(&b);
 }
 
-/* The alert JSON, without its "event" when omit_event (then with "eventOmitted": true). */
-static char *alert_json(const rw_notice *n, bool omit_event) {
+/* the longest string kept in a message that is too large even without the CloudTrail record */
+#define CUT_STRING 1024
+/* ... and its readable text */
+#define CUT_TEXT 16384
+
+/* s cut to at most max bytes, at a character's boundary, "..." added when cut: a new string */
+static char *cut(const char *s, size_t max) {
+    size_t n = strlen(s);
+    if (n <= max) return clean(s, n);
+    rw_buf b;
+    rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
+    put_clean(&b, s, rw_json_utf8_valid_prefix(s, max));
+    rw_buf_puts(&b, "...");
+    return rw_buf_take(&b);
+}
+
+/* v as JSON with every string longer than CUT_STRING cut, at any depth */
+static void write_cut(rw_buf *b, const rw_json *v) {
+    if (v->type == RW_JSON_STRING && v->len > CUT_STRING) {
+        rw_json_write_str(b, v->str, rw_json_utf8_valid_prefix(v->str, CUT_STRING));
+    } else if (v->type == RW_JSON_ARRAY || v->type == RW_JSON_OBJECT) {
+        bool obj = v->type == RW_JSON_OBJECT;
+        rw_buf_putc(b, obj ? '{' : '[');
+        for (const rw_json *c = v->child; c; c = c->next) {
+            if (c != v->child) rw_buf_putc(b, ',');
+            if (obj) {
+                rw_json_write_str(b, c->key, c->key_len);
+                rw_buf_putc(b, ':');
+            }
+            write_cut(b, c);
+        }
+        rw_buf_putc(b, obj ? '}' : ']');
+    } else {
+        rw_json_write(b, v);
+    }
+}
+
+/* The alert JSON, without its "event" when omit_event (then with "eventOmitted": true); with
+ * cut_strings too, every string longer than CUT_STRING is cut ("stringsCut": true). */
+static char *alert_json(const rw_notice *n, bool omit_event, bool cut_strings) {
     rw_buf b;
     rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
     rw_buf_puts(&b, "");
@@ -197,14 +235,20 @@ static char *alert_json(const rw_notice *n, bool omit_event) {
     rw_buf_putc(&raw, '{');
     bool first = true;
     for (const rw_json *m = n->alert->child; m; m = m->next) {
-        if (!strcmp(m->key, "event") || !strcmp(m->key, "eventOmitted")) continue;
+        if (!strcmp(m->key, "event") || !strcmp(m->key, "eventOmitted") ||
+            !strcmp(m->key, "stringsCut"))
+            continue;
         if (!first) rw_buf_putc(&raw, ',');
         first = false;
         rw_json_write_str(&raw, m->key, m->key_len);
         rw_buf_putc(&raw, ':');
-        rw_json_write(&raw, m);
+        if (cut_strings)
+            write_cut(&raw, m);
+        else
+            rw_json_write(&raw, m);
     }
-    rw_buf_printf(&raw, "%s\"eventOmitted\":true}", first ? "" : ",");
+    rw_buf_printf(&raw, "%s\"eventOmitted\":true%s}", first ? "" : ",",
+                  cut_strings ? ",\"stringsCut\":true" : "");
     put_clean(&b, raw.data, raw.len);
     rw_buf_free(&raw);
     return rw_buf_take(&b);
@@ -349,21 +393,43 @@ static int send_sns(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
         attr_bytes += strlen(attr_names[i]) + strlen("String") + strlen(attr_values[i]);
     }
 
-    char *json = alert_json(n, false);
+    char *json = alert_json(n, false, false);
     char *message = structured(text, json);
     bool omitted = false;
     if (strlen(message) + strlen(subject) + attr_bytes > SNS_MAX_BYTES) {
         free(json);
         free(message);
-        json = alert_json(n, true);
+        json = alert_json(n, true, false);
         message = structured(text, json);
         omitted = true;
+    }
+    if (strlen(message) + strlen(subject) + attr_bytes > SNS_MAX_BYTES) {
+        /* still too large: the alert's own strings are (a hostile eventName or userAgent of a
+         * megabyte): they are cut, so that the alert is still heard of */
+        rw_log_warn("channel %s: event %s: strings of the alert cut to %d bytes (over SNS's 256 "
+                    "KiB without the CloudTrail record)",
+                    ch->name, n->event_id ? n->event_id : "-", CUT_STRING);
+        free(json);
+        free(message);
+        char *t = cut(text, CUT_TEXT);
+        free(text);
+        text = t;
+        attr_bytes = 0;
+        for (size_t i = 0; i < NATTR; i++) {
+            if (!attr_values[i]) continue;
+            char *v = cut(attr_values[i], CUT_STRING);
+            free(attr_values[i]);
+            attr_values[i] = v;
+            attr_bytes += strlen(attr_names[i]) + strlen("String") + strlen(v);
+        }
+        json = alert_json(n, true, true);
+        message = structured(text, json);
     }
     int rc = RW_OK;
     if (strlen(message) + strlen(subject) + attr_bytes > SNS_MAX_BYTES) {
         rc = fail(res, false, RW_ELIMIT,
                   "channel %s: the message is larger than SNS's 256 KiB even without the "
-                  "CloudTrail record",
+                  "CloudTrail record and with its strings cut",
                   ch->name);
         goto done;
     }

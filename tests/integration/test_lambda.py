@@ -292,12 +292,32 @@ class Lambda(unittest.TestCase):
                   "detail-type 'Scheduled Event'"),
                  ({"Records": [{"eventSource": "aws:s3", "s3": {}}]}, "eventSource 'aws:s3'"),
                  ([1, 2, 3], "an array")]
+        # shapes that are nearly right, and JSON that is hard to read
+        cases += [({"Records": []}, ""),
+                  ({"detail-type": "AWS API Call via CloudTrail", "detail": "a string"}, ""),
+                  ({"detail-type": "AWS API Call via CloudTrail"}, ""),
+                  ({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": 7}}]}, ""),
+                  (b"[" * 100000 + b"]" * 100000, ""),
+                  (b'{"detail-type": "AWS API Call via CloudTrail", "detail": {"eventName": "\xff\xfe"}}', ""),
+                  (b"\x00\x01\x02 binary", ""),
+                  ("null", ""), ("42", ""), ('"a string"', "")]
         for event, want in cases:
+            if isinstance(event, str):
+                event = event.encode()
             kind, body, etype = self.api.invoke(event)
-            self.assertEqual(kind, "error", (event, body))
-            self.assertEqual(body["errorType"], "rootwatch.InvalidEvent")
+            shown = repr(event)[:100]
+            self.assertEqual(kind, "error", (shown, body))
+            self.assertEqual(body["errorType"], "rootwatch.InvalidEvent", shown)
             self.assertEqual(etype, "rootwatch.InvalidEvent")
             self.assertIn(want, body["errorMessage"])
+            # says what arrived, in a message a person reads (not the event copied back)
+            self.assertTrue(body["errorMessage"].strip(), shown)
+            self.assertLess(len(body["errorMessage"]), 2000, shown)
+        self.assertIsNone(p.poll(), "the loop goes on")
+        # an SQS message without a body: only it fails
+        body = self.ok(self.api.invoke({"Records": [{"eventSource": "aws:sqs", "messageId": "m1"}]}),
+                       records=0, published=0)
+        self.assertEqual(body["batchItemFailures"], [{"itemIdentifier": "m1"}])
         self.ok(self.api.invoke(eventbridge(root_record())), published=1)
         self.received(1)
         self.assertIsNone(p.poll())
@@ -319,6 +339,54 @@ class Lambda(unittest.TestCase):
         body = self.ok(self.api.invoke(sqs_batch([("m-x", json.dumps(ev))])), published=0)
         self.assertEqual(body["batchItemFailures"], [{"itemIdentifier": "m-x"}])
         self.check_log(p)
+
+    def test_sns_outage_then_recovery_loses_no_alert(self):
+        # SNS answers 503 to everything: the invocation fails (Lambda retries it), the log says
+        # why in one line, the DynamoDB claim is given up; once SNS is back, the retry publishes
+        # it, once
+        ddb = self.moto.boto3_client("dynamodb", REGION)
+        table = "rootwatch-claims-" + uuid.uuid4().hex[:6]
+        ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "eventID", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "eventID", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        down = ("status", 503, "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable"
+                "</Code><Message>Service is unavailable</Message></Error></ErrorResponse>",
+                {"Content-Type": "text/xml"})
+        sns = awsfake.FaultServer(default=down).start()
+        self.addCleanup(sns.stop)
+        p = self.start(AWS_ENDPOINT_URL_SNS=sns.url, AWS_MAX_ATTEMPTS="3", IDEMPOTENCY_TABLE=table)
+        rec = root_record(name="DeactivateMFADevice")
+        ev = eventbridge(rec)
+        batch = sqs_batch([("m-1", json.dumps(eventbridge(root_record(name="DeleteTrail"))))])
+        for attempt in range(2):  # Lambda's retry, SNS still down
+            kind, body, etype = self.api.invoke(ev)
+            self.assertEqual((kind, etype), ("error", "rootwatch.PublishFailed"), body)
+            self.assertIn("ServiceUnavailable", body["errorMessage"])
+            self.assertIn(rec["eventID"], body["errorMessage"])
+        self.assertEqual(len(sns.requests_to("/", "POST")), 6)  # three tries each
+        self.assertNotIn("Item", ddb.get_item(TableName=table, Key={"eventID": {"S": rec["eventID"]}}))
+        body = self.ok(self.api.invoke(batch), published=0)
+        self.assertEqual(body["batchItemFailures"], [{"itemIdentifier": "m-1"}])
+        self.received(0, wait=1)
+        text = self.check_log(p)
+        lines = [json.loads(l) for l in text.splitlines()]
+        why = [l for l in lines if l["level"] == "error" and rec["eventID"] in l["message"]
+               and "not published" in l["message"]]
+        self.assertTrue(why, text)
+        self.assertIn("ServiceUnavailable", why[0]["message"])
+        self.assertNotIn("testing", json.dumps([l["message"] for l in why]))  # moto's key id
+        # SNS is back: Lambda's retry and the queue's redelivery publish them, once each
+        sns.default = ("proxy", self.moto.url)
+        self.ok(self.api.invoke(ev), records=1, alerts=1, published=1, duplicates=0)
+        body = self.ok(self.api.invoke(batch), published=1)
+        self.assertEqual(body["batchItemFailures"], [])
+        subjects = sorted(m["Subject"] for m in self.received(2))
+        self.assertEqual(subjects, sorted([subject("DeactivateMFADevice"), subject("DeleteTrail")]))
+        item = ddb.get_item(TableName=table, Key={"eventID": {"S": rec["eventID"]}})["Item"]
+        self.assertEqual(item["state"]["S"], "published")
+        # and a third delivery of the same event is a duplicate
+        self.ok(self.api.invoke(ev), published=0, duplicates=1)
+        self.received(0, wait=1)
 
     def test_deadline_too_close_is_an_error_before_publishing(self):
         self.start(ROOTWATCH_LAMBDA_MARGIN_MS="5000")
@@ -344,6 +412,80 @@ class Lambda(unittest.TestCase):
         s = self.received(1)[0]["Subject"]
         self.assertTrue(all(0x20 <= ord(c) < 0x7f for c in s), repr(s))
         self.assertTrue(s.startswith('Root API call-"Delete'), s)
+
+    def test_event_of_6_mb_that_is_not_an_event(self):
+        # 6 MB of something else, and 6 MB of JSON cut short: refused in a short message, and the
+        # function goes on
+        p = self.start()
+        for event in (b"x" * (6 << 20),
+                      json.dumps(eventbridge(root_record(requestParameters={"p": "q" * (6 << 20)})))
+                      .encode()[:6 << 20]):
+            kind, body, etype = self.api.invoke(event)
+            self.assertEqual((kind, etype), ("error", "rootwatch.InvalidEvent"), body)
+            self.assertLess(len(body["errorMessage"]), 2000)
+        self.ok(self.api.invoke(eventbridge(root_record())), published=1)
+        self.received(1)
+        self.assertIsNone(p.poll())
+        self.check_log(p)
+
+    def check_subjects(self, messages):
+        for m in messages:
+            s = m["Subject"]
+            self.assertLessEqual(len(s), 100, repr(s))
+            self.assertTrue(s and all(0x20 <= ord(c) < 0x7f for c in s), repr(s))
+            self.assertTrue(s.startswith('Root API call-"'), repr(s))
+            self.assertTrue(s.endswith('detected in Account-"acme-prod"') or len(s) == 100, repr(s))
+
+    def test_hostile_strings_keep_the_subject_valid(self):
+        # SNS takes a subject of printable ASCII without line breaks, at most 100 characters: a
+        # CloudTrail record whose strings are hostile still gets one, and its alert is published
+        p = self.start()
+        huge = "Get" + "\u202e" * 1000 + "A" * (1 << 20)
+        names = ["\u202eresUetaerC\u202c", "Del\x1b[31mete\x7f\x85Bucket",
+                 "\ud800Lone\udfffSurrogates", "\r\n\r\nBcc: someone@example.com", huge,
+                 "\ufeffZero\u200bWidth\u2028Line", ""]
+        want = []
+        for name in names:
+            rec = root_record(name=name, userAgent="agent\u202e\x07\x1b" + "U" * (1 << 17),
+                              sourceIPAddress="<script>\u202e")
+            want.append(rec["eventID"])
+            self.ok(self.api.invoke(json.dumps(eventbridge(rec)).encode()),
+                    records=1, alerts=1, published=1)
+        got = self.received(len(names), wait=10)
+        self.assertEqual(sorted(json.loads(m["Message"])["eventID"] for m in got), sorted(want))
+        self.check_subjects(got)
+        # the megabyte name and the 128 KiB user agent: over SNS's 256 KiB even without the
+        # record, so the alert's strings are cut rather than the alert lost
+        big = [json.loads(m["Message"]) for m in got if json.loads(m["Message"]).get("stringsCut")]
+        self.assertTrue(big)
+        self.assertTrue(all(b["eventOmitted"] and len(b["eventName"]) <= 1024 for b in big))
+        self.assertIsNone(p.poll())
+        text = self.check_log(p)
+        self.assertNotIn("\u202e", text)
+
+    def test_nul_characters_in_the_record(self):
+        # NULs in eventName and userAgent: CloudTrail never writes them, so the record is reported
+        # (the log names the fields; the invocation is an InvalidEvent error, which keeps the event
+        # in the dead-letter queue for a person) but its alert is published first, with a valid
+        # subject, and a retry does not publish it again
+        p = self.start()
+        rec = root_record(name="Create\x00User", userAgent="agent\x00" * 100)
+        ev = eventbridge(rec)
+        kind, body, etype = self.api.invoke(ev)
+        self.assertEqual((kind, etype), ("error", "rootwatch.InvalidEvent"), body)
+        self.assertIn("published before the failure: 1", body["errorMessage"])
+        got = self.received(1)
+        self.check_subjects(got)
+        self.assertEqual(json.loads(got[0]["Message"])["eventID"], rec["eventID"])
+        text = self.check_log(p)
+        self.assertIn("eventName holds 1 NUL character", text)
+        self.assertIn("userAgent holds 100 NUL characters", text)
+        self.assertNotIn("\x00", text)
+        kind, body, _ = self.api.invoke(ev)
+        self.assertIn("published before the failure: 0", body["errorMessage"])
+        self.assertIn('"duplicates":1', body["errorMessage"])
+        self.received(0, wait=1)
+        self.assertIsNone(p.poll())
 
     def test_sns_throttling_is_retried(self):
         throttle = ("throttle_xml",)
@@ -482,6 +624,38 @@ class Lambda(unittest.TestCase):
             self.api.init_errors.clear()
             msg = self.init_error(SNS_TOPIC_ARN=bad)
             self.assertIn("SNS_TOPIC_ARN '%s' is not an SNS topic's ARN" % bad, msg)
+
+    def test_init_error_names_each_variable(self):
+        folder = tempfile.mkdtemp(dir=self.tmp)
+        cases = [({"ROOTWATCH_LAMBDA_MARGIN_MS": "abc"}, "ROOTWATCH_LAMBDA_MARGIN_MS 'abc'"),
+                 ({"ROOTWATCH_LAMBDA_MARGIN_MS": "-5"}, "ROOTWATCH_LAMBDA_MARGIN_MS '-5'"),
+                 ({"ROOTWATCH_LAMBDA_MARGIN_MS": "99999999"}, "ROOTWATCH_LAMBDA_MARGIN_MS"),
+                 ({"ROOTWATCH_STORE": "/proc/no-such-process/rootwatch.db"}, "ROOTWATCH_STORE"),
+                 ({"ROOTWATCH_STORE": folder}, "ROOTWATCH_STORE"),
+                 ({"ROOTWATCH_CONFIG": "/nonexistent/rootwatch.yaml"},
+                  "ROOTWATCH_CONFIG: cannot read the configuration: /nonexistent/rootwatch.yaml"),
+                 ({"IDEMPOTENCY_TABLE": "claims table"}, "IDEMPOTENCY_TABLE 'claims table'"),
+                 ({"IDEMPOTENCY_TABLE": "ab"}, "IDEMPOTENCY_TABLE 'ab'"),
+                 ({"AWS_REGION": "us east 1"}, 'region "us east 1" from AWS_REGION'),
+                 ({"AWS_MAX_ATTEMPTS": "lots"}, '"lots" from AWS_MAX_ATTEMPTS'),
+                 ({"AWS_ENDPOINT_URL_SNS": "sns.local:4566"}, "AWS_ENDPOINT_URL_SNS 'sns.local:4566'"),
+                 ({"AWS_ENDPOINT_URL": "ftp://x"}, "AWS_ENDPOINT_URL 'ftp://x'"),
+                 ({"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None},
+                  "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")]
+        for extra, want in cases:
+            self.api.init_errors.clear()
+            msg = self.init_error(**extra)
+            self.assertIn(want, msg, extra)
+            self.assertNotIn(SECRET, msg)
+        self.assertEqual(self.api.requests_to(PREFIX + "/invocation/next"), [])
+
+    def test_runtime_api_not_host_port(self):
+        for bad in ("nonsense", "127.0.0.1:80/path", "http://127.0.0.1:9001", "host:port"):
+            p = rwtest.run(["lambda"], env=self.env(AWS_LAMBDA_RUNTIME_API=bad))
+            self.assertEqual(p.returncode, 1)
+            line, = p.stderr_text.splitlines()
+            self.assertEqual(json.loads(line)["level"], "error")
+            self.assertIn("AWS_LAMBDA_RUNTIME_API '%s' is not HOST:PORT" % bad, line)
 
     def test_init_error_bad_config(self):
         path = os.path.join(self.tmp, "bad.yaml")
