@@ -3,9 +3,9 @@
 # Usage: scripts/deps.sh [build|test|bench]   (each level includes the ones before it)
 set -eu
 level=${1:-build}
-pkgs="build-essential cmake pkg-config libdeflate-dev zlib1g-dev libyaml-dev libcurl4-openssl-dev libexpat1-dev libssl-dev libsqlite3-dev python3"
+pkgs="build-essential cmake pkg-config libdeflate-dev zlib1g-dev libyaml-dev libcurl4-openssl-dev libexpat1-dev libssl-dev libsqlite3-dev libmicrohttpd-dev python3"
 case "$level" in
-test | bench) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev unzip python3-yaml" ;; # unzip: test_package; python3-yaml: test_deploy_template
+test | bench) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev unzip python3-yaml openssl" ;; # unzip: test_package; python3-yaml: test_deploy_template; openssl: test_watch_sns_http signs as SNS
 esac
 case "$level" in
 bench) pkgs="$pkgs libdeflate-tools jq hyperfine time libjansson-dev libcjson-dev libjson-c-dev libyajl-dev" ;;

@@ -94,12 +94,13 @@ int rw_package_find_binary(char **out, int machine) {
             "no %s build of rootwatch (looked for %s and %s). Build one with Debian's cross "
             "toolchain: dpkg --add-architecture %s; apt-get update; apt-get install "
             "gcc-%s libcurl4-openssl-dev:%s libdeflate-dev:%s zlib1g-dev:%s libyaml-dev:%s "
-            "libexpat1-dev:%s libssl-dev:%s libsqlite3-dev:%s; cmake -S . -B build-%s "
+            "libexpat1-dev:%s libssl-dev:%s libsqlite3-dev:%s libmicrohttpd-dev:%s; cmake -S . "
+            "-B build-%s "
             "-DCMAKE_TOOLCHAIN_FILE=cmake/%s.cmake -DRW_TESTS=OFF; cmake --build build-%s; then "
             "rootwatch package --arch %s --binary build-%s/rootwatch (docs/lambda.md, \"The "
             "package\")",
             arch, cand[0].data, cand[1].data, arch, triplet(machine), arch, arch, arch, arch, arch,
-            arch, arch, arch, triplet(machine), arch, arch, arch);
+            arch, arch, arch, arch, triplet(machine), arch, arch, arch);
     for (int i = 0; i < 2; i++) rw_buf_free(&cand[i]);
     free(dir);
     free(self);

@@ -5,13 +5,14 @@
 
 extern const rw_watch_source_type rw_watch_source_sqs;
 extern const rw_watch_source_type rw_watch_source_s3, rw_watch_source_lookup_events,
-    rw_watch_source_dir;
+    rw_watch_source_dir, rw_watch_source_sns_http;
 
 const rw_watch_source_type *const rw_watch_source_types[] = {
     &rw_watch_source_sqs,
     &rw_watch_source_s3,
     &rw_watch_source_lookup_events,
     &rw_watch_source_dir,
+    &rw_watch_source_sns_http,
     NULL,
 };
 

@@ -1,0 +1,535 @@
+"""rootwatch watch with the sns-http source (issue 13): the test acts as Amazon SNS.
+
+It makes its own signing key and self-signed certificate (the openssl command; nothing of AWS's),
+serves the certificate and the SubscribeURLs from a loopback HTTP server that stands in for
+https://sns.us-east-1.amazonaws.com through the source's test_endpoint option, signs messages as
+SNS does (SignatureVersion 1, SHA1withRSA, and 2, SHA256withRSA, over the fields SNS signs), and
+posts them to a running `rootwatch watch`. What is checked is what a person relies on:
+
+  - a subscription is confirmed (the SubscribeURL fetched) for an allowed topic only, and only
+    when the confirmation is genuine;
+  - a root event is alerted once (stdout channel) and is in the store by the time SNS gets its
+    200; ordinary events are not alerted; a retried notification is not alerted twice;
+  - anything forged, unsigned, of another topic, or signed by a certificate on another host is
+    refused with 403 (and that certificate never fetched); a huge body with 413 before it is read;
+    invalid JSON with 400; an S3 notification with 400; a slow-loris client with 408 and a closed
+    connection; other paths and methods with 404 and 405; and after each the service still
+    answers a genuine notification with 200;
+  - SIGTERM ends it with status 0.
+"""
+import base64
+import http.client
+import http.server
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rwtest  # noqa: E402
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+TOPIC = "arn:aws:sns:%s:%s:rootwatch-alerts" % (REGION, ACCOUNT)
+OTHER_TOPIC = "arn:aws:sns:%s:%s:someone-else" % (REGION, ACCOUNT)
+SNS_HOST = "sns.%s.amazonaws.com" % REGION
+CERT_NAME = "SimpleNotificationService-7506a1e35b36ef5a444dd1a8e7cc3ed8.pem"
+CERT_URL = "https://%s/%s" % (SNS_HOST, CERT_NAME)
+OPENSSL = shutil.which("openssl")
+
+
+def eb(rec, detail_type="AWS API Call via CloudTrail"):
+    """A CloudTrail record as EventBridge delivers it (the Message SNS carries)."""
+    return json.dumps({"version": "0", "id": "eb-" + rec["eventID"], "detail-type": detail_type,
+                       "source": "aws." + rec["eventSource"].split(".")[0],
+                       "account": rec["recipientAccountId"], "time": rec["eventTime"],
+                       "region": rec["awsRegion"], "resources": [], "detail": rec})
+
+
+def store_ids(path):
+    if not os.path.exists(path):
+        return []
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        return [r[0] for r in db.execute("SELECT event_id FROM alerts")]
+    finally:
+        db.close()
+
+
+def wait_until(pred, timeout, step=0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+class Signer:
+    """A signing key and its self-signed certificate, made with the openssl command."""
+
+    def __init__(self, workdir, name):
+        self.key = os.path.join(workdir, name + ".key")
+        self.cert = os.path.join(workdir, name + ".pem")
+        subprocess.run([OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        self.key, "-out", self.cert, "-days", "2", "-subj", "/CN=sns.amazonaws.com"],
+                       check=True, capture_output=True)
+        with open(self.cert, "rb") as f:
+            self.pem = f.read()
+
+    @staticmethod
+    def string_to_sign(m):
+        if m["Type"] == "Notification":
+            keys = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+        else:
+            keys = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+        return "".join("%s\n%s\n" % (k, m[k]) for k in keys if k in m).encode("utf-8")
+
+    def sign(self, m, version="2", cert_url=CERT_URL):
+        m = dict(m)
+        m["SignatureVersion"] = version
+        m["SigningCertURL"] = cert_url
+        p = subprocess.run([OPENSSL, "dgst", "-sha1" if version == "1" else "-sha256", "-sign",
+                            self.key], input=self.string_to_sign(m), capture_output=True, check=True)
+        m["Signature"] = base64.b64encode(p.stdout).decode()
+        return m
+
+
+class FakeSns:
+    """The SNS host's side the endpoint reaches: the signing certificate and SubscribeURLs."""
+
+    def __init__(self, pem):
+        self.pem = pem
+        self.requests = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                with outer.lock:
+                    outer.requests.append(self.path)
+                if self.path == "/" + CERT_NAME:
+                    body, ctype, status = outer.pem, "application/x-pem-file", 200
+                elif self.path.startswith("/?Action=ConfirmSubscription&"):
+                    body = (b"<ConfirmSubscriptionResponse><ConfirmSubscriptionResult>"
+                            b"<SubscriptionArn>" + TOPIC.encode() + b":1</SubscriptionArn>"
+                            b"</ConfirmSubscriptionResult></ConfirmSubscriptionResponse>")
+                    ctype, status = "text/xml", 200
+                else:
+                    body, ctype, status = b"not found", "text/plain", 404
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def seen(self):
+        with self.lock:
+            return list(self.requests)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Watch:
+    """rootwatch watch in the background, its output in files."""
+
+    def __init__(self, config, workdir):
+        self.out_path = os.path.join(workdir, "watch.out")
+        self.err_path = os.path.join(workdir, "watch.err")
+        self.out = open(self.out_path, "wb")
+        self.err = open(self.err_path, "wb")
+        self.p = subprocess.Popen([rwtest.ROOTWATCH, "watch", "--config", config],
+                                  stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL)
+        self.port = None
+        m = None
+
+        def listening():
+            nonlocal m
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/sns", self.stderr())
+            return m is not None or self.p.poll() is not None
+
+        wait_until(listening, 30)
+        if not m:
+            raise AssertionError("rootwatch watch did not start listening:\n" + self.stderr())
+        self.port = int(m.group(1))
+
+    def stderr(self):
+        with open(self.err_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def alerts(self):
+        with open(self.out_path, "rb") as f:
+            return rwtest.ndjson(f.read().decode("utf-8", "replace"))
+
+    def stop(self, timeout=60):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            raise AssertionError("rootwatch watch did not stop:\n" + self.stderr()[-3000:])
+        self.out.close()
+        self.err.close()
+        err = self.stderr()
+        for mark in rwtest.SANITIZER_MARKS:
+            if mark in err:
+                raise AssertionError("sanitizer report:\n" + err[-4000:])
+        return rc
+
+
+@unittest.skipUnless(OPENSSL, "the openssl command is missing: the test cannot sign as SNS")
+class WatchSnsHttpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="rw-snshttp-")
+        cls.signer = Signer(cls.dir, "sns")
+        cls.forger = Signer(cls.dir, "forger")  # a key and certificate SNS never had
+        cls.sns = FakeSns(cls.signer.pem)
+        cls.store = os.path.join(cls.dir, "store.db")
+        config = os.path.join(cls.dir, "rootwatch.yaml")
+        with open(config, "w") as f:
+            f.write("store: %s\n"
+                    "channels:\n  - name: out\n    type: stdout\n"
+                    "sources:\n"
+                    "  - name: sns\n"
+                    "    type: sns-http\n"
+                    "    listen: 127.0.0.1:0\n"
+                    "    path: /sns\n"
+                    "    topic_arns: [%s]\n"
+                    "    max_body: 300000\n"
+                    "    request_timeout: 3\n"
+                    "    timeout: 5\n"
+                    "    test_endpoint: http://127.0.0.1:%d\n"
+                    % (cls.store, TOPIC, cls.sns.port))
+        cls.watch = Watch(config, cls.dir)
+        cls.seq = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.watch.p.poll() is None:
+                cls.watch.p.kill()
+                cls.watch.p.wait()
+        finally:
+            cls.sns.stop()
+            shutil.rmtree(cls.dir, ignore_errors=True)
+
+    # ---- helpers ----
+
+    def msg_id(self):
+        type(self).seq += 1
+        return "00000000-0000-4000-8000-%012d" % type(self).seq
+
+    def notification(self, rec=None, message=None, topic=TOPIC, subject="AWS root activity"):
+        m = {"Type": "Notification", "MessageId": self.msg_id(), "TopicArn": topic,
+             "Message": message if message is not None else eb(rec),
+             "Timestamp": "2026-12-06T08:00:00.123Z",
+             "UnsubscribeURL": "https://%s/?Action=Unsubscribe&SubscriptionArn=%s:1" % (SNS_HOST, topic)}
+        if subject is not None:
+            m["Subject"] = subject
+        return m
+
+    def confirmation(self, topic=TOPIC, token=None):
+        token = token or "tok%08d" % (type(self).seq + 1)
+        return {"Type": "SubscriptionConfirmation", "MessageId": self.msg_id(), "Token": token,
+                "TopicArn": topic,
+                "Message": "You have chosen to subscribe to the topic %s.\nTo confirm the "
+                           "subscription, visit the SubscribeURL included in this message." % topic,
+                "SubscribeURL": "https://%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s"
+                                % (SNS_HOST, topic, token),
+                "Timestamp": "2026-12-06T08:00:00.000Z"}
+
+    def post(self, body, headers=None, path="/sns", method="POST", timeout=30):
+        """POSTs as SNS does; returns (status, text)."""
+        if isinstance(body, dict):
+            hdrs = {"x-amz-sns-message-type": body.get("Type", ""),
+                    "x-amz-sns-message-id": body.get("MessageId", ""),
+                    "x-amz-sns-topic-arn": body.get("TopicArn", "")}
+            body = json.dumps(body).encode()
+        else:
+            hdrs = {}
+        hdrs["Content-Type"] = "text/plain; charset=UTF-8"
+        hdrs.update(headers or {})
+        c = http.client.HTTPConnection("127.0.0.1", self.watch.port, timeout=timeout)
+        try:
+            c.request(method, path, body=body, headers=hdrs)
+            r = c.getresponse()
+            return r.status, r.read().decode("utf-8", "replace")
+        finally:
+            c.close()
+
+    def still_serving(self):
+        """A genuine notification of an ordinary event is still answered 200."""
+        rec = rwtest.record("user-alive-%d" % type(self).seq, who="user")
+        status, text = self.post(self.signer.sign(self.notification(rec)))
+        self.assertEqual(status, 200, text + self.watch.stderr()[-2000:])
+
+    # ---- the tests (they share one running watch; each uses event IDs of its own) ----
+
+    def test_1_subscription_confirmed_for_allowed_topic_only(self):
+        before = self.sns.seen()
+        c = self.signer.sign(self.confirmation(), "1")
+        status, text = self.post(c)
+        self.assertEqual(status, 200, text + self.watch.stderr()[-2000:])
+        token = c["Token"]
+        confirms = [p for p in self.sns.seen() if "Action=ConfirmSubscription" in p]
+        self.assertEqual(len([p for p in confirms if "Token=" + token in p]), 1, self.sns.seen())
+        self.assertIn("confirmed the subscription to " + TOPIC, self.watch.stderr())
+
+        # another topic's confirmation, genuinely signed: refused, its SubscribeURL never visited
+        other = self.signer.sign(self.confirmation(topic=OTHER_TOPIC), "2")
+        status, text = self.post(other)
+        self.assertEqual(status, 403, text)
+        self.assertIn("not in topic_arns", text)
+        # a forged confirmation of the allowed topic: refused, not visited
+        forged = self.forger.sign(self.confirmation(token="forged-token"), "2")
+        status, text = self.post(forged)
+        self.assertEqual(status, 403, text)
+        seen = self.sns.seen()
+        self.assertFalse([p for p in seen if other["Token"] in p or "forged-token" in p], seen)
+        self.assertEqual(len([p for p in seen if "ConfirmSubscription" in p]),
+                         len([p for p in before if "ConfirmSubscription" in p]) + 1)
+
+    def test_2_root_alerted_once_ordinary_not(self):
+        roots = [rwtest.record("root-sns-v1"), rwtest.record("root-sns-v2")]
+        signin = rwtest.record("root-sns-signin", source="signin.amazonaws.com", name="ConsoleLogin",
+                               eventType="AwsConsoleSignIn")
+        for rec, version in ((roots[0], "1"), (roots[1], "2")):
+            status, text = self.post(self.signer.sign(self.notification(rec), version))
+            self.assertEqual(status, 200, text + self.watch.stderr()[-2000:])
+            # answered 200 only once the alert is in the store
+            self.assertIn(rec["eventID"], store_ids(self.store))
+        n = self.notification(message=eb(signin, "AWS Console Sign In via CloudTrail"), subject=None)
+        status, text = self.post(self.signer.sign(n, "2"))
+        self.assertEqual(status, 200, text)
+        self.assertIn("root-sns-signin", store_ids(self.store))
+        for i in range(10):
+            who = "user" if i % 2 else "role"
+            status, text = self.post(self.signer.sign(
+                self.notification(rwtest.record("%s-sns-%d" % (who, i), who=who)), str(1 + i % 2)))
+            self.assertEqual(status, 200, text)
+        # SNS retries a notification it got no answer for: the same message again
+        again = self.signer.sign(self.notification(roots[0]), "2")
+        self.assertEqual(self.post(again)[0], 200)
+        self.assertEqual(self.post(again)[0], 200)
+        want = ["root-sns-signin", "root-sns-v1", "root-sns-v2"]
+        self.assertTrue(wait_until(lambda: len([a for a in self.watch.alerts()
+                                                if a["eventID"].startswith("root-sns-")]) >= 3, 10))
+        got = sorted(a["eventID"] for a in self.watch.alerts() if "-sns-" in a["eventID"])
+        self.assertEqual(got, want)  # each root event once, nothing else
+        stored = [i for i in store_ids(self.store) if "-sns-" in i]
+        self.assertEqual(sorted(stored), want)
+
+    def test_3_forged_unsigned_other_topic_refused(self):
+        rec = rwtest.record("root-forged")
+        genuine = self.signer.sign(self.notification(rec), "2")
+        cases = []
+        # the message changed after signing: a root event made to look ordinary, or the reverse
+        t = dict(genuine)
+        t["Message"] = eb(rwtest.record("root-forged-2"))
+        cases.append(("tampered Message", t, 403, "bad signature"))
+        t = dict(genuine)
+        t["Timestamp"] = "2026-12-06T08:00:01.123Z"
+        cases.append(("tampered Timestamp", t, 403, "bad signature"))
+        t = dict(genuine)
+        t["Subject"] = "nothing to see"
+        cases.append(("tampered Subject", t, 403, "bad signature"))
+        t = dict(genuine)
+        t["SignatureVersion"] = "1"
+        cases.append(("SignatureVersion changed", t, 403, "bad signature"))
+        cases.append(("signed by another key, SNS's certificate URL",
+                      self.forger.sign(self.notification(rec), "1"), 403, "does not verify"))
+        u = self.notification(rec)
+        cases.append(("unsigned", u, 403, "unsigned"))
+        u = dict(genuine)
+        del u["Signature"]
+        cases.append(("signature removed", u, 403, "unsigned"))
+        cases.append(("version 3", dict(genuine, SignatureVersion="3"), 403, "not 1 or 2"))
+        cases.append(("another topic, genuinely signed",
+                      self.signer.sign(self.notification(rec, topic=OTHER_TOPIC)), 403,
+                      "not in topic_arns"))
+        evil = "https://evil.example/" + CERT_NAME
+        cases.append(("certificate on another host", self.forger.sign(self.notification(rec), "2", evil),
+                      403, "certificate URL not allowed"))
+        s3bucket = "https://sns-us-east-1.s3.amazonaws.com/" + CERT_NAME
+        cases.append(("certificate in an S3 bucket", self.forger.sign(self.notification(rec), "2", s3bucket),
+                      403, "is not SNS's"))
+        userinfo = "https://%s@evil.example/%s" % (SNS_HOST, CERT_NAME)
+        cases.append(("certificate URL with user information",
+                      self.forger.sign(self.notification(rec), "2", userinfo), 403, "user information"))
+        cases.append(("plain http certificate URL",
+                      self.forger.sign(self.notification(rec), "2", "http://%s/%s" % (SNS_HOST, CERT_NAME)),
+                      403, "not an https URL"))
+        before = self.sns.seen()
+        for what, body, status, text in cases:
+            with self.subTest(what):
+                got, reply = self.post(body)
+                self.assertEqual(got, status, reply)
+                self.assertIn(text, reply)
+                self.still_serving()
+        # nothing was fetched from anywhere but SNS's certificate path
+        self.assertTrue(all(p == "/" + CERT_NAME for p in self.sns.seen()[len(before):]), self.sns.seen())
+        self.assertNotIn("root-forged", store_ids(self.store))
+        self.assertNotIn("root-forged-2", store_ids(self.store))
+        self.assertIn("refused (403 bad_signature)", self.watch.stderr())
+
+    def test_4_bad_input(self):
+        rec = rwtest.record("root-bad-input")
+        cases = [
+            ("invalid JSON", b'{"Type": "Notification", "MessageId": ', 400, "not JSON"),
+            ("not an object", b"[1, 2, 3]", 400, "not a JSON object"),
+            ("wrong type", json.dumps({"Type": 7}).encode(), 400, "Type is a number, not a string"),
+            ("unknown Type", json.dumps({"Type": "Publish"}).encode(), 400, "not a message SNS posts"),
+            ("empty", b"", 400, "empty"),
+        ]
+        for what, body, status, text in cases:
+            with self.subTest(what):
+                got, reply = self.post(body)
+                self.assertEqual(got, status, reply)
+                self.assertIn(text, reply)
+                self.still_serving()
+        # a genuine notification whose Message is an S3 event notification: refused politely
+        s3 = json.dumps({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                                      "s3": {"bucket": {"name": "trail"}, "object": {"key": "k.json.gz"}}}]})
+        got, reply = self.post(self.signer.sign(self.notification(message=s3)))
+        self.assertEqual(got, 400, reply)
+        self.assertIn("S3 event notification", reply)
+        got, reply = self.post(self.signer.sign(self.notification(message="hello")))
+        self.assertEqual(got, 400, reply)
+        # headers that disagree with the body
+        got, reply = self.post(self.signer.sign(self.notification(rec)),
+                               headers={"x-amz-sns-topic-arn": OTHER_TOPIC})
+        self.assertEqual(got, 400, reply)
+        # other paths and methods
+        self.assertEqual(self.post(b"{}", path="/other")[0], 404)
+        self.assertEqual(self.post(None, method="GET")[0], 405)
+        self.assertNotIn("root-bad-input", store_ids(self.store))
+        self.still_serving()
+
+    def test_5_huge_body_refused_unread(self):
+        # Content-Length over max_body: 413 comes back before the body is sent
+        s = socket.create_connection(("127.0.0.1", self.watch.port), timeout=10)
+        try:
+            s.sendall(b"POST /sns HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                      b"Content-Length: 10000000\r\n\r\n")
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+            self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply)
+        finally:
+            s.close()
+        # a body just over max_body, sent whole: 413 too
+        big = self.signer.sign(self.notification(message="x" * 310000))
+        got, reply = self.post(big)
+        self.assertEqual(got, 413, reply)
+        # a chunked body that grows past it: cut off
+        s = socket.create_connection(("127.0.0.1", self.watch.port), timeout=10)
+        try:
+            s.sendall(b"POST /sns HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"x" * 65536
+            closed = False
+            try:
+                for _ in range(40):
+                    s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except OSError:
+                closed = True
+            if not closed:
+                s.settimeout(10)
+                try:
+                    data = s.recv(4096)
+                    closed = data == b"" or not data.startswith(b"HTTP/1.1 200")
+                except OSError:
+                    closed = True
+            self.assertTrue(closed)
+        finally:
+            s.close()
+        self.still_serving()
+
+    def test_6_slow_loris(self):
+        # a client trickling its headers, a byte at a time, faster than the idle timeout (5 s):
+        # answered 408 and closed once request_timeout (3 s) has passed, while genuine
+        # notifications are answered meanwhile
+        s = socket.create_connection(("127.0.0.1", self.watch.port), timeout=20)
+        start = time.monotonic()
+        reply = b""
+        events = []
+        headers = b"POST /sns HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 200
+        try:
+            for i, byte in enumerate(headers):
+                # as a client does: stop sending once the server has answered
+                if select.select([s], [], [], 0)[0]:
+                    events.append("readable after %d bytes" % i)
+                    break
+                try:
+                    s.sendall(bytes([byte]))
+                except OSError as e:
+                    events.append("send after %d bytes: %s" % (i, e))
+                    break
+                if i == 5:
+                    self.still_serving()
+                time.sleep(0.1)
+                if time.monotonic() - start > 12:
+                    break
+            s.settimeout(10)
+            try:
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    reply += chunk
+            except OSError as e:
+                events.append("recv: %s" % e)
+        finally:
+            s.close()
+        took = time.monotonic() - start
+        self.assertTrue(reply.startswith(b"HTTP/1.1 408"), "%r after %.1f s (%s)" % (reply, time.monotonic() - start, events))
+        self.assertLess(took, 10, "the slow client was cut after %.1f s" % took)
+        self.assertGreaterEqual(took, 2.5)
+        self.still_serving()
+
+    def test_7_many_idle_connections_then_service(self):
+        # connections that say nothing are closed after the idle timeout; the service goes on
+        socks = [socket.create_connection(("127.0.0.1", self.watch.port), timeout=10) for _ in range(20)]
+        try:
+            self.still_serving()
+        finally:
+            for s in socks:
+                s.close()
+        self.still_serving()
+
+    def test_9_sigterm_exits_0(self):
+        self.still_serving()
+        self.assertEqual(self.watch.stop(), 0, self.watch.stderr()[-3000:])
+        err = self.watch.stderr()
+        self.assertNotIn("rootwatch: error:", err, err[-3000:])
+        self.assertIn("stopped:", err)
+
+
+if __name__ == "__main__":
+    rwtest.main()
