@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "deploy/policy.h"
+#include "deploy/template.h"
 #include "notify/notify.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -35,6 +36,8 @@ static void usage(FILE *out) {
           "      --dlq ARN           lambda: the dead-letter queue\n"
           "      --log-group ARN     lambda: the function's log group\n"
           "      --stack NAME        deploy: the stack (with --region, --account to narrow)\n"
+          "      --function NAME     deploy: the stack's function (its FunctionName parameter;\n"
+          "                          default " RW_DEPLOY_DEFAULT_FUNCTION ")\n"
           "      --region REGION     deploy: the stack's region\n"
           "      --account ID        deploy: the stack's account\n"
           "      --partition NAME    aws (default), aws-cn or aws-us-gov\n"
@@ -69,6 +72,7 @@ enum {
     O_DLQ,
     O_LOGS,
     O_STACK,
+    O_FUNCTION,
     O_REGION,
     O_ACCOUNT,
     O_PARTITION
@@ -88,6 +92,7 @@ int rw_cmd_iam_policy(int argc, char **argv) {
                                          {"dlq", required_argument, 0, O_DLQ},
                                          {"log-group", required_argument, 0, O_LOGS},
                                          {"stack", required_argument, 0, O_STACK},
+                                         {"function", required_argument, 0, O_FUNCTION},
                                          {"region", required_argument, 0, O_REGION},
                                          {"account", required_argument, 0, O_ACCOUNT},
                                          {"partition", required_argument, 0, O_PARTITION},
@@ -139,6 +144,9 @@ int rw_cmd_iam_policy(int argc, char **argv) {
             break;
         case O_STACK:
             in.stack = optarg;
+            break;
+        case O_FUNCTION:
+            in.function = optarg;
             break;
         case O_REGION:
             in.region = optarg;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "deploy/template.h"
 #include "util/err.h"
 #include "util/json.h"
 
@@ -288,7 +289,8 @@ static int resources(rw_buf *out, rw_buf *missing, const rw_policy_input *in, re
             rw_buf_printf(&one, "arn:%s:events:%s:%s:rule/%s-*", part, region, account, v);
             break;
         case R_STACK_FN:
-            rw_buf_printf(&one, "arn:%s:lambda:%s:%s:function:%s-*", part, region, account, v);
+            rw_buf_printf(&one, "arn:%s:lambda:%s:%s:function:%s", part, region, account,
+                          in->function ? in->function : RW_DEPLOY_DEFAULT_FUNCTION);
             break;
         }
         if (rc != RW_OK) break;

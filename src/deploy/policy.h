@@ -34,6 +34,7 @@ typedef struct rw_policy_input {
     const char *dlq;           /* lambda: the dead-letter queue's ARN */
     const char *log_group;     /* lambda: the function's log group ARN */
     const char *stack;         /* deploy: the stack's name */
+    const char *function;      /* deploy: the stack's function (NULL: the template's default) */
     const char *region;        /* deploy: the stack's region (NULL: any) */
     const char *account;       /* deploy: the stack's account (NULL: any) */
     bool lookup;               /* scan, watch: CloudTrail event history (LookupEvents) */

@@ -263,7 +263,7 @@ static void hub(tb *t, rw_json *root) {
     put(t, p, "AllowedValues", strs(t, "create", "none", NULL));
     p = param(t, params, "FunctionName", "String",
               "The function's name (its log group is /aws/lambda/<name>); unique in the region",
-              str(t, "rootwatch-root-activity"));
+              str(t, RW_DEPLOY_DEFAULT_FUNCTION));
     put_str(t, p, "AllowedPattern", "^[A-Za-z0-9_-]{1,64}$");
     p = param(t, params, "LogRetentionInDays", "Number",
               "How long the function's log is kept, in days", num(t, 365));

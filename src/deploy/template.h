@@ -16,6 +16,8 @@ typedef enum rw_deploy_variant {
 /* How many email addresses SNSSubscriptions may hold: CloudFormation cannot loop over a list
  * without a macro, so the template has that many conditional subscriptions. */
 #define RW_DEPLOY_MAX_SUBSCRIPTIONS 10
+/* The FunctionName parameter's default: the function's name unless the stack says otherwise. */
+#define RW_DEPLOY_DEFAULT_FUNCTION "rootwatch-root-activity"
 
 /* "hub" or "forwarder" -> *out; RW_EINVAL for anything else. */
 int rw_deploy_variant_parse(rw_deploy_variant *out, const char *name);

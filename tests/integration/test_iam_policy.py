@@ -69,6 +69,12 @@ class Output(unittest.TestCase):
                      "111122223333")
         self.assertIn("arn:aws:cloudformation:eu-west-1:111122223333:stack/rw/*",
                       json.dumps(doc))
+        # the function is named by the stack's FunctionName parameter, not after the stack
+        fn = [s["Resource"] for s in doc["Statement"] if "lambda:InvokeFunction" in s["Action"]]
+        self.assertEqual(fn, [["arn:aws:lambda:eu-west-1:111122223333:function:"
+                               "rootwatch-root-activity"]])
+        doc = policy("--for", "deploy", "--stack", "rw", "--function", "rw-fn")
+        self.assertIn("arn:aws:lambda:*:*:function:rw-fn", json.dumps(doc))
 
     def test_bad_input(self):
         for args, words in ((["--for", "nope"], "unknown command 'nope'"),
