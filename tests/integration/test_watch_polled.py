@@ -1,0 +1,429 @@
+"""rootwatch watch's polled sources (issue 13): s3 (a trail bucket in moto's S3), lookup-events
+(CloudTrail event history from awsfake.LookupEventsServer: moto has no LookupEvents) and dir (a
+local folder watched with inotify).
+
+Each test runs rootwatch watch as the service runs, stops it with SIGTERM, writes more while it is
+stopped, and starts it again on the same store. Alerts are delivered to the stdout channel: what
+all the runs printed together must hold every root event exactly once and no ordinary event, and
+`rootwatch alerts list` must show the same. Beyond the store's deduplication, the checkpoints are
+checked directly: a restart reads only what is new (the units it reads are counted in its last
+log line), a LookupEvents poll after a restart starts from where the last one ended, and a file
+that lands late, older than files already read, is still read.
+"""
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import awsfake  # noqa: E402
+import rwtest  # noqa: E402
+
+ACCOUNT = "111122223333"
+SLOW = 3 if rwtest.SANITIZED else 1  # the sanitized build is slower: waits are longer
+
+
+def utc(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+class Watch:
+    """rootwatch watch --config CFG in the background; stop() sends SIGTERM and waits."""
+
+    def __init__(self, cfg, env, workdir, label):
+        self.out_path = os.path.join(workdir, label + ".out")
+        self.err_path = os.path.join(workdir, label + ".err")
+        self.out = open(self.out_path, "wb")
+        self.err = open(self.err_path, "wb")
+        self.proc = subprocess.Popen([rwtest.ROOTWATCH, "watch", "--config", cfg, "-j", "2"],
+                                     stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL, env=env)
+        self.rc = None
+
+    def stdout(self):
+        with open(self.out_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stderr(self):
+        with open(self.err_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def alerts(self):
+        out = []
+        for line in self.stdout().splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                out.append(json.loads(line))
+        return out
+
+    def alerted_ids(self):
+        return [a["eventID"] for a in self.alerts()]
+
+    def wait_for(self, test, timeout, what):
+        deadline = time.monotonic() + timeout * SLOW
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("rootwatch watch ended (%s) while waiting for %s:\n%s"
+                                     % (self.proc.returncode, what, self.stderr()[-4000:]))
+            if test():
+                return
+            time.sleep(0.1)
+        raise AssertionError("timed out waiting for %s; stdout:\n%s\nstderr:\n%s"
+                             % (what, self.stdout()[-3000:], self.stderr()[-4000:]))
+
+    def wait_alerted(self, event_id, timeout):
+        self.wait_for(lambda: event_id in self.alerted_ids(), timeout, "the alert of " + event_id)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.rc = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("rootwatch watch did not stop on SIGTERM:\n" + self.stderr()[-4000:])
+        self.out.close()
+        self.err.close()
+        err = self.stderr()
+        for mark in rwtest.SANITIZER_MARKS:
+            if mark in err:
+                raise AssertionError("sanitizer report:\n" + err[-4000:])
+        return self.rc
+
+    def units_read(self):
+        m = re.search(r"stopped: (\d+) units read", self.stderr())
+        if not m:
+            raise AssertionError("no summary line:\n" + self.stderr()[-3000:])
+        return int(m.group(1))
+
+
+class PolledSourcesBase(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="rw-watch-polled-")
+        self.store = os.path.join(self.dir, "store.db")
+        self.watches = []
+
+    def tearDown(self):
+        for w in self.watches:
+            if w.proc.poll() is None:
+                w.proc.kill()
+                w.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def config(self, sources_yaml):
+        path = os.path.join(self.dir, "rootwatch.yaml")
+        with open(path, "w") as f:
+            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\nsources:\n%s" % (self.store, sources_yaml))
+        return path
+
+    def start(self, cfg, env, label):
+        w = Watch(cfg, env, self.dir, label)
+        self.watches.append(w)
+        return w
+
+    def assert_exactly_once(self, runs, roots, ordinary):
+        ids = [e for w in runs for e in w.alerted_ids()]
+        for r in roots:
+            self.assertEqual(ids.count(r), 1, "root event %s alerted %d times: %s" % (r, ids.count(r), ids))
+        for o in ordinary:
+            self.assertNotIn(o, ids)
+        self.assertEqual(sorted(ids), sorted(roots), ids)
+        p = rwtest.run(["alerts", "list", "--store", self.store, "--format", "json"])
+        self.assertEqual(p.returncode, 0, p.stderr_text)
+        stored = json.loads(p.stdout_text)
+        self.assertEqual(sorted(a["eventID"] if "eventID" in a else a["alert"]["eventID"] for a in stored),
+                         sorted(roots), p.stdout_text[:3000])
+        for a in stored:
+            deliveries = a.get("deliveries", [])
+            self.assertEqual([d.get("state") for d in deliveries], ["sent"], a)
+
+    def assert_clean_stop(self, w):
+        self.assertEqual(w.rc, 0, w.stderr()[-3000:])
+        self.assertIn("SIGTERM: stopping", w.stderr())
+
+
+# ------------------------------------------------------------------------------------------------
+# s3
+
+
+def trail_key(prefix, account, region, t, rand):
+    return "%sAWSLogs/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%s.json.gz" % (
+        prefix, account, region, time.strftime("%Y/%m/%d", time.gmtime(t)), account, region,
+        time.strftime("%Y%m%dT%H%MZ", time.gmtime(t)), rand)
+
+
+@unittest.skipUnless(awsfake.MotoServer.available() and awsfake.boto3_available(),
+                     "moto_server and boto3 are needed: %s" % awsfake.MotoServer.why_unavailable())
+class S3Source(PolledSourcesBase):
+    BUCKET = "rw-trail-bucket"
+
+    def put(self, s3, key, records):
+        s3.put_object(Bucket=self.BUCKET, Key=key, Body=gzip.compress(rwtest.trail_bytes(records)))
+
+    def test_new_late_and_while_stopped(self):
+        with awsfake.MotoServer() as moto:
+            s3 = moto.boto3_client("s3")
+            s3.create_bucket(Bucket=self.BUCKET)
+            env = awsfake.clean_aws_env(moto.env())
+            now = time.time()
+            # before the start: a file of five minutes ago, and things that are not log files
+            self.put(s3, trail_key("logs/", ACCOUNT, "us-east-1", now - 300, "a1"),
+                     [rwtest.record("s3-root-1"), rwtest.record("s3-user-1", who="user")])
+            s3.put_object(Bucket=self.BUCKET, Body=b"{}",
+                          Key="logs/AWSLogs/%s/CloudTrail-Digest/us-east-1/%s/%s_CloudTrail-Digest_x.json.gz"
+                          % (ACCOUNT, time.strftime("%Y/%m/%d", time.gmtime(now)), ACCOUNT))
+            s3.put_object(Bucket=self.BUCKET, Key="logs/AWSLogs/%s/Config/x.json" % ACCOUNT, Body=b"not a trail")
+            # a file older than the window: history for rootwatch scan, not read by watch
+            self.put(s3, trail_key("logs/", ACCOUNT, "us-east-1", now - 3 * 3600, "old"),
+                     [rwtest.record("s3-root-old")])
+            cfg = self.config(
+                "  - name: trail\n    type: s3\n    bucket: %s\n    prefix: logs\n    interval: 1\n"
+                "  - name: missing\n    type: s3\n    bucket: rw-no-such-bucket\n    interval: 1\n"
+                % self.BUCKET)
+
+            w1 = self.start(cfg, env, "s3-1")
+            w1.wait_alerted("s3-root-1", 20)
+            # a new file of a new region, while running: found within a couple of polls
+            t0 = time.monotonic()
+            self.put(s3, trail_key("logs/", ACCOUNT, "eu-west-1", time.time(), "b1"),
+                     [rwtest.record("s3-root-2", region="eu-west-1"),
+                      rwtest.record("s3-user-2", who="user", region="eu-west-1")])
+            w1.wait_alerted("s3-root-2", 10)
+            self.assertLess(time.monotonic() - t0, 8 * SLOW)
+            # a newer file in us-east-1, then one landing late with a time 20 minutes older
+            self.put(s3, trail_key("logs/", ACCOUNT, "us-east-1", time.time() + 60, "c1"),
+                     [rwtest.record("s3-root-3")])
+            w1.wait_alerted("s3-root-3", 10)
+            self.put(s3, trail_key("logs/", ACCOUNT, "us-east-1", time.time() - 1200, "late"),
+                     [rwtest.record("s3-root-late"), rwtest.record("s3-user-late", who="user")])
+            w1.wait_alerted("s3-root-late", 10)
+            # the bucket that does not exist is said, named, and does not stop the rest
+            w1.wait_for(lambda: "s3 missing: s3://rw-no-such-bucket" in w1.stderr(), 10,
+                        "the missing bucket's error")
+            self.assertEqual(w1.stop(), 0)
+            self.assert_clean_stop(w1)
+            self.assertEqual(w1.units_read(), 4, w1.stderr()[-3000:])
+            err1 = w1.stderr()
+            self.assertIn("no such bucket", err1)
+            self.assertEqual(err1.count("s3 missing: s3://rw-no-such-bucket"), 1, err1)  # said once
+
+            # while stopped: a file in each region, and the missing bucket is made with a file
+            self.put(s3, trail_key("logs/", ACCOUNT, "us-east-1", time.time(), "d1"),
+                     [rwtest.record("s3-root-4")])
+            self.put(s3, trail_key("logs/", ACCOUNT, "eu-west-1", time.time() - 600, "d2"),
+                     [rwtest.record("s3-root-5", region="eu-west-1")])
+            w2 = self.start(cfg, env, "s3-2")
+            w2.wait_alerted("s3-root-4", 20)
+            w2.wait_alerted("s3-root-5", 20)
+            s3.create_bucket(Bucket="rw-no-such-bucket")
+            self.put_in(s3, "rw-no-such-bucket", trail_key("", ACCOUNT, "us-east-1", time.time(), "e1"),
+                        [rwtest.record("s3-root-6")])
+            w2.wait_alerted("s3-root-6", 15)
+            time.sleep(2.5)  # a few more polls: nothing read twice
+            self.assertEqual(w2.stop(), 0)
+            self.assert_clean_stop(w2)
+            # only the three new files were read: the checkpoints, not only the store, held
+            self.assertEqual(w2.units_read(), 3, w2.stderr()[-3000:])
+            self.assertNotIn("stored already", w2.stderr())
+            self.assert_exactly_once([w1, w2],
+                                     ["s3-root-1", "s3-root-2", "s3-root-3", "s3-root-late", "s3-root-4",
+                                      "s3-root-5", "s3-root-6"],
+                                     ["s3-user-1", "s3-user-2", "s3-user-late", "s3-root-old"])
+
+    def put_in(self, s3, bucket, key, records):
+        s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress(rwtest.trail_bytes(records)))
+
+    def test_damaged_file_is_retried_and_holds_the_checkpoint(self):
+        with awsfake.MotoServer() as moto:
+            s3 = moto.boto3_client("s3")
+            s3.create_bucket(Bucket=self.BUCKET)
+            env = awsfake.clean_aws_env(moto.env())
+            now = time.time()
+            # a window of two minutes, the damaged file a minute old, the good one ten minutes
+            # newer than it: were the damaged file not holding it, the checkpoint would move past it
+            bad = trail_key("", ACCOUNT, "us-east-1", now - 60, "bad")
+            s3.put_object(Bucket=self.BUCKET, Key=bad, Body=b"\x1f\x8b\x08\x00garbage that is no gzip")
+            self.put(s3, trail_key("", ACCOUNT, "us-east-1", now + 600, "good"), [rwtest.record("s3d-root-1")])
+            cfg = self.config("  - name: trail\n    type: s3\n    bucket: %s\n    interval: 1\n"
+                              "    window: 120\n" % self.BUCKET)
+            w1 = self.start(cfg, env, "s3d-1")
+            w1.wait_alerted("s3d-root-1", 20)
+            w1.wait_for(lambda: "not read in full" in w1.stderr(), 10, "the damaged file's error")
+            self.assertIn(bad, w1.stderr())
+            w1.stop()
+            self.assert_clean_stop(w1)
+            # fixed while stopped: the restart reads it (the checkpoint stayed below it), and the
+            # good file is not read again
+            self.put(s3, bad, [rwtest.record("s3d-root-2")])
+            w2 = self.start(cfg, env, "s3d-2")
+            w2.wait_alerted("s3d-root-2", 20)
+            w2.stop()
+            self.assertEqual(w2.units_read(), 1, w2.stderr()[-3000:])
+            self.assert_exactly_once([w1, w2], ["s3d-root-1", "s3d-root-2"], [])
+
+
+# ------------------------------------------------------------------------------------------------
+# lookup-events
+
+
+def lookup_event(event_id, t, region="us-east-1", root=True):
+    """One LookupEvents event, as awsfake.synth_events makes them, at time t."""
+    ev = awsfake.synth_events(1, region=region, start=utc(t), root_every=1 if root else 0)[0]
+    rec = json.loads(ev["CloudTrailEvent"])
+    rec["eventID"] = rec["requestID"] = event_id
+    ev["EventId"] = event_id
+    ev["CloudTrailEvent"] = json.dumps(rec, separators=(",", ":"))
+    return ev
+
+
+class LookupEventsSource(PolledSourcesBase):
+    KEY, SECRET = "ASIAWATCHLOOKUP00001", "watch-lookup-secret-never-printed"
+
+    def add(self, server, region, events):
+        with server._lock:
+            old = [ev for _, ev in server.events.get(region, [])]
+            server.events[region] = server._sorted(old + events)
+
+    def env(self, server):
+        e = {"AWS_ACCESS_KEY_ID": self.KEY, "AWS_SECRET_ACCESS_KEY": self.SECRET, "AWS_REGION": "us-east-1"}
+        e.update(server.env())
+        return awsfake.clean_aws_env(e)
+
+    def test_poll_overlap_and_restart(self):
+        now = time.time()
+        ordinary = [lookup_event("lk-user-%d" % i, now - 600 + i * 5, root=False) for i in range(120)]
+        events = {"us-east-1": ordinary + [lookup_event("lk-root-1", now - 120)],
+                  "eu-west-1": [lookup_event("lk-root-eu", now - 30, region="eu-west-1")]}
+        with awsfake.LookupEventsServer(events, rate_limit=2, credentials={self.KEY: self.SECRET}) as server:
+            env = self.env(server)
+            cfg = self.config("  - name: history\n    type: lookup-events\n    regions: [us-east-1, eu-west-1]\n"
+                              "    interval: 1\n")
+            w1 = self.start(cfg, env, "lk-1")
+            w1.wait_alerted("lk-root-1", 20)
+            w1.wait_alerted("lk-root-eu", 20)
+            # an event that appears in the history late: ten minutes older than the last poll
+            self.add(server, "us-east-1", [lookup_event("lk-root-late", time.time() - 600)])
+            w1.wait_alerted("lk-root-late", 10)
+            time.sleep(2)  # more polls over the same overlap: nothing alerted twice
+            w1.stop()
+            self.assert_clean_stop(w1)
+            stopped_at = time.time()
+            calls_before = len(server.calls)
+
+            # while stopped: a new root event; the restart asks from the checkpoint less the overlap
+            self.add(server, "us-east-1", [lookup_event("lk-root-2", time.time() - 2)])
+            time.sleep(4)
+            w2 = self.start(cfg, env, "lk-2")
+            w2.wait_alerted("lk-root-2", 20)
+            time.sleep(1.5)
+            w2.stop()
+            self.assert_clean_stop(w2)
+            # the overlap read lk-root-1 and lk-root-late again: in the store already, not sent
+            self.assertIn("stored already, not sent again", w2.stderr())
+            first = [c for c in server.calls[calls_before:] if c.region == "us-east-1" and c.params
+                     and "NextToken" not in c.params][0]
+            # from where the first run stopped (less 1200 s), not from the restart's own now
+            self.assertLessEqual(first.params["StartTime"], stopped_at - 1200 + 1, first.params)
+            self.assertGreater(first.params["StartTime"], stopped_at - 1200 - 10 * SLOW, first.params)
+            # within AWS's rate limit in every region, every call signed right
+            self.assertEqual(server.rate_violations, [])
+            self.assertEqual(server.errors, [])
+            for r in ("us-east-1", "eu-west-1"):
+                self.assertLessEqual(server.max_calls_in_window(r, 1.0), 2, r)
+            out = w1.stdout() + w1.stderr() + w2.stdout() + w2.stderr()
+            self.assertNotIn(self.SECRET, out)
+            self.assert_exactly_once([w1, w2], ["lk-root-1", "lk-root-eu", "lk-root-late", "lk-root-2"],
+                                     ["lk-user-%d" % i for i in range(120)])
+
+    def test_failing_region_keeps_polling(self):
+        # the region's calls fail (throttled beyond the client's retries): said, counted, polled
+        # again; the checkpoint does not move, so the event is found once the service answers
+        now = time.time()
+        events = {"us-east-1": [lookup_event("lkf-root-1", now - 60)]}
+        with awsfake.LookupEventsServer(events, throttle_every=1) as server:
+            env = self.env(server)
+            env["ROOTWATCH_AWS_TIMEOUT_MS"] = "2000"
+            cfg = self.config("  - name: history\n    type: lookup-events\n    interval: 1\n")
+            w = self.start(cfg, env, "lkf")
+            w.wait_for(lambda: "lookup-events history: us-east-1" in w.stderr(), 90,
+                       "the failing region's error")
+            self.assertEqual(w.alerted_ids(), [])
+            server.throttle_every = 0
+            w.wait_alerted("lkf-root-1", 90)
+            w.wait_for(lambda: "working again" in w.stderr(), 20, "the recovery")
+            w.stop()
+            self.assert_clean_stop(w)
+            self.assert_exactly_once([w], ["lkf-root-1"], [])
+
+
+# ------------------------------------------------------------------------------------------------
+# dir
+
+
+class DirSource(PolledSourcesBase):
+    def write(self, path, records, gz=False):
+        data = rwtest.trail_bytes(records)
+        with open(path, "wb") as f:
+            f.write(gzip.compress(data) if gz else data)
+
+    def test_files_running_and_stopped(self):
+        folder = os.path.join(self.dir, "exports")
+        os.makedirs(folder)
+        self.write(os.path.join(folder, "a.json"), [rwtest.record("d-root-1"), rwtest.record("d-user-1", who="user")])
+        cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n" % folder)
+        w1 = self.start(cfg, None, "dir-1")
+        w1.wait_alerted("d-root-1", 15)
+        # written in place (IN_CLOSE_WRITE), moved in from a temporary name (IN_MOVED_TO), and in
+        # a folder made while running
+        t0 = time.monotonic()
+        self.write(os.path.join(folder, "b.json"), [rwtest.record("d-root-2")])
+        w1.wait_alerted("d-root-2", 5)
+        self.assertLess(time.monotonic() - t0, 3 * SLOW)  # inotify, not the 60 s rescan
+        tmp = os.path.join(folder, ".c.json.gz.part")
+        self.write(tmp, [rwtest.record("d-root-3"), rwtest.record("d-user-3", who="user")], gz=True)
+        os.rename(tmp, os.path.join(folder, "c.json.gz"))
+        w1.wait_alerted("d-root-3", 5)
+        sub = os.path.join(folder, "2026", "12")
+        os.makedirs(sub)
+        self.write(os.path.join(sub, "d.json"), [rwtest.record("d-root-4")])
+        w1.wait_alerted("d-root-4", 5)
+        # a damaged file is said (named) and the source goes on
+        with open(os.path.join(folder, "broken.json.gz"), "wb") as f:
+            f.write(b"\x1f\x8b\x08\x00 not gzip at all")
+        w1.wait_for(lambda: "broken.json.gz" in w1.stderr(), 10, "the damaged file's error")
+        self.write(os.path.join(folder, "e.json"), [rwtest.record("d-root-5")])
+        w1.wait_alerted("d-root-5", 5)
+        w1.stop()
+        self.assert_clean_stop(w1)
+
+        # while stopped: a new file, and the damaged one fixed
+        self.write(os.path.join(sub, "f.json"), [rwtest.record("d-root-6")])
+        self.write(os.path.join(folder, "broken.json.gz"), [rwtest.record("d-root-7")], gz=True)
+        w2 = self.start(cfg, None, "dir-2")
+        w2.wait_alerted("d-root-6", 15)
+        w2.wait_alerted("d-root-7", 15)
+        time.sleep(1)
+        w2.stop()
+        self.assert_clean_stop(w2)
+        self.assertEqual(w2.units_read(), 2, w2.stderr()[-3000:])  # only the new and the fixed
+        self.assert_exactly_once([w1, w2], ["d-root-%d" % i for i in range(1, 8)],
+                                 ["d-user-1", "d-user-3"])
+
+    def test_not_a_folder(self):
+        path = os.path.join(self.dir, "file")
+        open(path, "w").close()
+        cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n" % path)
+        p = rwtest.run(["watch", "--config", cfg], timeout=30)
+        self.assertEqual(p.returncode, 2, p.stderr_text)
+        self.assertIn("source exports: path: %s is not a folder" % path, p.stderr_text)
+
+
+if __name__ == "__main__":
+    rwtest.main()
