@@ -421,6 +421,8 @@ static void dirw_settle(rw_source *src, rw_unit *u, bool ok) {
         } else if (f) {
             file_drop(s, f);
         }
+    } else if (f && rw_unit_stopping(u)) {
+        f->in_flight = false; /* handed back unread at a stop: no error */
     } else if (f) {
         f->in_flight = false;
         f->recheck = false;

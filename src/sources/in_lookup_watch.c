@@ -221,7 +221,7 @@ static void lookw_settle(rw_source *src, rw_unit *u, bool ok) {
             r->until = p->until;
             save_region(s, r);
         }
-    } else if (!ok) {
+    } else if (!ok && !rw_unit_stopping(u)) { /* (handed back unread at a stop: no error) */
         char since[32];
         rw_time_format(p->since, since);
         rw_poll_error(&s->b,

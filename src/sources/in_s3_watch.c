@@ -59,7 +59,6 @@ typedef struct stream {
     char *account, *region;
     char *ckpt_key; /* s3:NAME:BUCKET/PREFIX */
     bool loaded;    /* its checkpoint was read */
-    bool seen;      /* found by the last discovery */
     int64_t floor;  /* files older than this are never listed */
     key_ent *keys;  /* sorted by rel */
     size_t n, cap;
@@ -346,11 +345,11 @@ static int on_folder(void *ctx, const char *p) {
     return RW_OK;
 }
 
-/* Finds the streams below prefix, marking them seen (adding new ones). */
+/* Finds the streams below prefix, adding the new ones. */
 static int discover(s3w *s, rw_aws_client *c, const char *prefix, int depth, rw_emit *emit) {
     if (is_stream(prefix)) {
         pthread_mutex_lock(&s->b.mu);
-        add_stream(s, prefix)->seen = true;
+        add_stream(s, prefix);
         pthread_mutex_unlock(&s->b.mu);
         return RW_OK;
     }
@@ -462,7 +461,6 @@ static int s3w_enumerate(rw_source *src, rw_emit *emit) {
             }
         }
         if (c && s->region) {
-            for (size_t i = 0; i < s->nstreams; i++) s->streams[i]->seen = false;
             int rc = discover(s, c, s->prefix, 0, emit);
             if (rc != RW_OK) {
                 rw_poll_error(&s->b, "finding the trail's folders under s3://%s/%s: %s", s->bucket,
@@ -523,6 +521,9 @@ static void s3w_settle(rw_source *src, rw_unit *u, bool ok) {
         k->state = K_DONE;
         move_floor(s, r->st);
         save_stream(s, r->st);
+    } else if (k && rw_unit_stopping(u)) {
+        k->state = K_FAILED; /* handed back unread at a stop: not done, no error */
+        k->retry_at = 0;
     } else if (k) {
         k->state = K_FAILED;
         k->attempts++;
