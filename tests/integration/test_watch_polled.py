@@ -342,6 +342,25 @@ class LookupEventsSource(PolledSourcesBase):
             self.assert_exactly_once([w1, w2], ["lk-root-1", "lk-root-eu", "lk-root-late", "lk-root-2"],
                                      ["lk-user-%d" % i for i in range(120)])
 
+    @unittest.skipUnless(awsfake.MotoServer.available(),
+                         "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())
+    def test_all_regions(self):
+        # regions: all is the account's regions (EC2 DescribeRegions, from moto)
+        events = {"ap-southeast-2": [lookup_event("lka-root-1", time.time() - 60, region="ap-southeast-2")]}
+        with awsfake.MotoServer() as moto, awsfake.LookupEventsServer(events) as server:
+            env = self.env(server)
+            env["AWS_ENDPOINT_URL_EC2"] = moto.url
+            cfg = self.config("  - name: history\n    type: lookup-events\n    regions: all\n"
+                              "    interval: 2\n")
+            w = self.start(cfg, env, "lka")
+            w.wait_alerted("lka-root-1", 30)
+            w.stop()
+            self.assert_clean_stop(w)
+            asked = {c.region for c in server.calls}
+            self.assertGreater(len(asked), 10, asked)
+            self.assertIn("ap-southeast-2", asked)
+            self.assert_exactly_once([w], ["lka-root-1"], [])
+
     def test_failing_region_keeps_polling(self):
         # the region's calls fail (throttled beyond the client's retries): said, counted, polled
         # again; the checkpoint does not move, so the event is found once the service answers
@@ -415,6 +434,27 @@ class DirSource(PolledSourcesBase):
         self.assertEqual(w2.units_read(), 2, w2.stderr()[-3000:])  # only the new and the fixed
         self.assert_exactly_once([w1, w2], ["d-root-%d" % i for i in range(1, 8)],
                                  ["d-user-1", "d-user-3"])
+
+    def test_reload_keeps_its_place(self):
+        # SIGHUP makes the source anew from the same configuration: it goes on from the store's
+        # checkpoint, reading nothing twice and missing nothing written around the reload
+        folder = os.path.join(self.dir, "exports")
+        os.makedirs(folder)
+        self.write(os.path.join(folder, "a.json"), [rwtest.record("dr-root-1")])
+        cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n" % folder)
+        w = self.start(cfg, None, "dir-reload")
+        w.wait_alerted("dr-root-1", 15)
+        w.proc.send_signal(signal.SIGHUP)
+        self.write(os.path.join(folder, "b.json"), [rwtest.record("dr-root-2")])
+        w.wait_for(lambda: "loaded: 1 sources" in w.stderr(), 15, "the reload")
+        self.write(os.path.join(folder, "c.json"), [rwtest.record("dr-root-3")])
+        w.wait_alerted("dr-root-2", 10)
+        w.wait_alerted("dr-root-3", 10)
+        time.sleep(1)
+        w.stop()
+        self.assert_clean_stop(w)
+        self.assertNotIn("stored already", w.stderr())
+        self.assert_exactly_once([w], ["dr-root-1", "dr-root-2", "dr-root-3"], [])
 
     def test_not_a_folder(self):
         path = os.path.join(self.dir, "file")
