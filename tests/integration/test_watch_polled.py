@@ -153,10 +153,11 @@ class PolledSourcesBase(unittest.TestCase):
 # s3
 
 
-def trail_key(prefix, account, region, t, rand):
-    return "%sAWSLogs/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%s.json.gz" % (
-        prefix, account, region, time.strftime("%Y/%m/%d", time.gmtime(t)), account, region,
-        time.strftime("%Y%m%dT%H%MZ", time.gmtime(t)), rand)
+def trail_key(prefix, account, region, t, rand, org=None):
+    """The key CloudTrail gives a log file of time t (an organization trail's with org)."""
+    return "%sAWSLogs/%s%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%s.json.gz" % (
+        prefix, org + "/" if org else "", account, region, time.strftime("%Y/%m/%d", time.gmtime(t)),
+        account, region, time.strftime("%Y%m%dT%H%MZ", time.gmtime(t)), rand)
 
 
 @unittest.skipUnless(awsfake.MotoServer.available() and awsfake.boto3_available(),
@@ -204,12 +205,16 @@ class S3Source(PolledSourcesBase):
             self.put(s3, trail_key("logs/", ACCOUNT, "us-east-1", time.time() - 1200, "late"),
                      [rwtest.record("s3-root-late"), rwtest.record("s3-user-late", who="user")])
             w1.wait_alerted("s3-root-late", 10)
+            # an organization trail's folder of another account
+            self.put(s3, trail_key("logs/", "222233334444", "us-west-2", time.time(), "o1", org="o-exampleorg1"),
+                     [rwtest.record("s3-root-org", account="222233334444", region="us-west-2")])
+            w1.wait_alerted("s3-root-org", 10)
             # the bucket that does not exist is said, named, and does not stop the rest
             w1.wait_for(lambda: "s3 missing: s3://rw-no-such-bucket" in w1.stderr(), 10,
                         "the missing bucket's error")
             self.assertEqual(w1.stop(), 0)
             self.assert_clean_stop(w1)
-            self.assertEqual(w1.units_read(), 4, w1.stderr()[-3000:])
+            self.assertEqual(w1.units_read(), 5, w1.stderr()[-3000:])
             err1 = w1.stderr()
             self.assertIn("no such bucket", err1)
             self.assertEqual(err1.count("s3 missing: s3://rw-no-such-bucket"), 1, err1)  # said once
@@ -233,8 +238,8 @@ class S3Source(PolledSourcesBase):
             self.assertEqual(w2.units_read(), 3, w2.stderr()[-3000:])
             self.assertNotIn("stored already", w2.stderr())
             self.assert_exactly_once([w1, w2],
-                                     ["s3-root-1", "s3-root-2", "s3-root-3", "s3-root-late", "s3-root-4",
-                                      "s3-root-5", "s3-root-6"],
+                                     ["s3-root-1", "s3-root-2", "s3-root-3", "s3-root-late", "s3-root-org",
+                                      "s3-root-4", "s3-root-5", "s3-root-6"],
                                      ["s3-user-1", "s3-user-2", "s3-user-late", "s3-root-old"])
 
     def put_in(self, s3, bucket, key, records):
