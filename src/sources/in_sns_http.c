@@ -616,7 +616,7 @@ static int start(sns_http *s) {
         (size_t)HEADER_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
     if (!s->d)
-        return rw_error_set(RW_EIO, "sns-http %s: cannot listen on %s: %s", s->name, s->listen,
+        return rw_error_set(RW_EIO, "cannot listen on %s: %s", s->listen,
                             errno ? strerror(errno) : "libmicrohttpd failed to start");
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     char host[INET6_ADDRSTRLEN] = "?";
@@ -631,6 +631,36 @@ static int start(sns_http *s) {
     atomic_store(&s->sweeper_stop, false);
     if (pthread_create(&s->sweeper, NULL, sweep, s) == 0) s->sweeper_started = true;
     return RW_OK;
+}
+
+/* Waits (at most wait_ms) until every request in hand is answered, then stops the server and
+ * the sweeper; the server is left running when requests are still in hand (close stops it). The
+ * listening socket is closed already (quiesced). */
+static void stop_server(sns_http *s, int64_t wait_ms) {
+    if (!s->d) return;
+    int64_t end = rw_time_now_ms() + wait_ms;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    while (s->live > 0 && rw_time_now_ms() < end) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+    }
+    bool idle = s->live == 0;
+    pthread_mutex_unlock(&s->lock);
+    if (!idle) return;
+    MHD_stop_daemon(s->d);
+    s->d = NULL;
+    if (s->sweeper_started) {
+        atomic_store(&s->sweeper_stop, true);
+        pthread_join(s->sweeper, NULL);
+        s->sweeper_started = false;
+    }
 }
 
 static bool must_stop(sns_http *s, rw_emit *emit) {
@@ -684,6 +714,11 @@ static int sns_enumerate(rw_source *src, rw_emit *emit) {
         req_unref(list);
         list = next;
     }
+    /* let the port go at once (a reload starts a new source on it before this one is closed),
+     * and the server too once the requests in hand are answered */
+    MHD_socket lfd = MHD_quiesce_daemon(s->d);
+    if (lfd != MHD_INVALID_SOCKET) close(lfd);
+    stop_server(s, 10000);
     return RW_OK;
 }
 
@@ -719,25 +754,9 @@ static void sns_resume(rw_source *src) {
 
 static void sns_close(rw_source *src) {
     sns_http *s = src->state;
-    if (s->d) {
-        /* no new connections; the answers already set are sent (a few seconds at most) */
-        MHD_socket lfd = MHD_quiesce_daemon(s->d);
-        int64_t end = rw_time_now_ms() + 3000;
-        pthread_mutex_lock(&s->lock);
-        s->stopping = true;
-        while (s->live > 0 && rw_time_now_ms() < end) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 100000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-        }
-        pthread_mutex_unlock(&s->lock);
+    stop_server(s, 3000);
+    if (s->d) { /* requests still in hand after the wait: closed all the same */
         MHD_stop_daemon(s->d);
-        if (lfd != MHD_INVALID_SOCKET) close(lfd);
         s->d = NULL;
     }
     if (s->sweeper_started) {

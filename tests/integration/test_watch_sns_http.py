@@ -154,12 +154,12 @@ class FakeSns:
 class Watch:
     """rootwatch watch in the background, its output in files."""
 
-    def __init__(self, config, workdir):
+    def __init__(self, config, workdir, args=()):
         self.out_path = os.path.join(workdir, "watch.out")
         self.err_path = os.path.join(workdir, "watch.err")
         self.out = open(self.out_path, "wb")
         self.err = open(self.err_path, "wb")
-        self.p = subprocess.Popen([rwtest.ROOTWATCH, "watch", "--config", config],
+        self.p = subprocess.Popen([rwtest.ROOTWATCH, "watch", "--config", config] + list(args),
                                   stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL)
         self.port = None
         m = None
@@ -209,23 +209,28 @@ class WatchSnsHttpTest(unittest.TestCase):
         cls.forger = Signer(cls.dir, "forger")  # a key and certificate SNS never had
         cls.sns = FakeSns(cls.signer.pem)
         cls.store = os.path.join(cls.dir, "store.db")
-        config = os.path.join(cls.dir, "rootwatch.yaml")
+        config = cls.write_config(cls.dir, cls.store)
+        cls.watch = Watch(config, cls.dir)
+        cls.seq = 0
+
+    @classmethod
+    def write_config(cls, workdir, store, listen="127.0.0.1:0"):
+        config = os.path.join(workdir, "rootwatch.yaml")
         with open(config, "w") as f:
             f.write("store: %s\n"
                     "channels:\n  - name: out\n    type: stdout\n"
                     "sources:\n"
                     "  - name: sns\n"
                     "    type: sns-http\n"
-                    "    listen: 127.0.0.1:0\n"
+                    "    listen: %s\n"
                     "    path: /sns\n"
                     "    topic_arns: [%s]\n"
                     "    max_body: 300000\n"
                     "    request_timeout: 3\n"
                     "    timeout: 5\n"
                     "    test_endpoint: http://127.0.0.1:%d\n"
-                    % (cls.store, TOPIC, cls.sns.port))
-        cls.watch = Watch(config, cls.dir)
-        cls.seq = 0
+                    % (store, listen, TOPIC, cls.sns.port))
+        return config
 
     @classmethod
     def tearDownClass(cls):
@@ -262,7 +267,7 @@ class WatchSnsHttpTest(unittest.TestCase):
                                 % (SNS_HOST, topic, token),
                 "Timestamp": "2026-12-06T08:00:00.000Z"}
 
-    def post(self, body, headers=None, path="/sns", method="POST", timeout=30):
+    def post(self, body, headers=None, path="/sns", method="POST", timeout=30, port=None):
         """POSTs as SNS does; returns (status, text)."""
         if isinstance(body, dict):
             hdrs = {"x-amz-sns-message-type": body.get("Type", ""),
@@ -273,7 +278,7 @@ class WatchSnsHttpTest(unittest.TestCase):
             hdrs = {}
         hdrs["Content-Type"] = "text/plain; charset=UTF-8"
         hdrs.update(headers or {})
-        c = http.client.HTTPConnection("127.0.0.1", self.watch.port, timeout=timeout)
+        c = http.client.HTTPConnection("127.0.0.1", port or self.watch.port, timeout=timeout)
         try:
             c.request(method, path, body=body, headers=hdrs)
             r = c.getresponse()
@@ -522,6 +527,84 @@ class WatchSnsHttpTest(unittest.TestCase):
             for s in socks:
                 s.close()
         self.still_serving()
+
+    def test_8_store_busy_answers_5xx_then_recovers(self):
+        # Another process holds the store's write lock: the unit whose alert cannot be stored is
+        # answered 500 (SNS delivers it again), notifications arriving while the engine is full
+        # are answered 503 at once, and once the lock is gone SNS's retries are alerted, each once.
+        d = tempfile.mkdtemp(prefix="busy-", dir=self.dir)
+        store = os.path.join(d, "store.db")
+        w = Watch(self.write_config(d, store), d, ["-j", "1"])
+        try:
+            first = self.signer.sign(self.notification(rwtest.record("root-busy-0")))
+            self.assertEqual(self.post(first, port=w.port)[0], 200, w.stderr())
+            msgs = [self.signer.sign(self.notification(rwtest.record("root-busy-%d" % i)))
+                    for i in range(1, 10)]
+            results = {}
+
+            def post(i):
+                try:
+                    results[i] = self.post(msgs[i], port=w.port, timeout=60)
+                except OSError as e:
+                    results[i] = (0, str(e))
+
+            db = sqlite3.connect(store, timeout=5)
+            db.execute("BEGIN EXCLUSIVE")
+            threads = [threading.Thread(target=post, args=(i,)) for i in range(6)]
+            for t in threads:
+                t.start()
+                time.sleep(0.05)
+            time.sleep(1.5)  # the engine (one thread, four units) is full by now
+            late = [threading.Thread(target=post, args=(i,)) for i in range(6, 9)]
+            for t in late:
+                t.start()
+            for t in late:
+                t.join()
+            time.sleep(5)
+            db.rollback()
+            db.close()
+            for t in threads:
+                t.join()
+            statuses = [results[i][0] for i in range(9)]
+            self.assertIn(500, statuses, (results, w.stderr()[-3000:]))
+            self.assertEqual([results[i][0] for i in range(6, 9)], [503] * 3, results)
+            self.assertTrue(all(s in (200, 500, 503) for s in statuses), results)
+            # SNS retries what was not answered 200
+            for i in range(9):
+                if results[i][0] != 200:
+                    status, text = self.post(msgs[i], port=w.port)
+                    self.assertEqual(status, 200, text + w.stderr()[-2000:])
+            want = sorted("root-busy-%d" % i for i in range(10))
+            self.assertEqual(sorted(store_ids(store)), want)
+            self.assertTrue(wait_until(lambda: len(w.alerts()) >= len(want), 10))
+            self.assertEqual(sorted(a["eventID"] for a in w.alerts()), want)
+        finally:
+            self.assertEqual(w.stop(), 0, w.stderr()[-3000:])
+
+    def test_8b_sighup_reload_listens_again(self):
+        # a reload stops the source and starts it anew: the port is let go and bound again, and
+        # notifications are answered by the new source
+        d = tempfile.mkdtemp(prefix="hup-", dir=self.dir)
+        store = os.path.join(d, "store.db")
+        with socket.socket() as probe:  # a free port, named in the configuration as a user would
+            probe.bind(("127.0.0.1", 0))
+            fixed = probe.getsockname()[1]
+        w = Watch(self.write_config(d, store, "127.0.0.1:%d" % fixed), d)
+        self.assertEqual(w.port, fixed)
+        try:
+            rec = rwtest.record("root-hup-1")
+            self.assertEqual(self.post(self.signer.sign(self.notification(rec)), port=w.port)[0], 200)
+            w.p.send_signal(signal.SIGHUP)
+            pat = r"listening on http://127\.0\.0\.1:(\d+)/sns"
+            self.assertTrue(wait_until(lambda: len(re.findall(pat, w.stderr())) >= 2, 30), w.stderr())
+            port = int(re.findall(pat, w.stderr())[-1])
+            self.assertEqual(port, fixed)  # the same port, let go by the old source first
+            rec = rwtest.record("root-hup-2")
+            status, text = self.post(self.signer.sign(self.notification(rec)), port=port)
+            self.assertEqual(status, 200, text + w.stderr()[-2000:])
+            self.assertEqual(sorted(store_ids(store)), ["root-hup-1", "root-hup-2"])
+        finally:
+            self.assertEqual(w.stop(), 0, w.stderr()[-3000:])
 
     def test_9_sigterm_exits_0(self):
         self.still_serving()
