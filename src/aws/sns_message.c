@@ -27,6 +27,8 @@
         */
 #define MAX_URL 2048
 #define MIN_RSA_BITS 2048
+#define DEFAULT_FETCHES_PER_MINUTE 30
+#define FETCH_WAIT_MS 1000 /* a certificate fetch waits this long for another to end */
 
 /* ---- parsing ------------------------------------------------------------------------------- */
 
@@ -567,6 +569,9 @@ struct rw_sns_verifier {
     size_t ncache;
     uint64_t tick;
     uint64_t fetches;
+    int max_per_minute;
+    int64_t minute; /* of the fetches counted in this_minute */
+    int this_minute;
     pthread_mutex_t fetch_lock; /* the HTTP handle: one fetch at a time */
     rw_http *http;
 };
@@ -601,6 +606,8 @@ int rw_sns_verifier_new(rw_sns_verifier **out, const rw_sns_verifier_opts *opts)
     v->now = o.now ? o.now : rw_time_now;
     v->fetch = o.fetch;
     v->fetch_ctx = o.fetch_ctx;
+    v->max_per_minute =
+        o.max_fetches_per_minute > 0 ? o.max_fetches_per_minute : DEFAULT_FETCHES_PER_MINUTE;
     v->cache = rw_xcalloc(v->cache_max, sizeof *v->cache);
     pthread_mutex_init(&v->lock, NULL);
     pthread_mutex_init(&v->fetch_lock, NULL);
@@ -645,11 +652,25 @@ static char *fetch_url(const rw_sns_verifier *v, const char *url) {
 }
 
 /* GETs url (checked) into body: the HTTP status, or an error code (< 0) with the message set. The
- * message names the host at most (a SubscribeURL's query holds the subscription's token). */
-static int do_fetch(rw_sns_verifier *v, const char *url, rw_buf *body, size_t max) {
+ * message names the host at most (a SubscribeURL's query holds the subscription's token). One
+ * fetch at a time: wait_ms > 0 waits that long at most for another to end (RW_ERETRY after). */
+static int do_fetch(rw_sns_verifier *v, const char *url, rw_buf *body, size_t max, long wait_ms) {
+    if (wait_ms > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += wait_ms / 1000;
+        ts.tv_nsec += (wait_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_mutex_timedlock(&v->fetch_lock, &ts) != 0)
+            return rw_error_set(RW_ERETRY, "another certificate is being fetched");
+    } else {
+        pthread_mutex_lock(&v->fetch_lock);
+    }
     char *target = fetch_url(v, url);
     int status;
-    pthread_mutex_lock(&v->fetch_lock);
     rw_error_clear();
     if (v->fetch) {
         status = v->fetch(v->fetch_ctx, target, body);
@@ -708,12 +729,29 @@ static X509 *get_cert(rw_sns_verifier *v, const char *url, rw_sns_verdict *verdi
         pthread_mutex_unlock(&v->lock);
         return x;
     }
+    /* certificates not seen yet: a few a minute at most (SNS signs with one or two per region;
+     * a flood of forged messages naming new .pem files must not make rootwatch a flood of
+     * requests to AWS) */
+    if (now / 60 != v->minute) {
+        v->minute = now / 60;
+        v->this_minute = 0;
+    }
+    if (v->this_minute >= v->max_per_minute) {
+        pthread_mutex_unlock(&v->lock);
+        rw_error_set(RW_ERETRY,
+                     "the signing certificate was not fetched: %d new certificates were asked for "
+                     "within a minute already (forged messages naming new ones?)",
+                     v->max_per_minute);
+        *verdict = RW_SNS_CERT_UNAVAILABLE;
+        return NULL;
+    }
+    v->this_minute++;
     v->fetches++;
     pthread_mutex_unlock(&v->lock);
 
     rw_buf body;
     rw_buf_init(&body, CERT_MAX_BODY);
-    int status = do_fetch(v, url, &body, CERT_MAX_BODY);
+    int status = do_fetch(v, url, &body, CERT_MAX_BODY, FETCH_WAIT_MS);
     X509 *x = NULL;
     char *why = NULL;
     const char *host_end = strchr(url + 8, '/');
@@ -801,7 +839,7 @@ int rw_sns_confirm(rw_sns_verifier *v, const rw_sns_message *m) {
     int hostlen = (int)(strchr(h, '/') - h);
     rw_buf body;
     rw_buf_init(&body, CONFIRM_MAX_BODY);
-    int status = do_fetch(v, m->subscribe_url, &body, CONFIRM_MAX_BODY);
+    int status = do_fetch(v, m->subscribe_url, &body, CONFIRM_MAX_BODY, 0);
     rw_buf_free(&body);
     if (status < 0)
         return rw_error_wrap(RW_ERETRY, "confirming the subscription at %.*s", hostlen, h);

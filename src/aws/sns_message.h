@@ -113,8 +113,13 @@ typedef struct rw_sns_verifier_opts {
      * (http://127.0.0.1:PORT, https://localhost:PORT, ...) instead of the SNS host, after the
      * same checks. NULL: from the SNS hosts, over https. */
     const char *endpoint;
-    size_t cache_max;     /* certificates kept (default 16) */
-    long timeout_ms;      /* each fetch (default 5000) */
+    size_t cache_max; /* certificates kept (default 16) */
+    long timeout_ms;  /* each fetch (default 5000) */
+    /* certificates not in the cache fetched per minute at most (default 30); past it a message
+     * is CERT_UNAVAILABLE (to be delivered again), so that forged messages naming ever new .pem
+     * files cannot turn rootwatch into a flood of requests to AWS. One fetch at a time: another
+     * waits a second at most, then is CERT_UNAVAILABLE too. */
+    int max_fetches_per_minute;
     int64_t (*now)(void); /* seconds since the epoch (default rw_time_now) */
     /* Replaces the fetch itself (tests): fills body and returns the HTTP status, or an error code
      * (< 0) for a network failure. NULL: HTTP. */

@@ -688,11 +688,16 @@ typedef struct fake {
     int status;
     int calls;
     char last_url[512];
+    int sleep_ms; /* before answering */
 } fake;
 
 static int fake_fetch(void *ctx, const char *url, rw_buf *body) {
     fake *fk = ctx;
     fk->calls++;
+    if (fk->sleep_ms) {
+        struct timespec ts = {fk->sleep_ms / 1000, (fk->sleep_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     snprintf(fk->last_url, sizeof fk->last_url, "%s", url);
     if (fk->status < 0) return rw_error_set(RW_ERETRY, "connection refused");
     if (fk->pem) rw_buf_puts(body, fk->pem);
@@ -828,6 +833,78 @@ static void test_verifier_endpoint(void **state) {
     rw_sns_verifier_free(v);
 }
 
+static int64_t fake_now;
+static int64_t fake_clock(void) {
+    return fake_now;
+}
+
+static void test_verifier_fetch_limits(void **state) {
+    (void)state;
+    /* new certificates: a few a minute at most; cached ones are not counted */
+    fake fk = {.pem = pem_a, .status = 200};
+    fake_now = now_s() / 60 * 60 + 5;
+    rw_sns_verifier *v;
+    rw_sns_verifier_opts o = {
+        .fetch = fake_fetch, .fetch_ctx = &fk, .now = fake_clock, .max_fetches_per_minute = 3};
+    assert_int_equal(rw_sns_verifier_new(&v, &o), RW_OK);
+    msgf f = notification();
+    char urls[5][128];
+    for (int i = 0; i < 5; i++)
+        snprintf(urls[i], sizeof urls[i],
+                 "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-%d.pem", i);
+    for (int i = 0; i < 3; i++) {
+        f.cert_url = urls[i];
+        assert_int_equal(verify_with(v, &f), RW_SNS_OK);
+    }
+    f.cert_url = urls[3];
+    assert_int_equal(verify_with(v, &f), RW_SNS_CERT_UNAVAILABLE);
+    assert_contains(rw_error_last(), "3 new certificates were asked for within a minute");
+    assert_int_equal(fk.calls, 3);
+    f.cert_url = urls[0]; /* cached: verifies all the same */
+    assert_int_equal(verify_with(v, &f), RW_SNS_OK);
+    fake_now += 60; /* the next minute */
+    f.cert_url = urls[3];
+    assert_int_equal(verify_with(v, &f), RW_SNS_OK);
+    assert_int_equal(fk.calls, 4);
+    rw_sns_verifier_free(v);
+}
+
+typedef struct slow_arg {
+    rw_sns_verifier *v;
+    const char *url;
+    rw_sns_verdict verdict;
+} slow_arg;
+
+static void *verify_thread(void *p) {
+    slow_arg *a = p;
+    msgf f = notification();
+    f.cert_url = a->url;
+    a->verdict = verify_with(a->v, &f);
+    return NULL;
+}
+
+static void test_verifier_one_fetch_at_a_time(void **state) {
+    (void)state;
+    /* a fetch that takes 2.5 s: another certificate's fetch waits a second, then gives up (the
+     * message is to be delivered again), rather than holding its thread */
+    fake fk = {.pem = pem_a, .status = 200, .sleep_ms = 2500};
+    rw_sns_verifier *v;
+    rw_sns_verifier_opts o = {.fetch = fake_fetch, .fetch_ctx = &fk};
+    assert_int_equal(rw_sns_verifier_new(&v, &o), RW_OK);
+    slow_arg a = {v, "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-slow.pem", 0};
+    pthread_t th;
+    pthread_create(&th, NULL, verify_thread, &a);
+    struct timespec ts = {0, 300000000L};
+    nanosleep(&ts, NULL);
+    msgf f = notification();
+    f.cert_url = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-other.pem";
+    assert_int_equal(verify_with(v, &f), RW_SNS_CERT_UNAVAILABLE);
+    assert_contains(rw_error_last(), "another certificate is being fetched");
+    pthread_join(th, NULL);
+    assert_int_equal(a.verdict, RW_SNS_OK);
+    rw_sns_verifier_free(v);
+}
+
 /* A one-shot HTTP server on loopback: answers every request with the given status and body, and
  * records the request line. */
 typedef struct server {
@@ -957,6 +1034,8 @@ int main(void) {
         cmocka_unit_test(test_verifier_cache),
         cmocka_unit_test(test_verifier_failures),
         cmocka_unit_test(test_verifier_endpoint),
+        cmocka_unit_test(test_verifier_fetch_limits),
+        cmocka_unit_test(test_verifier_one_fetch_at_a_time),
         cmocka_unit_test(test_verifier_real_http),
         cmocka_unit_test(test_mutations),
     };
