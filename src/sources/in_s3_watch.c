@@ -24,8 +24,9 @@
  * floor until it is read: a file that can never be read must be removed or fixed (said in the log).
  *
  * The streams are found by listing the folders of the layout (AWSLogs/, the organization, the
- * accounts, CloudTrail/, the regions) at every poll, so that new accounts and regions are picked
- * up. A stream seen for the first time, with no checkpoint, is read from a window back from now:
+ * accounts, CloudTrail/, the regions) at the start and every `rediscover` seconds (5 minutes), so
+ * that new accounts and regions are picked up. A stream seen for the first time, with no
+ * checkpoint, is read from a window back from now (so one found a little late misses nothing):
  * the history before that is `rootwatch scan s3://...`'s. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,9 +68,10 @@ typedef struct stream {
 typedef struct s3w {
     rw_poll_base b;
     char *bucket, *prefix, *region_opt;
-    long interval, window;
-    rw_aws_session *aws; /* once enumerate has it */
-    char *region;        /* the bucket's */
+    long interval, window, rediscover;
+    int64_t discovered_at; /* when the folders were last found (0: never) */
+    rw_aws_session *aws;   /* once enumerate has it */
+    char *region;          /* the bucket's */
     stream **streams;
     size_t nstreams, capstreams;
 } s3w;
@@ -460,8 +462,10 @@ static int s3w_enumerate(rw_source *src, rw_emit *emit) {
                 pthread_mutex_unlock(&s->b.mu);
             }
         }
-        if (c && s->region) {
+        int64_t now = rw_poll_now();
+        if (c && s->region && (s->nstreams == 0 || now - s->discovered_at >= s->rediscover)) {
             int rc = discover(s, c, s->prefix, 0, emit);
+            if (rc == RW_OK) s->discovered_at = now;
             if (rc != RW_OK) {
                 rw_poll_error(&s->b, "finding the trail's folders under s3://%s/%s: %s", s->bucket,
                               s->prefix, rw_error_last());
@@ -473,6 +477,8 @@ static int s3w_enumerate(rw_source *src, rw_emit *emit) {
                               s->bucket, s->prefix);
                 failed = true;
             }
+        }
+        if (c && s->region) {
             /* every stream known, even one the discovery missed this time (a listing error) */
             for (size_t i = 0; i < s->nstreams && !rw_poll_stopping(&s->b, emit); i++) {
                 int prc = poll_stream(s, c, s->streams[i], emit);
@@ -576,6 +582,9 @@ static const rw_opt_spec s3w_opts[] = {
      "the trail's key prefix: the folder that holds AWSLogs/ (or any folder below it)"},
     {"region", RW_OPT_STRING, NULL, false, "the bucket's region (default: asked of S3)"},
     {"interval", RW_OPT_INT, "60", false, "seconds between two polls"},
+    {"rediscover", RW_OPT_INT, NULL, false,
+     "seconds between two searches for new accounts' and regions' folders, less than the window (a "
+     "folder found late is read from a window back); default 300, or half a shorter window"},
     {"window", RW_OPT_INT, "3600", false,
      "seconds a file may land after newer ones and still be read (CloudTrail's are up to about "
      "15 minutes late); a stream seen for the first time is read from this far back"},
@@ -589,6 +598,7 @@ static int s3w_create(rw_source **out, const char *name, const rw_opt_values *op
     const char *prefix = rw_opt_str(opts, "prefix");
     const char *region = rw_opt_str(opts, "region");
     long interval = rw_opt_int(opts, "interval"), window = rw_opt_int(opts, "window");
+    long rediscover = rw_opt_int(opts, "rediscover"); /* 0: unset */
     /* a bucket name as s3:// URLs take it (aws/s3.c checks it there) */
     char *url_bucket = NULL, *url_prefix = NULL;
     rw_buf url;
@@ -608,6 +618,13 @@ static int s3w_create(rw_source **out, const char *name, const rw_opt_values *op
     if (window < 60)
         return rw_error_set(RW_EINVAL, "source %s: window: at least 60 seconds, not %ld", name,
                             window);
+    if (rediscover == 0) /* unset */
+        rediscover = window / 2 < 300 ? window / 2 : 300;
+    if (rediscover < 1 || rediscover >= window)
+        return rw_error_set(RW_EINVAL,
+                            "source %s: rediscover: from 1 second to less than the window (%ld), "
+                            "not %ld",
+                            name, window, rediscover);
     s3w *s = rw_xcalloc(1, sizeof *s);
     rw_poll_init(&s->b, env, name, "s3");
     s->bucket = rw_xstrdup(bucket);
@@ -621,6 +638,7 @@ static int s3w_create(rw_source **out, const char *name, const rw_opt_values *op
     s->region_opt = region && *region ? rw_xstrdup(region) : NULL;
     s->interval = interval;
     s->window = window;
+    s->rediscover = rediscover;
     rw_buf n;
     rw_buf_init(&n, 0);
     rw_buf_printf(&n, "s3 %s (s3://%s/%s)", name, s->bucket, s->prefix);

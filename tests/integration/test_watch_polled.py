@@ -186,6 +186,7 @@ class S3Source(PolledSourcesBase):
                      [rwtest.record("s3-root-old")])
             cfg = self.config(
                 "  - name: trail\n    type: s3\n    bucket: %s\n    prefix: logs\n    interval: 1\n"
+                "    rediscover: 1\n"
                 "  - name: missing\n    type: s3\n    bucket: rw-no-such-bucket\n    interval: 1\n"
                 % self.BUCKET)
 
@@ -468,6 +469,29 @@ class DirSource(PolledSourcesBase):
         p = rwtest.run(["watch", "--config", cfg], timeout=30)
         self.assertEqual(p.returncode, 2, p.stderr_text)
         self.assertIn("source exports: path: %s is not a folder" % path, p.stderr_text)
+
+
+class ConfigErrors(PolledSourcesBase):
+    def refused(self, source_yaml, message):
+        cfg = self.config(source_yaml)
+        p = rwtest.run(["watch", "--config", cfg], timeout=30, env=awsfake.clean_aws_env())
+        self.assertEqual(p.returncode, 2, p.stderr_text)
+        self.assertIn(message, p.stderr_text)
+
+    def test_values_checked_before_anything_runs(self):
+        self.refused("  - name: t\n    type: s3\n    bucket: Not_A/Bucket\n",
+                     "source t: bucket: 'Not_A/Bucket' is not a bucket name")
+        self.refused("  - name: t\n    type: s3\n    bucket: ok-bucket\n    window: 600\n    rediscover: 600\n",
+                     "source t: rediscover: from 1 second to less than the window (600), not 600")
+        self.refused("  - name: t\n    type: s3\n    bucket: ok-bucket\n    interval: 0\n",
+                     "source t: interval: at least 1 second, not 0")
+        self.refused("  - name: h\n    type: lookup-events\n    regions: [us-east-1, all]\n",
+                     "source h: regions: all stands alone")
+        self.refused("  - name: h\n    type: lookup-events\n    regions: [us east 1]\n",
+                     "source h: regions: 'us east 1' is not a region name")
+        self.refused("  - name: d\n    type: dir\n    path: %s\n" % os.path.join(self.dir, "nowhere"),
+                     "source d: path: %s: No such file or directory" % os.path.join(self.dir, "nowhere"))
+        self.refused("  - name: t\n    type: s3\n    prefix: x\n", "bucket")  # required
 
 
 if __name__ == "__main__":
