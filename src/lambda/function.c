@@ -1,10 +1,8 @@
 #include "lambda/function.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "aws/client.h"
@@ -142,26 +140,6 @@ static int aws_check(rw_lambda_fn *fn) {
     return RW_OK;
 }
 
-/* mkdir -p of the folder holding path */
-static int make_parent(const char *path) {
-    char *dir = rw_xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    int rc = RW_OK;
-    if (slash && slash != dir) {
-        *slash = 0;
-        for (char *p = dir + 1; *p; p++) {
-            if (*p != '/') continue;
-            *p = 0;
-            mkdir(dir, 0700);
-            *p = '/';
-        }
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            rc = rw_error_set(RW_EIO, "the store's folder %s: %s", dir, strerror(errno));
-    }
-    free(dir);
-    return rc;
-}
-
 int rw_lambda_fn_new(rw_lambda_fn **out, const rw_lambda_fn_opts *opts) {
     *out = NULL;
     int rc = rw_lambda_topic_check(opts->topic_arn);
@@ -189,8 +167,8 @@ int rw_lambda_fn_new(rw_lambda_fn **out, const rw_lambda_fn_opts *opts) {
         goto fail;
     }
     if ((rc = aws_check(fn)) != RW_OK) goto fail;
-    if ((rc = make_parent(fn->store_path)) != RW_OK ||
-        (rc = rw_store_open(&fn->store, fn->store_path)) != RW_OK) {
+    /* in /tmp, which dies with the instance: no fsync (rw_store_open_volatile); makes its folder */
+    if ((rc = rw_store_open_volatile(&fn->store, fn->store_path)) != RW_OK) {
         rc = rw_error_wrap(rc, "ROOTWATCH_STORE (the instance's store, %s)", fn->store_path);
         goto fail;
     }

@@ -216,7 +216,7 @@ static int open_db(rw_store *s, const char *name, int flags) {
     return RW_OK;
 }
 
-int rw_store_open(rw_store **out, const char *path) {
+static int open_rw(rw_store **out, const char *path, bool no_sync) {
     *out = NULL;
     if (!path || !*path) return rw_error_set(RW_EINVAL, "store: no path given");
     rw_store *s = rw_xcalloc(1, sizeof *s);
@@ -240,6 +240,8 @@ int rw_store_open(rw_store **out, const char *path) {
                            path);
         goto fail;
     }
+    /* before the switch to WAL, which writes the new file's header */
+    if (no_sync && (ret = exec(s, RW_SQL_NO_SYNC, "opening"))) goto fail;
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db, RW_SQL_JOURNAL_WAL, -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
@@ -256,6 +258,7 @@ int rw_store_open(rw_store **out, const char *path) {
         goto fail;
     }
     if ((ret = exec(s, RW_SQL_SETTINGS, "opening"))) goto fail;
+    if (no_sync && (ret = exec(s, RW_SQL_NO_SYNC, "opening"))) goto fail;
     if ((ret = migrate(s))) goto fail;
     s->version = RW_STORE_VERSION;
     if ((ret = prepare_all(s, RW_STORE_VERSION))) goto fail;
@@ -264,6 +267,14 @@ int rw_store_open(rw_store **out, const char *path) {
 fail:
     store_free(s);
     return ret;
+}
+
+int rw_store_open(rw_store **out, const char *path) {
+    return open_rw(out, path, false);
+}
+
+int rw_store_open_volatile(rw_store **out, const char *path) {
+    return open_rw(out, path, true);
 }
 
 static bool no_wal(const char *path) {

@@ -34,6 +34,11 @@ const char *rw_store_delivery_state_name(rw_delivery_state s);
  * rw_store_close; NULL on error. Errors name the path: a read-only or full disk, a file that is
  * not a store. */
 int rw_store_open(rw_store **out, const char *path);
+/* The same for a store that does not outlive its machine (rootwatch lambda's, in the instance's
+ * /tmp): SQLite never waits for the disk (PRAGMA synchronous=OFF). A crash of the process loses
+ * nothing (the kernel holds what was written); only a crash of the machine could, and that takes
+ * the store away anyway. Creating a store then costs no fsync (six with rw_store_open). */
+int rw_store_open_volatile(rw_store **out, const char *path);
 void rw_store_close(rw_store *s);
 /* The default path: $ROOTWATCH_STORE, else $XDG_STATE_HOME/rootwatch/rootwatch.db, else
  * ~/.local/state/rootwatch/rootwatch.db (a new string: the caller frees it). */

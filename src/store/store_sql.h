@@ -9,6 +9,7 @@
 /* Per connection, before anything else (journal_mode outside any transaction). */
 #define RW_SQL_JOURNAL_WAL "PRAGMA journal_mode=WAL"
 #define RW_SQL_SETTINGS "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+#define RW_SQL_NO_SYNC "PRAGMA synchronous=OFF" /* rw_store_open_volatile */
 #define RW_SQL_QUERY_ONLY "PRAGMA query_only=1"
 #define RW_SQL_GET_VERSION "PRAGMA user_version"
 #define RW_SQL_COUNT_OBJECTS "SELECT count(*) FROM sqlite_schema"

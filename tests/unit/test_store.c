@@ -437,13 +437,16 @@ static void test_sending_after_restart(void **state) {
 }
 
 /* A process killed (SIGKILL) right after its commits loses none of them. */
-static void test_killed_process(void **state) {
-    (void)state;
-    char *path = path_of("killed.db");
+/* A process killed with SIGKILL mid-work loses nothing it stored; the same with a volatile store
+ * (rw_store_open_volatile, never an fsync: rootwatch lambda's in /tmp), read back by a normal
+ * open. */
+static void killed_process(bool volatile_store) {
+    char *path = path_of(volatile_store ? "killed-volatile.db" : "killed.db");
     pid_t pid = fork();
     if (pid == 0) {
         rw_store *s = NULL;
-        if (rw_store_open(&s, path) != RW_OK) _exit(1);
+        if ((volatile_store ? rw_store_open_volatile(&s, path) : rw_store_open(&s, path)) != RW_OK)
+            _exit(1);
         for (int i = 0; i < 50; i++) {
             char eid[32];
             snprintf(eid, sizeof eid, "k%d", i);
@@ -475,6 +478,16 @@ static void test_killed_process(void **state) {
     rw_store_delivery_list_free(v, n);
     rw_store_close(s);
     free(path);
+}
+
+static void test_killed_process(void **state) {
+    (void)state;
+    killed_process(false);
+}
+
+static void test_killed_process_volatile(void **state) {
+    (void)state;
+    killed_process(true);
 }
 
 static void test_counts(void **state) {
@@ -1311,6 +1324,7 @@ int main(void) {
         cmocka_unit_test(test_mark_failed_final_vs_retry),
         cmocka_unit_test(test_sending_after_restart),
         cmocka_unit_test(test_killed_process),
+        cmocka_unit_test(test_killed_process_volatile),
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_two_connections),
         cmocka_unit_test(test_processes),
