@@ -37,6 +37,7 @@ bench: build
 	@bench/json_bench.sh
 	@bench/match_bench.sh
 	@bench/notify_bench.sh
+	@bench/lambda_bench.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
