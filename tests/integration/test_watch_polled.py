@@ -243,6 +243,42 @@ class S3Source(PolledSourcesBase):
                                       "s3-root-4", "s3-root-5", "s3-root-6"],
                                      ["s3-user-1", "s3-user-2", "s3-user-late", "s3-root-old"])
 
+    def test_access_denied_object_is_retried(self):
+        # S3 behind a proxy that answers 403 AccessDenied to the GetObject of one key (a file
+        # encrypted with a KMS key the reader may not use, say) until told to let it through
+        with awsfake.MotoServer() as moto:
+            s3 = moto.boto3_client("s3")
+            s3.create_bucket(Bucket=self.BUCKET)
+            deny = {"on": True}
+
+            def answer(req):
+                if deny["on"] and req.method == "GET" and "_denied" in req.path:
+                    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+                            '<Message>Access Denied</Message><RequestId>RID1</RequestId></Error>')
+                    return 403, {"Content-Type": "application/xml"}, body
+                return awsfake.FaultServer._proxy(moto.url, req)
+
+            with awsfake.FaultServer(default=answer) as proxy:
+                env = awsfake.clean_aws_env(dict(moto.env(), AWS_ENDPOINT_URL=proxy.url))
+                now = time.time()
+                denied = trail_key("", ACCOUNT, "us-east-1", now - 120, "x_denied")
+                self.put(s3, denied, [rwtest.record("s3a-root-denied")])
+                self.put(s3, trail_key("", ACCOUNT, "us-east-1", now - 60, "ok"), [rwtest.record("s3a-root-1")])
+                cfg = self.config("  - name: trail\n    type: s3\n    bucket: %s\n    interval: 1\n" % self.BUCKET)
+                w = self.start(cfg, env, "s3a")
+                w.wait_alerted("s3a-root-1", 20)
+                w.wait_for(lambda: "AccessDenied" in w.stderr(), 10, "the access denied error")
+                err = w.stderr()
+                self.assertIn(denied, err)
+                self.assertIn("s3 trail: s3://%s/%s: not read in full" % (self.BUCKET, denied), err)
+                time.sleep(2)
+                self.assertNotIn("s3a-root-denied", w.alerted_ids())
+                deny["on"] = False
+                w.wait_alerted("s3a-root-denied", 30)  # tried again at a later poll
+                w.stop()
+                self.assert_clean_stop(w)
+                self.assert_exactly_once([w], ["s3a-root-1", "s3a-root-denied"], [])
+
     def put_in(self, s3, bucket, key, records):
         s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress(rwtest.trail_bytes(records)))
 
