@@ -13,6 +13,7 @@ static const struct command {
     {"scan", rw_cmd_scan, "report root activity in CloudTrail history (files, folders, stdin)"},
     {"watch", rw_cmd_watch, "the real-time service: watch queues and other sources, alert"},
     {"test-pattern", rw_cmd_test_pattern, "evaluate an EventBridge event pattern against an event"},
+    {"test-filter", rw_cmd_test_filter, "evaluate a CloudWatch Logs filter pattern on an event"},
     {"rules", rw_cmd_rules, "list the rules applied, check rule files"},
     {"aws", rw_cmd_aws, "aws whoami: the AWS identity, credentials and region rootwatch uses"},
     {"notify", rw_cmd_notify, "notify test, flush, check, channels: the notification setup"},

@@ -4,6 +4,7 @@
 
 int rw_cmd_scan(int argc, char **argv);
 int rw_cmd_test_pattern(int argc, char **argv);
+int rw_cmd_test_filter(int argc, char **argv);
 int rw_cmd_rules(int argc, char **argv);
 int rw_cmd_aws(int argc, char **argv);
 int rw_cmd_notify(int argc, char **argv);
