@@ -250,6 +250,9 @@ static void test_docs_terms(void **state) {
     MATCH("\"ERROR\"", "Exiting with ERRORCODE: -1");
     NO_MATCH("\"ERROR\" - \"Exiting\"", "Exiting with ERRORCODE: -1");
     MATCH("\"ERROR\" - \"Exiting\"", "[ERROR] A fatal exception has occurred");
+    /* the older page writes the same example as ERROR -Exiting */
+    NO_MATCH("ERROR -Exiting", "Exiting with ERRORCODE: -1");
+    MATCH("ERROR -Exiting", "[ERROR] A fatal exception has occurred");
     MATCH("ERROR Exception", "[ERROR] Caught IllegalArgumentException");
     MATCH("ERROR Exception", "[ERROR] Unhandled Exception");
     NO_MATCH("ERROR Exception", "[ERROR] Unhandled");
