@@ -22,6 +22,7 @@ TIMEOUT = 120
 FORMS = [
     (["scan"], "scan"),
     (["test-pattern"], "test-pattern"),
+    (["test-filter"], "test-filter"),
     (["rules", "list"], "rules"),
     (["rules", "check"], "rules"),
     (["aws", "whoami"], "aws whoami"),
