@@ -400,6 +400,13 @@ static void test_root_cases_lookalikes(void **state) {
         {"{ $.userIdentity.type = *Roots && $.userIdentity.invokedBy NOT EXISTS && $.eventType "
          "!= \"AwsServiceEvent\" }",
          "misses root API call (write)"},
+        /* a wildcard that takes in every identity */
+        {"{ $.userIdentity.type = * && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "
+         "\"AwsServiceEvent\" }",
+         "matches IAM user call; matches assumed-role call"},
+        {"{ $.userIdentity.type = *o* && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "
+         "\"AwsServiceEvent\" }",
+         "matches assumed-role call"},
         /* only sign-ins */
         {"{ $.eventName = ConsoleLogin }",
          "misses root API call (write); misses root read-only call"},
