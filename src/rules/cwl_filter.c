@@ -120,10 +120,20 @@ static int fail(perr *e, size_t off, const char *fmt, ...) {
     return e->code;
 }
 
+/* "'x'" for a printable byte, "byte 0x01" otherwise (for messages) */
+static const char *chr(char buf[16], unsigned char c) {
+    if (c >= 0x21 && c < 0x7f)
+        snprintf(buf, 16, "'%c'", c);
+    else
+        snprintf(buf, 16, "byte 0x%02x", c);
+    return buf;
+}
+
 /* Compiles s[0..n) (between the %s; base: its offset in the pattern, for errors). */
 static int rx_compile(rx **out, const char *s, size_t n, size_t base, perr *e) {
     *out = NULL;
     if (n == 0) return fail(e, base, "an empty regular expression (%%%%) is not allowed");
+    char cb[16];
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '(' || c == ')')
@@ -135,8 +145,8 @@ static int rx_compile(rx **out, const char *s, size_t n, size_t base, perr *e) {
                         "multi-byte characters are not supported in a regular "
                         "expression");
         if (!rx_allowed(c) && !(i > 0 && s[i - 1] == '\\'))
-            return fail(e, base + i, "the character '%c' is not supported in a regular expression",
-                        c);
+            return fail(e, base + i, "the character %s is not supported in a regular expression",
+                        chr(cb, c));
     }
     rx *r = rw_xcalloc(1, sizeof *r);
     size_t cap_alts = 0, total = 0;
@@ -597,7 +607,7 @@ static int parse_value(parser *p, value *v) {
             if (d >= 0x80)
                 return fail(&p->e, k, "non-ASCII characters must be inside double quotes");
             if (!(is_name_char((char)d) || strchr(".*+:/#'!<>=;~^?", d)))
-                return fail(&p->e, k, "the character '%c' must be inside double quotes", d);
+                return fail(&p->e, k, "the character %s must be inside double quotes", chr(hb, d));
         }
         len = end - p->i;
         raw = rw_xstrndup(p->s + p->i, len);
