@@ -38,6 +38,21 @@ struct rw_lambda_fn {
     char *last_error;
 };
 
+/* A setting's value as a message shows it: what is not printable ASCII as '?', cut at max bytes
+ * ("..." then). A new string. */
+static char *shown(const char *s, size_t max) {
+    size_t n = strlen(s);
+    rw_buf b;
+    rw_buf_init(&b, 0);
+    for (size_t i = 0; i < n && i < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        rw_buf_putc(&b, c < 0x20 || c >= 0x7f ? '?' : (char)c);
+    }
+    if (n > max) rw_buf_puts(&b, "...");
+    rw_buf_puts(&b, "");
+    return rw_buf_take(&b);
+}
+
 int rw_lambda_topic_check(const char *arn) {
     if (!arn || !*arn)
         return rw_error_set(RW_EINVAL, "SNS_TOPIC_ARN is not set: it names the SNS topic root "
@@ -66,18 +81,12 @@ int rw_lambda_topic_check(const char *arn) {
              c == '-' || c == '_' || c == '.';
     }
     if (!ok) {
-        rw_buf b;
-        rw_buf_init(&b, 0);
-        size_t n = strlen(arn) > 200 ? 200 : strlen(arn);
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)arn[i];
-            rw_buf_putc(&b, c < 0x20 || c >= 0x7f ? '?' : (char)c);
-        }
+        char *v = shown(arn, 200);
         int rc = rw_error_set(RW_EINVAL,
-                              "SNS_TOPIC_ARN '%s%s' is not an SNS topic's ARN "
+                              "SNS_TOPIC_ARN '%s' is not an SNS topic's ARN "
                               "(arn:aws:sns:REGION:ACCOUNT:NAME)",
-                              b.data ? b.data : "", strlen(arn) > 200 ? "..." : "");
-        rw_buf_free(&b);
+                              v);
+        free(v);
         return rc;
     }
     return RW_OK;
@@ -97,17 +106,12 @@ static int table_check(const char *t) {
         strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == k &&
         n <= 1024)
         return RW_OK;
-    rw_buf b;
-    rw_buf_init(&b, 0);
-    for (size_t i = 0; i < n && i < 100; i++) {
-        unsigned char c = (unsigned char)t[i];
-        rw_buf_putc(&b, c < 0x20 || c >= 0x7f ? '?' : (char)c);
-    }
+    char *v = shown(t, 100);
     int rc = rw_error_set(RW_EINVAL,
-                          "IDEMPOTENCY_TABLE '%s%s' is not a DynamoDB table's name (3 to 255 of "
+                          "IDEMPOTENCY_TABLE '%s' is not a DynamoDB table's name (3 to 255 of "
                           "A-Z a-z 0-9 _ . -) or ARN",
-                          b.data ? b.data : "", n > 100 ? "..." : "");
-    rw_buf_free(&b);
+                          v);
+    free(v);
     return rc;
 }
 
@@ -126,9 +130,13 @@ static int aws_check(rw_lambda_fn *fn) {
         const char *host = !strncmp(v, "https://", 8)  ? v + 8
                            : !strncmp(v, "http://", 7) ? v + 7
                                                        : NULL;
-        if (!host || !*host || *host == '/' || strpbrk(v, " \t\r\n"))
-            return rw_error_set(RW_EINVAL, "%s '%.200s' is not an http:// or https:// URL", vars[i],
-                                v);
+        if (!host || !*host || *host == '/' || strpbrk(v, " \t\r\n")) {
+            char *sv = shown(v, 200);
+            int rc =
+                rw_error_set(RW_EINVAL, "%s '%s' is not an http:// or https:// URL", vars[i], sv);
+            free(sv);
+            return rc;
+        }
     }
     rw_aws_creds *c = NULL;
     int rc = rw_aws_provider_get(s->creds, (int64_t)time(NULL), &c);

@@ -344,11 +344,7 @@ class Lambda(unittest.TestCase):
         # SNS answers 503 to everything: the invocation fails (Lambda retries it), the log says
         # why in one line, the DynamoDB claim is given up; once SNS is back, the retry publishes
         # it, once
-        ddb = self.moto.boto3_client("dynamodb", REGION)
-        table = "rootwatch-claims-" + uuid.uuid4().hex[:6]
-        ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "eventID", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "eventID", "AttributeType": "S"}],
-                         BillingMode="PAY_PER_REQUEST")
+        ddb, table = self.claim_table()
         down = ("status", 503, "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable"
                 "</Code><Message>Service is unavailable</Message></Error></ErrorResponse>",
                 {"Content-Type": "text/xml"})
@@ -687,12 +683,17 @@ class Lambda(unittest.TestCase):
 
     # ---- IDEMPOTENCY_TABLE ----------------------------------------------------------------------
 
-    def test_idempotency_table_across_instances(self):
+    def claim_table(self):
+        """A new IDEMPOTENCY_TABLE in moto's DynamoDB: (the client, its name)."""
         ddb = self.moto.boto3_client("dynamodb", REGION)
         table = "rootwatch-claims-" + uuid.uuid4().hex[:6]
         ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "eventID", "KeyType": "HASH"}],
                          AttributeDefinitions=[{"AttributeName": "eventID", "AttributeType": "S"}],
                          BillingMode="PAY_PER_REQUEST")
+        return ddb, table
+
+    def test_idempotency_table_across_instances(self):
+        ddb, table = self.claim_table()
         # two instances (each its own store and Runtime API), the same event at once
         other = RuntimeApi().start()
         self.addCleanup(other.stop)
