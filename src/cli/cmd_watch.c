@@ -33,6 +33,7 @@
 #include "cli/common.h"
 #include "cli/notify_opt.h"
 #include "cli/rules_opt.h"
+#include "cli/watch_http.h"
 #include "engine/engine.h"
 #include "notify/dispatch.h"
 #include "notify/notify.h"
@@ -59,8 +60,19 @@ typedef struct gen {
     struct gen *older;
 } gen;
 
+/* A source the engine runs, with its configured name and type: what /metrics labels it with. */
+typedef struct src_label {
+    const rw_source *src;
+    const char *name, *type; /* borrowed from its gen's wcfg, kept until the end */
+} src_label;
+
 typedef struct watch {
     const char *config_arg;
+    const char *metrics_addr; /* --metrics */
+    rw_watch_http *http;      /* its server, or NULL */
+    pthread_mutex_t lmu;      /* guards labels */
+    src_label *labels;
+    size_t nlabels;
     char **sqs; /* --sqs URLs */
     size_t nsqs;
     char *config_path;
@@ -80,6 +92,7 @@ typedef struct run_arg {
     watch *w;
     gen *g;
     rw_source *src;
+    const char *name; /* its configured name */
 } run_arg;
 
 static atomic_int reload_asked;
@@ -111,6 +124,9 @@ static void usage(FILE *out) {
         "  -j, --jobs N            threads reading units (default 4)\n"
         "      --rules FILE        also apply the rules in FILE (repeat for more files)\n"
         "      --no-builtin        do not apply the built-in root rules (only --rules)\n"
+        "      --metrics ADDR      serve /metrics (Prometheus) and /healthz on ADDR\n"
+        "                          (127.0.0.1:9464; plain HTTP, for loopback or a private\n"
+        "                          network)\n"
         "      --list-sources      list the source types and their options, and "
         "exit\n" RW_CLI_VERBOSITY_HELP
         "                          (default here: info, one line per alert)\n"
@@ -151,7 +167,13 @@ static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
     pthread_mutex_lock(&w->dlock);
     int rc = rw_dispatch_alert(w->dispatch, a, &added);
     pthread_mutex_unlock(&w->dlock);
+    rw_watch_http_store(w->http, rc != RW_OK ? rw_error_last() : NULL);
     if (rc != RW_OK) return rc;
+    int64_t t;
+    if (added && a->event_time && rw_time_parse(a->event_time, &t) == RW_OK)
+        rw_metrics_observe(w->metrics, "rootwatch_alert_lag_seconds",
+                           "Seconds from a root event's eventTime to its alert stored",
+                           (double)(rw_time_now_ms() - t * 1000) / 1000.0, NULL);
     const char *sev = rw_alert_severity_name(a->severity);
     const char *fields[] = {"unit",      rw_unit_name(u), "eventID", a->event_id, "rule",
                             a->rule,     "severity",      sev,       "account",   a->account,
@@ -159,9 +181,39 @@ static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
     rw_log_fields(RW_LOG_INFO, fields, "alert: %s %s in account %s (%s)%s",
                   a->event_name ? a->event_name : "?", sev, a->account ? a->account : "?",
                   a->rule ? a->rule : "?", added ? "" : ": stored already, not sent again");
-    rw_metrics_add(w->metrics, "rootwatch_alerts_total", "Alerts found, per rule and severity", 1,
-                   (const char *[]){"rule", a->rule ? a->rule : "", "severity", sev, NULL});
+    rw_metrics_add(w->metrics, added ? "rootwatch_alerts_total" : "rootwatch_alerts_known_total",
+                   added ? "Alerts found and stored, per rule and severity"
+                         : "Alerts found again that the store held already (not sent again)",
+                   1, (const char *[]){"rule", a->rule ? a->rule : "", "severity", sev, NULL});
     return RW_OK;
+}
+
+/* ---- what /metrics and /healthz are told -------------------------------------------------- */
+
+static void env_health(rw_watch_env *env, const char *source, const char *error) {
+    watch *w = env->health_ctx;
+    rw_watch_http_source(w->http, source, error);
+}
+
+/* Each unit read: its records and whether it failed, per source (engine unit_done). */
+static void on_unit_done(void *ctx, const rw_source *src, uint64_t records, bool failed, bool ok) {
+    watch *w = ctx;
+    const char *name = src->name, *type = src->type->type;
+    pthread_mutex_lock(&w->lmu);
+    for (size_t i = 0; i < w->nlabels; i++)
+        if (w->labels[i].src == src) {
+            name = w->labels[i].name;
+            type = w->labels[i].type;
+        }
+    pthread_mutex_unlock(&w->lmu);
+    const char *l[] = {"source", name, "type", type, NULL};
+    rw_metrics_add(w->metrics, "rootwatch_source_events_total",
+                   "CloudTrail records (events) read, per source", (double)records, l);
+    if (failed || !ok)
+        rw_metrics_add(w->metrics, "rootwatch_source_units_failed_total",
+                       "Units not read in full, or whose alerts could not be stored (left to be "
+                       "read again), per source",
+                       1, l);
 }
 
 /* ---- configurations -------------------------------------------------------------------------- */
@@ -216,6 +268,8 @@ static gen *load(watch *w, rw_source ***srcs) {
                           w->config_path);
     g->env = (rw_watch_env){
         .aws = env_aws, .aws_ctx = w, .store = w->store, .metrics = w->metrics, .stop = &g->stop};
+    g->env.health = env_health;
+    g->env.health_ctx = w;
     rw_source **v = rc == RW_OK ? rw_xcalloc(g->wcfg->n, sizeof *v) : NULL;
     for (size_t i = 0; rc == RW_OK && i < g->wcfg->n; i++) {
         const rw_watch_source_conf *sc = &g->wcfg->sources[i];
@@ -237,7 +291,11 @@ static gen *load(watch *w, rw_source ***srcs) {
 
 static void *run_source(void *arg) {
     run_arg *r = arg;
+    const char *name = r->name;
     rw_engine_run(r->w->engine, r->src); /* until the source is told to stop */
+    if (!atomic_load(&r->g->stop))       /* it ended by itself: it failed as a whole */
+        for (int i = 0; i < RW_WATCH_HTTP_FAILS; i++)
+            rw_watch_http_source(r->w->http, name, "stopped (the errors above)");
     atomic_fetch_sub(&r->g->running, 1);
     free(r);
     return NULL;
@@ -251,7 +309,11 @@ static void start(watch *w, gen *g, rw_source **srcs) {
         const rw_watch_source_conf *sc = &g->wcfg->sources[i];
         rw_log_info("source %s (%s) started", sc->name, sc->type->type);
         run_arg *r = rw_xcalloc(1, sizeof *r);
-        *r = (run_arg){w, g, srcs[i]};
+        *r = (run_arg){w, g, srcs[i], sc->name};
+        pthread_mutex_lock(&w->lmu);
+        w->labels = rw_xrealloc(w->labels, (w->nlabels + 1) * sizeof *w->labels);
+        w->labels[w->nlabels++] = (src_label){srcs[i], sc->name, sc->type->type};
+        pthread_mutex_unlock(&w->lmu);
         if (pthread_create(&g->threads[i], NULL, run_source, r) != 0) {
             rw_log_error("source %s: cannot start its thread", sc->name);
             abort();
@@ -274,7 +336,7 @@ static void reload(watch *w) {
     rw_source **srcs;
     gen *g = load(w, &srcs);
     rw_dispatch *d = NULL;
-    if (g && rw_dispatch_open_shared(&d, g->ncfg, w->store_path) != RW_OK) {
+    if (g && rw_dispatch_open_counted(&d, g->ncfg, w->store_path, w->metrics) != RW_OK) {
         for (size_t i = 0; i < g->wcfg->n; i++) rw_source_free(srcs[i]);
         free(srcs);
         gen_free(g);
@@ -296,6 +358,7 @@ static void reload(watch *w) {
     rw_dispatch_close(od, rw_time_now_ms() + 5000, NULL);
     rw_notify_config_free(old->ncfg);
     old->ncfg = NULL;
+    rw_watch_http_sources_reset(w->http);
     start(w, g, srcs);
     rw_log_info("SIGHUP: %s loaded: %zu sources, %zu channels", w->config_path, g->wcfg->n,
                 g->ncfg->nchannels);
@@ -311,7 +374,8 @@ int rw_cmd_watch(int argc, char **argv) {
         O_NOBUILTIN,
         O_PROFILE,
         O_ENDPOINT,
-        O_LIST
+        O_LIST,
+        O_METRICS
     };
     static const struct option opts[] = {{"config", required_argument, 0, O_CONFIG},
                                          {"sqs", required_argument, 0, O_SQS},
@@ -323,6 +387,7 @@ int rw_cmd_watch(int argc, char **argv) {
                                          {"profile", required_argument, 0, O_PROFILE},
                                          {"endpoint-url", required_argument, 0, O_ENDPOINT},
                                          {"list-sources", no_argument, 0, O_LIST},
+                                         {"metrics", required_argument, 0, O_METRICS},
                                          RW_CLI_VERBOSITY_LONGOPTS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -330,6 +395,7 @@ int rw_cmd_watch(int argc, char **argv) {
     memset(&w, 0, sizeof w);
     pthread_mutex_init(&w.aws_lock, NULL);
     pthread_mutex_init(&w.dlock, NULL);
+    pthread_mutex_init(&w.lmu, NULL);
     char **rule_files = NULL;
     size_t nrules = 0;
     bool no_builtin = false, json = false;
@@ -383,6 +449,13 @@ int rw_cmd_watch(int argc, char **argv) {
         case O_ENDPOINT:
             w.aws_opts.endpoint_url = optarg;
             break;
+        case O_METRICS:
+            if (rw_watch_http_check(optarg) != RW_OK) {
+                rw_error_wrap(RW_EINVAL, "--metrics '%s'", optarg);
+                goto usage_error;
+            }
+            w.metrics_addr = optarg;
+            break;
         case O_LIST:
             list_sources();
             free(w.sqs);
@@ -434,7 +507,7 @@ int rw_cmd_watch(int argc, char **argv) {
             g->ncfg->store_path ? rw_xstrdup(g->ncfg->store_path) : rw_store_default_path();
     rules = rw_cli_load_rules(!no_builtin, rule_files, rw_time_now());
     if (!rules || rw_store_open(&w.store, w.store_path) != RW_OK ||
-        rw_dispatch_open_shared(&w.dispatch, g->ncfg, w.store_path) != RW_OK) {
+        rw_dispatch_open_counted(&w.dispatch, g->ncfg, w.store_path, w.metrics) != RW_OK) {
         if (rules) rw_log_error("%s", rw_error_last());
         for (size_t i = 0; i < g->wcfg->n; i++) rw_source_free(srcs[i]);
         free(srcs);
@@ -443,6 +516,14 @@ int rw_cmd_watch(int argc, char **argv) {
         goto out;
     }
     g->env.store = w.store;
+    if (w.metrics_addr && rw_watch_http_start(&w.http, w.metrics_addr, w.metrics) != RW_OK) {
+        rw_log_error("%s", rw_error_last());
+        for (size_t i = 0; i < g->wcfg->n; i++) rw_source_free(srcs[i]);
+        free(srcs);
+        gen_free(g);
+        rc = 1;
+        goto out;
+    }
 
     rw_signal_install(); /* SIGINT, SIGTERM: a flag the engine, sources and channels poll */
     struct sigaction sa;
@@ -457,6 +538,7 @@ int rw_cmd_watch(int argc, char **argv) {
                          .ordered = false, /* a slow unit holds back no other */
                          .verbose = rw_cli_verbose(),
                          .unit_alert = on_alert,
+                         .unit_done = on_unit_done,
                          .ctx = &w};
     rw_engine_new(&w.engine, &eo);
     rw_log_info("watching: %zu sources, %zu channels, store %s", g->wcfg->n, g->ncfg->nchannels,
@@ -464,6 +546,7 @@ int rw_cmd_watch(int argc, char **argv) {
     start(&w, g, srcs);
     bool all_stopped = false;
     while (!rw_signal_stop_requested()) {
+        rw_watch_http_beat(w.http);
         if (atomic_exchange(&reload_asked, 0)) reload(&w);
         if (atomic_load(&w.cur->running) == 0) { /* sources never end by themselves */
             all_stopped = true;
@@ -473,6 +556,7 @@ int rw_cmd_watch(int argc, char **argv) {
         nanosleep(&ts, NULL);
     }
     int sig = rw_signal_stop_requested();
+    rw_watch_http_stopping(w.http, sig ? rw_signal_name(sig) : "every source has stopped");
     if (sig)
         rw_log_info("%s: stopping: nothing more is received; what is in hand settles",
                     rw_signal_name(sig));
@@ -495,7 +579,10 @@ int rw_cmd_watch(int argc, char **argv) {
 usage_error:
     rc = rw_cli_usage_error("watch");
 out:
-    rw_engine_free(w.engine); /* frees the sources: before the configurations they borrow */
+    rw_engine_free(w.engine);   /* frees the sources: before the configurations they borrow */
+    rw_watch_http_stop(w.http); /* after the engine: units settling still count */
+    free(w.labels);
+    pthread_mutex_destroy(&w.lmu);
     if (w.dispatch) rw_dispatch_close(w.dispatch, 0, NULL);
     for (gen *o = w.cur, *next; o; o = next) {
         next = o->older;

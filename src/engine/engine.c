@@ -448,6 +448,8 @@ static void complete(rw_engine *e, rw_unit *u) {
         ok = count_unit(e, u) && !store_failed;
         if (store_failed) e->failed = true;
     }
+    if (!u->skipped && e->o.unit_done)
+        e->o.unit_done(e->o.ctx, u->src, u->fail ? 0 : u->st.records, u->fail != NULL, ok);
     /* the alerts are out and stored: only now may the source acknowledge the unit */
     if (u->src->type->settle) u->src->type->settle(u->src, u, ok);
     pthread_mutex_unlock(&e->done_lock);

@@ -49,6 +49,11 @@ typedef struct rw_engine_opts {
      * (the message set) is logged and settles that unit as failed; the other units go on. May be
      * NULL. */
     int (*unit_alert)(void *ctx, rw_unit *u, const rw_alert *a);
+    /* Each unit read (not one handed back unread at a stop), once, just before it is settled:
+     * its source, the records read in it (CloudTrail records, events), whether it could not be
+     * read at all (failed), and whether it settles ok. rootwatch watch counts them per source for
+     * /metrics. On the thread that completes the unit. May be NULL. */
+    void (*unit_done)(void *ctx, const rw_source *src, uint64_t records, bool failed, bool ok);
 } rw_engine_opts;
 
 /* A new engine with its worker threads, which the caller frees with rw_engine_free. opts is copied;
@@ -57,8 +62,9 @@ typedef struct rw_engine_opts {
 int rw_engine_new(rw_engine **out, const rw_engine_opts *opts);
 /* Enumerates a source's units into the engine (blocking while the engine is full) and returns
  * when the source has no more; its units may still be in hand. An unordered engine may run several
- * sources at once, each on a thread of its own (rootwatch watch); an ordered one, one at a time. The engine takes src: it closes and
- * frees it (rw_source_free) in rw_engine_finish (or rw_engine_free); the caller must not. */
+ * sources at once, each on a thread of its own (rootwatch watch); an ordered one, one at a time.
+ * The engine takes src: it closes and frees it (rw_source_free) in rw_engine_finish (or
+ * rw_engine_free); the caller must not. */
 void rw_engine_run(rw_engine *e, rw_source *src);
 /* Waits until every unit is settled, stops the threads and closes the sources. */
 void rw_engine_finish(rw_engine *e);

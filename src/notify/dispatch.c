@@ -53,6 +53,7 @@ struct rw_dispatch {
     /* rw_dispatch_open_shared: other processes add alerts to the store too; lock_held says whether
      * this one holds STORE.lock (and delivers) or stands by (under lock) */
     bool shared, lock_held;
+    rw_metrics *metrics; /* rw_dispatch_open_counted: where deliveries are counted, or NULL */
 };
 
 /* how often a shared store is looked at for alerts other processes added, and a standby tries to
@@ -139,6 +140,14 @@ int rw_dispatch_send(rw_channel *ch, const char *event_id, const char *alert_jso
     return rc;
 }
 
+/* A delivery finished (sent, or failed: given up), in /metrics when counted. */
+static void count(worker *w, const char *result) {
+    if (!w->d->metrics) return;
+    rw_metrics_add(w->d->metrics, "rootwatch_deliveries_total",
+                   "Deliveries finished, per channel and result (sent, or failed: given up)", 1,
+                   (const char *[]){"channel", w->ch->name, "result", result, NULL});
+}
+
 static void deliver(worker *w, rw_delivery *dl) {
     rw_channel *ch = w->ch;
     int64_t now = rw_time_now_ms();
@@ -160,8 +169,18 @@ static void deliver(worker *w, rw_delivery *dl) {
         pthread_mutex_unlock(&w->d->write_lock);
         if (src != RW_OK) rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
         w->sent++;
+        count(w, "sent");
+        if (w->d->metrics && dl->detected_ms > 0)
+            rw_metrics_observe(w->d->metrics, "rootwatch_delivery_latency_seconds",
+                               "Seconds from an alert stored to its delivery sent, per channel",
+                               (double)(now - dl->detected_ms) / 1000.0,
+                               (const char *[]){"channel", ch->name, NULL});
         return;
     }
+    if (w->d->metrics)
+        rw_metrics_add(w->d->metrics, "rootwatch_delivery_errors_total",
+                       "Failed delivery attempts, per channel (retried or not)", 1,
+                       (const char *[]){"channel", ch->name, NULL});
     bool final = !res.retryable || attempt >= ch->max_attempts;
     int64_t wait = final ? 0 : backoff(w, attempt);
     if (!final && res.retry_after_ms > wait) /* the receiver's Retry-After, up to an hour */
@@ -169,6 +188,7 @@ static void deliver(worker *w, rw_delivery *dl) {
     int64_t next = final ? 0 : now + wait;
     if (final) {
         w->failed++;
+        count(w, "failed");
         rw_log_error("notify: channel %s: event %s: %s (attempt %d of %d%s)", ch->name,
                      dl->event_id, res.error, attempt, ch->max_attempts,
                      res.retryable ? "; giving up" : "; not retried");
@@ -263,10 +283,11 @@ static void *worker_main(void *arg) {
 }
 
 static int open_dispatch(rw_dispatch **out, rw_notify_config *cfg, const char *store_path,
-                         bool shared) {
+                         bool shared, rw_metrics *metrics) {
     *out = NULL;
     rw_dispatch *d = rw_xcalloc(1, sizeof *d);
     d->cfg = cfg;
+    d->metrics = metrics;
     d->shared = shared;
     d->store_path = store_path        ? rw_xstrdup(store_path)
                     : cfg->store_path ? rw_xstrdup(cfg->store_path)
@@ -325,11 +346,16 @@ static int open_dispatch(rw_dispatch **out, rw_notify_config *cfg, const char *s
 }
 
 int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store_path) {
-    return open_dispatch(out, cfg, store_path, false);
+    return open_dispatch(out, cfg, store_path, false, NULL);
 }
 
 int rw_dispatch_open_shared(rw_dispatch **out, rw_notify_config *cfg, const char *store_path) {
-    return open_dispatch(out, cfg, store_path, true);
+    return open_dispatch(out, cfg, store_path, true, NULL);
+}
+
+int rw_dispatch_open_counted(rw_dispatch **out, rw_notify_config *cfg, const char *store_path,
+                             rw_metrics *m) {
+    return open_dispatch(out, cfg, store_path, true, m);
 }
 
 int rw_dispatch_store(rw_store *s, pthread_mutex_t *lock, const rw_alert *a,

@@ -14,6 +14,7 @@
 #include "notify/notify.h"
 #include "rules/alert.h"
 #include "store/store.h"
+#include "util/metrics.h"
 #include "util/timeutil.h" /* rw_time_now_ms, for deadlines */
 
 typedef struct rw_dispatch rw_dispatch;
@@ -50,6 +51,12 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
  * deliveries it had in hand are then sent by the new holder: at most the one in flight twice). The
  * channel threads look in the store every 250 ms for alerts the other processes added. */
 int rw_dispatch_open_shared(rw_dispatch **out, rw_notify_config *cfg, const char *store_path);
+/* rw_dispatch_open_shared, counting every delivery in m (borrowed, may be NULL; for rootwatch watch
+ * --metrics): rootwatch_deliveries_total{channel,result} (result sent, or failed: given up),
+ * rootwatch_delivery_errors_total{channel} (each failed attempt, retried or not) and the histogram
+ * rootwatch_delivery_latency_seconds{channel} (from the alert stored to its delivery sent). */
+int rw_dispatch_open_counted(rw_dispatch **out, rw_notify_config *cfg, const char *store_path,
+                             rw_metrics *m);
 /* Stores an alert (a is read during the call only: the store keeps its JSON) and wakes the channels
  * that want it. *added is false when its eventID was already stored (nothing is sent again). */
 int rw_dispatch_alert(rw_dispatch *d, const rw_alert *a, bool *added);

@@ -359,6 +359,7 @@ static int dirw_enumerate(rw_source *src, rw_emit *emit) {
                               errno ? strerror(errno) : "not a folder any more");
             } else {
                 rw_poll_count(&s->b, "rootwatch_source_polls_total", "Polls made, per source", 1);
+                rw_poll_healthy(&s->b);
                 scan(s, s->root, s->ifd >= 0, 0); /* watches are added again: idempotent */
             }
             last_scan = rw_time_now_ms();

@@ -289,10 +289,12 @@ static int sqs_enumerate(rw_source *src, rw_emit *emit) {
                   "Receives that failed (after the client's own retries)");
             rw_log_error("%s: cannot receive (%d in a row): %s; trying again in %d s", s->name,
                          failures, rw_error_last(), backoff);
+            if (s->env->health) s->env->health(s->env, s->name, rw_error_last());
             nap(s, emit, backoff);
             continue;
         }
         if (failures) rw_log_info("%s: receiving again after %d failures", s->name, failures);
+        if (failures && s->env->health) s->env->health(s->env, s->name, NULL);
         backoff = failures = 0;
         size_t i = 0;
         for (; i < n; i++)

@@ -44,6 +44,11 @@ typedef struct rw_watch_env {
     rw_metrics *metrics;
     /* Set when the sources must stop (SIGTERM, SIGINT, a reload): enumerate returns soon after. */
     const atomic_bool *stop;
+    /* For /healthz (rootwatch watch --metrics): a source says that receiving failed (error says
+     * why: a listing, a ReceiveMessage, its folder gone) or works again (error NULL), naming
+     * itself by its configured name. May be NULL. */
+    void (*health)(struct rw_watch_env *env, const char *source, const char *error);
+    void *health_ctx;
 } rw_watch_env;
 
 typedef struct rw_watch_source_type {

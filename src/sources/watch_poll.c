@@ -103,6 +103,7 @@ void rw_poll_error(rw_poll_base *b, const char *fmt, ...) {
     va_end(ap);
     rw_poll_count(b, "rootwatch_source_errors_total",
                   "Errors a source met (listing, fetching, reading, checkpoints), per source", 1);
+    if (b->env->health) b->env->health(b->env, b->name, msg);
     int64_t now = rw_time_now_ms();
     pthread_mutex_lock(&b->err_mu);
     bool again = b->last_error && !strcmp(b->last_error, msg);
@@ -115,7 +116,12 @@ void rw_poll_error(rw_poll_base *b, const char *fmt, ...) {
     pthread_mutex_unlock(&b->err_mu);
 }
 
+void rw_poll_healthy(rw_poll_base *b) {
+    if (b->env->health) b->env->health(b->env, b->name, NULL);
+}
+
 void rw_poll_recovered(rw_poll_base *b) {
+    rw_poll_healthy(b);
     pthread_mutex_lock(&b->err_mu);
     if (b->last_error) {
         rw_log_info("%s %s: working again", b->type, b->name);

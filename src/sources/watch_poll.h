@@ -52,6 +52,9 @@ void rw_poll_count_unit(rw_poll_base *b);
 void rw_poll_error(rw_poll_base *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The source works again after an error: said once. */
 void rw_poll_recovered(rw_poll_base *b);
+/* A poll worked: /healthz is told (env->health), nothing is logged. rw_poll_recovered does it
+ * too; rw_poll_error tells /healthz of the error. */
+void rw_poll_healthy(rw_poll_base *b);
 
 /* Wall-clock seconds and milliseconds (ROOTWATCH_NOW applies to seconds: util/timeutil.h). */
 int64_t rw_poll_now(void);
