@@ -215,6 +215,10 @@ static void test_types(void **state) {
     /* whitespace is free between tokens, none needed */
     MATCH("{$.s=x&&$.n=1||$.missing=q}", ev);
     MATCH("{\n\t$.s = x\n}", ev);
+    MATCH("{ $.t IS\n\t TRUE && $.missing NOT   EXISTS }", ev);
+    assert_contains(err_of("{ $.t ISTRUE }"), "offset 6: expected an operator");
+    assert_contains(err_of("{ $.t IS TRUEX }"), "offset 9: expected TRUE, FALSE or NULL");
+    assert_contains(err_of("{ $ .s = x }"), "offset 3: expected '.' and a property name");
 }
 
 static void test_regex(void **state) {
