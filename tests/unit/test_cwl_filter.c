@@ -7,7 +7,6 @@
  * rewrites against the canonical root cases, look-alikes failing with the case named; errors. */
 #include "rwtest.h"
 
-#include "deploy/stackcases.h"
 #include "rules/cwl_filter.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -470,31 +469,6 @@ static void test_root_cases_lookalikes(void **state) {
     assert_int_equal(must, 3);
 }
 
-/* deploy test's canonical events (src/deploy/stackcases.c, EventBridge envelopes) are the same
- * cases: CIS's filter on each one's CloudTrail record (its detail) gives the answer the case
- * requires, so the two sets cannot drift apart unnoticed */
-static void test_deploy_cases_agree(void **state) {
-    (void)state;
-    rw_cwl_filter *f = NULL;
-    assert_int_equal(rw_cwl_filter_compile(&f, cis, strlen(cis)), RW_OK);
-    rw_json_doc *doc = rw_json_doc_new(NULL);
-    for (size_t i = 0; i < rw_deploy_ncases; i++) {
-        const rw_deploy_case *c = &rw_deploy_cases[i];
-        rw_buf b;
-        rw_buf_init(&b, 0);
-        assert_int_equal(rw_deploy_case_event(&b, c, "111122223333", "us-east-1", 1767607200, NULL),
-                         RW_OK);
-        assert_int_equal(rw_json_doc_parse(doc, b.data, b.len), RW_OK);
-        const rw_json *detail = rw_json_get(rw_json_doc_root(doc), "detail");
-        assert_non_null(detail);
-        if (rw_cwl_filter_match(f, detail) != c->must_match)
-            fail_msg("deploy case %s: the CIS filter answers %d", c->name, !c->must_match);
-        rw_buf_free(&b);
-    }
-    rw_json_doc_free(doc);
-    rw_cwl_filter_free(f);
-}
-
 /* ---- errors and limits ---- */
 
 static void test_errors(void **state) {
@@ -618,7 +592,6 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_match_tree),
-        cmocka_unit_test(test_deploy_cases_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
