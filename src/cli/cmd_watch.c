@@ -502,6 +502,15 @@ int rw_cmd_watch(int argc, char **argv) {
         rc = 2; /* a usage error: the configuration or the options */
         goto out;
     }
+    /* before the store and the channels: a port in use stops nothing half started */
+    if (w.metrics_addr && rw_watch_http_start(&w.http, w.metrics_addr, w.metrics) != RW_OK) {
+        rw_log_error("%s", rw_error_last());
+        for (size_t i = 0; i < g->wcfg->n; i++) rw_source_free(srcs[i]);
+        free(srcs);
+        gen_free(g);
+        rc = 1;
+        goto out;
+    }
     if (!w.store_path)
         w.store_path =
             g->ncfg->store_path ? rw_xstrdup(g->ncfg->store_path) : rw_store_default_path();
@@ -516,14 +525,6 @@ int rw_cmd_watch(int argc, char **argv) {
         goto out;
     }
     g->env.store = w.store;
-    if (w.metrics_addr && rw_watch_http_start(&w.http, w.metrics_addr, w.metrics) != RW_OK) {
-        rw_log_error("%s", rw_error_last());
-        for (size_t i = 0; i < g->wcfg->n; i++) rw_source_free(srcs[i]);
-        free(srcs);
-        gen_free(g);
-        rc = 1;
-        goto out;
-    }
 
     rw_signal_install(); /* SIGINT, SIGTERM: a flag the engine, sources and channels poll */
     struct sigaction sa;

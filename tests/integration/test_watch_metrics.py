@@ -1,0 +1,312 @@
+"""rootwatch watch --metrics ADDR (issue 13): /metrics and /healthz.
+
+The service watches a folder (the dir source: no AWS needed) and is scraped as Prometheus would
+scrape it. What a user checks is checked: events and units read per source and the units that
+failed, alerts per rule and severity, deliveries per channel (sent, and given up on a channel
+whose receiver is down), the lag from eventTime to the alert stored (a histogram in seconds), and
+that the text parses. /healthz answers 200 "ok" while things work; 503 naming the source while its
+folder is gone (a source failing again and again), 200 again once it is back; 503 naming the store
+while the store cannot be written (another process holds its write lock), 200 again once it can.
+Only GET and HEAD are answered; a bad --metrics address is a usage error (exit 2).
+"""
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rwtest  # noqa: E402
+
+SLOW = 3 if rwtest.SANITIZED else 1
+ACCOUNT = "111122223333"
+
+
+def utc(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def parse_prometheus(text):
+    """{(name, frozenset(labels)): value} from Prometheus text format 0.0.4; fails on a bad line."""
+    samples = {}
+    types = {}
+    line_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+    label_re = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)')
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            types[name] = kind
+            continue
+        if line.startswith("#") or not line:
+            continue
+        m = line_re.match(line)
+        if not m:
+            raise AssertionError("not a Prometheus sample line: %r" % line)
+        labels = {}
+        if m.group(3):
+            rest = m.group(3)
+            pos = 0
+            while pos < len(rest):
+                lm = label_re.match(rest, pos)
+                if not lm:
+                    raise AssertionError("bad labels in %r" % line)
+                labels[lm.group(1)] = lm.group(2)
+                pos = lm.end()
+        v = m.group(4)
+        samples[(m.group(1), frozenset(labels.items()))] = float(v.replace("+Inf", "inf"))
+    return samples, types
+
+
+def value(samples, name, **labels):
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def total(samples, name):
+    return sum(v for (n, _), v in samples.items() if n == name)
+
+
+class Service:
+    def __init__(self, args, workdir):
+        self.err_path = os.path.join(workdir, "watch.err")
+        self.out_path = os.path.join(workdir, "watch.out")
+        self.out = open(self.out_path, "wb")
+        self.err = open(self.err_path, "wb")
+        self.proc = subprocess.Popen([rwtest.ROOTWATCH, "watch", "-j", "2"] + args, stdout=self.out,
+                                     stderr=self.err, stdin=subprocess.DEVNULL)
+        self.port = None
+        deadline = time.monotonic() + 10 * SLOW
+        while time.monotonic() < deadline and self.port is None:
+            m = re.search(r"metrics: serving http://127\.0\.0\.1:(\d+)/metrics", self.stderr())
+            if m:
+                self.port = int(m.group(1))
+            elif self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if self.port is None:
+            self.proc.kill()
+            raise AssertionError("no metrics address in the log:\n" + self.stderr())
+
+    def stderr(self):
+        with open(self.err_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stdout(self):
+        with open(self.out_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def get(self, path, method="GET"):
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode(), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(), dict(e.headers)
+
+    def metrics(self):
+        status, body, headers = self.get("/metrics")
+        assert status == 200, (status, body)
+        assert headers.get("Content-Type", "").startswith("text/plain; version=0.0.4"), headers
+        return parse_prometheus(body)
+
+    def wait(self, test, timeout, what):
+        deadline = time.monotonic() + timeout * SLOW
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("rootwatch watch ended while waiting for %s:\n%s" % (what, self.stderr()))
+            last = test()
+            if last:
+                return last
+            time.sleep(0.1)
+        raise AssertionError("timed out waiting for %s:\n%s" % (what, self.stderr()[-3000:]))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=60)
+        self.out.close()
+        self.err.close()
+        for mark in rwtest.SANITIZER_MARKS:
+            assert mark not in self.stderr(), self.stderr()
+        return rc
+
+
+class WatchMetrics(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="rw-watch-metrics-")
+        self.folder = os.path.join(self.dir, "exports")
+        os.mkdir(self.folder)
+        self.store = os.path.join(self.dir, "store.db")
+        self.services = []
+
+    def tearDown(self):
+        for s in self.services:
+            if s.proc.poll() is None:
+                s.proc.kill()
+                s.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start(self, channels_yaml="", rescan=60):
+        cfg = os.path.join(self.dir, "rootwatch.yaml")
+        with open(cfg, "w") as f:
+            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\n%s"
+                    "sources:\n  - name: exports\n    type: dir\n    path: %s\n    rescan: %d\n"
+                    % (self.store, channels_yaml, self.folder, rescan))
+        s = Service(["--config", cfg, "--metrics", "127.0.0.1:0"], self.dir)
+        self.services.append(s)
+        return s
+
+    def drop(self, name, records):
+        """Writes a trail file as an exporter would: to a dot-file, then renamed into place."""
+        tmp = os.path.join(self.folder, "." + name)
+        with open(tmp, "wb") as f:
+            f.write(gzip.compress(rwtest.trail_bytes(records)))
+        os.rename(tmp, os.path.join(self.folder, name))
+
+    def test_counters_and_lag_after_root_and_ordinary_events(self):
+        # a second channel whose receiver is down (nothing listens on that port): given up at once
+        dead = socket.socket()
+        dead.bind(("127.0.0.1", 0))
+        dead_port = dead.getsockname()[1]
+        dead.close()
+        s = self.start("  - name: hook\n    type: webhook\n    url: http://127.0.0.1:%d/alerts\n"
+                       "    max_attempts: 1\n    timeout_ms: 1000\n" % dead_port)
+        samples, types = s.metrics()
+        self.assertEqual(value(samples, "rootwatch_healthy"), 1)
+        now = time.time()
+        self.drop("a.json.gz", [
+            rwtest.record("m-root-recent", time=utc(now - 5)),
+            rwtest.record("m-user-1", who="user", time=utc(now - 5)),
+            rwtest.record("m-role-1", who="role", time=utc(now - 5)),
+        ])
+        self.drop("b.json.gz", [
+            rwtest.record("m-root-late", time=utc(now - 120), source="signin.amazonaws.com",
+                          name="ConsoleLogin", eventType="AwsConsoleSignIn",
+                          responseElements={"ConsoleLogin": "Success"}),
+            rwtest.record("m-user-2", who="user", time=utc(now - 120)),
+        ])
+        with open(os.path.join(self.folder, ".c.json.gz"), "wb") as f:  # damaged: cut short
+            f.write(gzip.compress(rwtest.trail_bytes([rwtest.record("m-user-3", who="user")]))[:30])
+        os.rename(os.path.join(self.folder, ".c.json.gz"), os.path.join(self.folder, "c.json.gz"))
+
+        def settled():
+            sm, _ = s.metrics()
+            done = (value(sm, "rootwatch_deliveries_total", channel="out", result="sent") == 2
+                    and value(sm, "rootwatch_deliveries_total", channel="hook", result="failed") == 2
+                    and value(sm, "rootwatch_source_units_failed_total", source="exports", type="dir") >= 1)
+            return sm if done else None
+        samples = s.wait(settled, 30, "both alerts delivered to out and given up on hook")
+        _, types = s.metrics()
+        src = {"source": "exports", "type": "dir"}
+        self.assertEqual(value(samples, "rootwatch_source_events_total", **src), 5, samples)
+        self.assertEqual(value(samples, "rootwatch_source_units_total", **src), 3)
+        self.assertEqual(value(samples, "rootwatch_source_units_failed_total", **src), 1)
+        self.assertEqual(types.get("rootwatch_source_events_total"), "counter")
+        # alerts per rule and severity: the two root events, under their own rules
+        alerts = {dict(k[1])["rule"]: v for k, v in samples.items() if k[0] == "rootwatch_alerts_total"}
+        self.assertEqual(sum(alerts.values()), 2, alerts)
+        self.assertEqual(len(alerts), 2, "a sign-in and an API call are two rules: %s" % alerts)
+        for (n, labels), v in samples.items():
+            if n == "rootwatch_alerts_total":
+                self.assertIn(dict(labels)["severity"], ("low", "medium", "high", "critical"))
+        # deliveries per channel
+        self.assertEqual(value(samples, "rootwatch_deliveries_total", channel="out", result="sent"), 2)
+        self.assertEqual(value(samples, "rootwatch_deliveries_total", channel="hook", result="failed"), 2)
+        self.assertEqual(value(samples, "rootwatch_deliveries_total", channel="hook", result="sent"), 0)
+        self.assertEqual(value(samples, "rootwatch_delivery_errors_total", channel="hook"), 2)
+        self.assertEqual(value(samples, "rootwatch_delivery_latency_seconds_count", channel="out"), 2)
+        # the lag from eventTime to the alert stored: one event 5 s old, one 120 s old
+        self.assertEqual(types.get("rootwatch_alert_lag_seconds"), "histogram")
+        self.assertEqual(value(samples, "rootwatch_alert_lag_seconds_count"), 2)
+        self.assertEqual(value(samples, "rootwatch_alert_lag_seconds_bucket", le="2"), 0)
+        self.assertEqual(value(samples, "rootwatch_alert_lag_seconds_bucket", le="60"), 1)
+        self.assertEqual(value(samples, "rootwatch_alert_lag_seconds_bucket", le="300"), 2)
+        self.assertEqual(value(samples, "rootwatch_alert_lag_seconds_bucket", le="+Inf"), 2)
+        lag_sum = value(samples, "rootwatch_alert_lag_seconds_sum")
+        self.assertGreaterEqual(lag_sum, 125)
+        self.assertLess(lag_sum, 125 + 30 * SLOW)
+        self.assertEqual(value(samples, "rootwatch_healthy"), 1)
+        # the alerts themselves went to the working channel, once each
+        self.assertEqual(sorted(json.loads(l)["eventID"] for l in s.stdout().splitlines() if l.startswith("{")),
+                         ["m-root-late", "m-root-recent"])
+        self.assertEqual(s.stop(), 0, s.stderr())
+
+    def test_healthz(self):
+        s = self.start(rescan=1)
+        self.assertEqual(s.get("/healthz")[:2], (200, "ok\n"))
+        status, _, headers = s.get("/healthz", method="HEAD")
+        self.assertEqual(status, 200)
+        # only GET and HEAD; nothing else is served
+        status, _, headers = s.get("/metrics", method="POST")
+        self.assertEqual(status, 405)
+        self.assertEqual(headers.get("Allow"), "GET, HEAD")
+        self.assertEqual(s.get("/")[0], 404)
+
+        # the watched folder goes away: the source fails at every look (each second here)
+        gone = self.folder + ".away"
+        os.rename(self.folder, gone)
+        status, body, _ = s.wait(lambda: (lambda r: r if r[0] == 503 else None)(s.get("/healthz")), 15,
+                                 "/healthz to fail while the folder is gone")
+        self.assertRegex(body, r"^source exports: \d+ errors in a row \(for \d+ s\): .*%s"
+                         % re.escape(self.folder))
+        samples, _ = s.metrics()
+        self.assertEqual(value(samples, "rootwatch_healthy"), 0)
+        self.assertGreaterEqual(value(samples, "rootwatch_source_errors_in_a_row", source="exports"), 3)
+        os.rename(gone, self.folder)
+        s.wait(lambda: s.get("/healthz")[0] == 200, 15, "/healthz to be ok once the folder is back")
+
+        # the store cannot be written: another process holds its write lock (for longer than the
+        # store waits for it); a root file arrives meanwhile
+        db = sqlite3.connect(self.store, timeout=30, isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        try:
+            self.drop("r.json.gz", [rwtest.record("h-root-1", time=utc(time.time()))])
+            status, body, _ = s.wait(lambda: (lambda r: r if r[0] == 503 else None)(s.get("/healthz")), 30,
+                                     "/healthz to fail while the store cannot be written")
+            self.assertIn("the store cannot be written", body)
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        # the file is read again at a later look; its alert is stored; /healthz is ok again
+        s.wait(lambda: "h-root-1" in s.stdout(), 30, "the alert once the store is free")
+        s.wait(lambda: s.get("/healthz")[0] == 200, 10, "/healthz ok once an alert is stored again")
+        self.assertEqual(s.stop(), 0, s.stderr())
+
+    def test_bad_address_is_a_usage_error(self):
+        cfg = os.path.join(self.dir, "rootwatch.yaml")
+        with open(cfg, "w") as f:
+            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\nsources:\n"
+                    "  - name: exports\n    type: dir\n    path: %s\n" % (self.store, self.folder))
+        for addr, says in (("9464", "not address:port"), ("localhost", "not address:port"),
+                           ("127.0.0.1:99999", "port"), ("example.com:9464", "not an IP address"),
+                           ("::1:9464", "brackets"), ("127.0.0.1:", "not address:port")):
+            p = rwtest.run(["watch", "--config", cfg, "--metrics", addr], timeout=30)
+            self.assertEqual(p.returncode, 2, (addr, p.stderr_text))
+            self.assertIn("--metrics '%s'" % addr, p.stderr_text)
+            self.assertIn(says, p.stderr_text)
+        # a port already taken: said, exit 1, before any source starts
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        try:
+            p = rwtest.run(["watch", "--config", cfg, "--metrics", "127.0.0.1:%d" % busy.getsockname()[1]],
+                           timeout=30)
+        finally:
+            busy.close()
+        self.assertEqual(p.returncode, 1, p.stderr_text)
+        self.assertIn("cannot listen", p.stderr_text)
+        self.assertNotIn("started", p.stderr_text)
+
+
+if __name__ == "__main__":
+    rwtest.main()
