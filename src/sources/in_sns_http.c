@@ -70,8 +70,8 @@ static const rw_opt_spec sns_http_opts[] = {
      "HTTP: put a TLS proxy in front"},
     {"path", RW_OPT_STRING, "/sns", false, "the path SNS posts to"},
     {"topic_arns", RW_OPT_LIST, NULL, true,
-     "the SNS topics taken (arn:aws:sns:REGION:ACCOUNT:NAME); messages of any other topic are "
-     "refused, and only their subscriptions are confirmed"},
+     "the SNS topics taken (arn:aws:sns:REGION:ACCOUNT:NAME): only their subscriptions are "
+     "confirmed and their messages read; any other topic's are refused"},
     {"max_body", RW_OPT_INT, "1048576", false,
      "the largest body taken, in bytes (SNS messages are at most 256 KiB before JSON escaping)"},
     {"max_connections", RW_OPT_INT, "64", false, "connections open at once"},

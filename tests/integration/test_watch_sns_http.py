@@ -294,6 +294,42 @@ class WatchSnsHttpTest(unittest.TestCase):
 
     # ---- the tests (they share one running watch; each uses event IDs of its own) ----
 
+    def test_0_configuration_refused_with_reasons(self):
+        d = tempfile.mkdtemp(prefix="conf-", dir=self.dir)
+        store = os.path.join(d, "store.db")
+        cases = [
+            ({"topic_arns": "[arn:aws:sqs:us-east-1:123456789012:q]"}, "topic_arns",
+             "is not an SNS topic's ARN"),
+            ({"test_endpoint": "http://198.51.100.7:8080"}, "test_endpoint", "loopback"),
+            ({"listen": "8080"}, "listen", "address:port"),
+            ({"listen": "example.com:8080"}, "listen", "not an IP address"),
+            ({"path": "sns"}, "path", "starting with '/'"),
+            ({"max_body": "100"}, "max_body", "from 1024"),
+        ]
+        for opts, option, text in cases:
+            with self.subTest(option):
+                body = {"listen": "127.0.0.1:0", "topic_arns": "[%s]" % TOPIC}
+                body.update(opts)
+                path = os.path.join(d, "bad.yaml")
+                with open(path, "w") as f:
+                    f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\nsources:\n"
+                            "  - name: sns\n    type: sns-http\n" % store)
+                    for k, v in body.items():
+                        f.write("    %s: %s\n" % (k, v))
+                p = rwtest.run(["watch", "--config", path], timeout=60)
+                self.assertNotEqual(p.returncode, 0, p.stderr_text)
+                self.assertIn("option " + option, p.stderr_text)
+                self.assertIn(text, p.stderr_text)
+        # the port taken by someone else: said, and the service ends
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen(1)
+            port = taken.getsockname()[1]
+            path = self.write_config(d, store, "127.0.0.1:%d" % port)
+            p = rwtest.run(["watch", "--config", path], timeout=60)
+            self.assertNotEqual(p.returncode, 0, p.stderr_text)
+            self.assertIn("cannot listen on 127.0.0.1:%d" % port, p.stderr_text)
+
     def test_1_subscription_confirmed_for_allowed_topic_only(self):
         before = self.sns.seen()
         c = self.signer.sign(self.confirmation(), "1")
