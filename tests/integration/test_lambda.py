@@ -645,6 +645,13 @@ class Lambda(unittest.TestCase):
             self.assertNotIn(SECRET, msg)
         self.assertEqual(self.api.requests_to(PREFIX + "/invocation/next"), [])
 
+    def test_without_aws_region_the_topics_region_is_used(self):
+        # Lambda always sets AWS_REGION; without it the function still publishes, to the region
+        # of SNS_TOPIC_ARN
+        self.start(AWS_REGION=None, AWS_DEFAULT_REGION=None)
+        self.ok(self.api.invoke(eventbridge(root_record(name="DeleteTrail"))), published=1)
+        self.assertEqual(self.received(1)[0]["Subject"], subject("DeleteTrail"))
+
     def test_runtime_api_not_host_port(self):
         for bad in ("nonsense", "127.0.0.1:80/path", "http://127.0.0.1:9001", "host:port"):
             p = rwtest.run(["lambda"], env=self.env(AWS_LAMBDA_RUNTIME_API=bad))
