@@ -34,10 +34,8 @@
  *
  * test_endpoint (tests and emulators only) makes the verifier fetch certificates and SubscribeURLs
  * from a loopback URL instead of SNS (aws/sns_message.h): the URLs are checked as always. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -54,6 +52,7 @@
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/netaddr.h"
 #include "util/timeutil.h"
 #include "util/xmalloc.h"
 
@@ -619,14 +618,9 @@ static int start(sns_http *s) {
         return rw_error_set(RW_EIO, "cannot listen on %s: %s", s->listen,
                             errno ? strerror(errno) : "libmicrohttpd failed to start");
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    char host[INET6_ADDRSTRLEN] = "?";
-    if (s->addr.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&s->addr)->sin6_addr, host, sizeof host);
-    else
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&s->addr)->sin_addr, host, sizeof host);
-    rw_log_info("sns-http %s: listening on http://%s%s%s:%u%s for %zu topic%s", s->name,
-                s->addr.ss_family == AF_INET6 ? "[" : "", host,
-                s->addr.ss_family == AF_INET6 ? "]" : "", di ? (unsigned)di->port : 0, s->path,
+    char where[64];
+    rw_netaddr_format(&s->addr, di ? (int)di->port : -1, where);
+    rw_log_info("sns-http %s: listening on http://%s%s for %zu topic%s", s->name, where, s->path,
                 s->ntopics, s->ntopics == 1 ? "" : "s");
     atomic_store(&s->sweeper_stop, false);
     if (pthread_create(&s->sweeper, NULL, sweep, s) == 0) s->sweeper_started = true;
@@ -790,46 +784,6 @@ static int bad(const char *name, const char *opt, const char *what) {
     return rw_error_set(RW_EINVAL, "source %s: option %s: %s", name, opt, what);
 }
 
-/* address:port, [v6]:port. */
-static int parse_listen(const char *name, const char *v, struct sockaddr_storage *ss,
-                        socklen_t *len) {
-    const char *colon = strrchr(v, ':');
-    if (!colon || colon == v || !colon[1])
-        return bad(name, "listen", "not address:port (127.0.0.1:8080, [::1]:8080)");
-    char host[128];
-    size_t hn = (size_t)(colon - v);
-    if (v[0] == '[') {
-        if (hn < 3 || v[hn - 1] != ']')
-            return bad(name, "listen", "not address:port (127.0.0.1:8080, [::1]:8080)");
-        v++;
-        hn -= 2;
-    }
-    if (hn >= sizeof host) return bad(name, "listen", "the address is too long");
-    memcpy(host, v, hn);
-    host[hn] = 0;
-    char *end;
-    errno = 0;
-    long port = strtol(colon + 1, &end, 10);
-    if (errno || *end || port < 0 || port > 65535)
-        return bad(name, "listen", "the port is not a number from 0 to 65535");
-    struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                             .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICHOST | AI_PASSIVE};
-    struct addrinfo *ai = NULL;
-    if (!strcmp(host, "localhost")) strcpy(host, "127.0.0.1");
-    if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai)
-        return bad(name, "listen",
-                   "the address is not an IP address (127.0.0.1, 0.0.0.0, [::1], [::])");
-    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    *len = ai->ai_addrlen;
-    freeaddrinfo(ai);
-    if (ss->ss_family == AF_INET6)
-        ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-    else
-        ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-    return RW_OK;
-}
-
 static int sns_http_create(rw_source **out, const char *name, const rw_opt_values *opts,
                            rw_watch_env *env) {
     *out = NULL;
@@ -837,8 +791,8 @@ static int sns_http_create(rw_source **out, const char *name, const rw_opt_value
     socklen_t sl = 0;
     const char *listen = rw_opt_str(opts, "listen");
     if (!listen) listen = "127.0.0.1:8080";
-    int rc = parse_listen(name, listen, &ss, &sl);
-    if (rc) return rc;
+    int rc = rw_netaddr_parse_listen(listen, &ss, &sl);
+    if (rc) return rw_error_wrap(rc, "source %s: option listen", name);
     const char *path = rw_opt_str(opts, "path");
     if (!path) path = "/sns";
     if (path[0] != '/' || strpbrk(path, "?# \t\r\n"))
