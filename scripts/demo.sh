@@ -2,7 +2,9 @@
 # The quick-start demo, on an embedded default that needs no AWS account: a sample CloudTrail
 # trail (tools/ctgen.py, seeded) is scanned; each root action is notified through the terminal
 # channel (examples/demo.yaml) and kept in a store under the build folder; the store is read back;
-# a second scan of the same trail notifies nothing twice.
+# a second scan of the same trail notifies nothing twice. Then the real-time path: rootwatch watch
+# as a service on a watched folder (scripts/demo_watch.py), CloudTrail files dropped into it, the
+# alerts on the terminal within a second, kept in the same store, the service stopped with SIGTERM.
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +21,8 @@ show() { # prints the command as a user would type it, then runs it
     "$rw" "$@"
 }
 
-echo "rootwatch demo: every root action in a CloudTrail trail found, told to a person once, and kept."
+echo "rootwatch demo: every root action in a CloudTrail trail found, told to a person once, and kept;"
+echo "then the same in real time, as a service."
 say "1. Build"
 scripts/build.sh "$build" rootwatch
 say "2. A sample trail"
@@ -56,6 +59,10 @@ echo "\$ rootwatch scan --notify --config examples/demo.yaml --store $store -q -
 set +e
 "$rw" scan --notify --config examples/demo.yaml --store "$store" -q -f ndjson "$trail/AWSLogs" >/dev/null
 set -e
+say "6. Real time: rootwatch watch on a folder; CloudTrail files dropped into it"
+python3 scripts/demo_watch.py "$build"
+say "7. The store holds the new alerts too"
+show alerts list --store "$store" --limit 2
 echo
-echo "Next: docs/notify.md (email, Slack, Teams, PagerDuty, SNS, webhooks), docs/aws.md (scan s3:// and"
-echo "CloudTrail event history), README.md."
+echo "Next: docs/watch.md (SQS, SNS, S3, event history; systemd, metrics), docs/notify.md (email,"
+echo "Slack, Teams, PagerDuty, SNS, webhooks), docs/aws.md (scan s3:// and event history), README.md."
