@@ -173,6 +173,28 @@ class Watch:
         if not m:
             raise AssertionError("rootwatch watch did not start listening:\n" + self.stderr())
         self.port = int(m.group(1))
+        mm = re.search(r"metrics: serving http://127\.0\.0\.1:(\d+)/metrics", self.stderr())
+        self.metrics_port = int(mm.group(1)) if mm else None
+
+    def metrics(self):
+        """/metrics as {(name, frozenset of label pairs): value}."""
+        c = http.client.HTTPConnection("127.0.0.1", self.metrics_port, timeout=10)
+        try:
+            c.request("GET", "/metrics")
+            text = c.getresponse().read().decode()
+        finally:
+            c.close()
+        out = {}
+        for line in text.splitlines():
+            m = re.match(r'^([a-z_]+)(?:\{(.*)\})? ([0-9.e+-]+)$', line)
+            if m:
+                labels = frozenset(re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+                out[(m.group(1), labels)] = float(m.group(3))
+        return out
+
+    def metric(self, name, **labels):
+        want = set(labels.items())
+        return sum(v for (n, ls), v in self.metrics().items() if n == name and want <= set(ls))
 
     def stderr(self):
         with open(self.err_path, "rb") as f:
@@ -210,7 +232,7 @@ class WatchSnsHttpTest(unittest.TestCase):
         cls.sns = FakeSns(cls.signer.pem)
         cls.store = os.path.join(cls.dir, "store.db")
         config = cls.write_config(cls.dir, cls.store)
-        cls.watch = Watch(config, cls.dir)
+        cls.watch = Watch(config, cls.dir, ["--metrics", "127.0.0.1:0"])
         cls.seq = 0
 
     @classmethod
@@ -436,6 +458,16 @@ class WatchSnsHttpTest(unittest.TestCase):
         self.assertNotIn("root-forged", store_ids(self.store))
         self.assertNotIn("root-forged-2", store_ids(self.store))
         self.assertIn("refused (403 bad_signature)", self.watch.stderr())
+        # counted, by reason, for /metrics
+        w = self.watch
+        self.assertGreaterEqual(w.metric("rootwatch_sns_http_refused_total", source="sns",
+                                         reason="bad_signature"), 5)
+        self.assertGreaterEqual(w.metric("rootwatch_sns_http_refused_total", reason="unsigned"), 2)
+        self.assertGreaterEqual(w.metric("rootwatch_sns_http_refused_total", reason="topic"), 1)
+        self.assertGreaterEqual(w.metric("rootwatch_sns_http_refused_total",
+                                         reason="certificate_url"), 4)
+        self.assertGreaterEqual(w.metric("rootwatch_sns_http_requests_total", status="403"),
+                                len(cases))
 
     def test_4_bad_input(self):
         rec = rwtest.record("root-bad-input")
