@@ -21,6 +21,7 @@ static const struct command {
     {"lambda", rw_cmd_lambda, "run as an AWS Lambda function (custom runtime; also as bootstrap)"},
     {"package", rw_cmd_package,
      "write the AWS Lambda deployment zip (bootstrap and its libraries)"},
+    {"audit", rw_cmd_audit, "check that the account is set up so no root use goes unnoticed"},
     {"deploy", rw_cmd_deploy,
      "deploy template: the CloudFormation stack that runs rootwatch on AWS"},
     {"iam-policy", rw_cmd_iam_policy, "print the least IAM policy a command needs"},

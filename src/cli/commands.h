@@ -11,6 +11,7 @@ int rw_cmd_notify(int argc, char **argv);
 int rw_cmd_alerts(int argc, char **argv);
 int rw_cmd_lambda(int argc, char **argv);
 int rw_cmd_package(int argc, char **argv);
+int rw_cmd_audit(int argc, char **argv);
 int rw_cmd_deploy(int argc, char **argv);
 int rw_cmd_watch(int argc, char **argv);
 int rw_cmd_iam_policy(int argc, char **argv);

@@ -10,7 +10,7 @@
 #include "aws/client.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
-#include "deploy/stackcases.h"
+#include "rules/eb_cases.h"
 #include "rules/pattern.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -177,15 +177,8 @@ static int step_rule(st *t) {
 
 /* ---- pattern: rootwatch's matcher, and EventBridge's ---------------------------------------- */
 
-/* The case as an event text (in b, emptied first) and parsed in doc: the tree, or NULL. */
-static const rw_json *case_event(st *t, const rw_deploy_case *c, rw_buf *b, rw_json_doc *doc) {
-    rw_buf_reset(b);
-    rw_deploy_case_event(b, c, t->account, t->region, t->o->now, NULL);
-    return rw_json_doc_parse(doc, b->data, b->len) == RW_OK ? rw_json_doc_root(doc) : NULL;
-}
-
 /* Adds "c's name" to the list of cases answered wrongly, under the heading it belongs to. */
-static void wrong(rw_buf *misses, rw_buf *extra, const rw_deploy_case *c) {
+static void wrong(rw_buf *misses, rw_buf *extra, const rw_eb_case *c) {
     rw_buf *l = c->must_match ? misses : extra;
     rw_buf_printf(l, "%s%s (%s)", l->len ? ", " : "", c->name, c->event_name);
 }
@@ -199,9 +192,9 @@ static int judge(st *t, const char *step, const char *who, const rw_buf *misses,
         for (int m = 1; m >= 0; m--) {
             rw_buf_puts(&ok, m ? "delivers " : "; not ");
             bool first = true;
-            for (size_t i = 0; i < rw_deploy_ncases; i++)
-                if (rw_deploy_cases[i].must_match == (m == 1)) {
-                    rw_buf_printf(&ok, "%s%s", first ? "" : ", ", rw_deploy_cases[i].name);
+            for (size_t i = 0; i < rw_eb_root_ncases; i++)
+                if (rw_eb_root_cases[i].must_match == (m == 1)) {
+                    rw_buf_printf(&ok, "%s%s", first ? "" : ", ", rw_eb_root_cases[i].name);
                     first = false;
                 }
         }
@@ -220,22 +213,12 @@ static int step_pattern(st *t) {
     if (rw_pattern_compile(&p, t->pattern, strlen(t->pattern), &pe) != RW_OK)
         return report(t, "FAIL", "pattern", "rule %s: its EventPattern is not valid: %s",
                       t->rule_arn, pe.reason);
-    rw_buf ev, misses, extra;
-    rw_buf_init(&ev, 0);
+    rw_buf misses, extra;
     rw_buf_init(&misses, 0);
     rw_buf_init(&extra, 0);
-    rw_json_doc *doc = rw_json_doc_new(NULL);
-    for (size_t i = 0; i < rw_deploy_ncases; i++) {
-        /* an event TestEventPattern would refuse is rootwatch's own bug: counted as answered
-         * wrongly rather than passed */
-        const rw_json *e = case_event(t, &rw_deploy_cases[i], &ev, doc);
-        if (!e || rw_pattern_check_event(e) != RW_OK ||
-            rw_pattern_matches(p, e) != rw_deploy_cases[i].must_match)
-            wrong(&misses, &extra, &rw_deploy_cases[i]);
-    }
+    rw_eb_root_wrong_lists(rw_eb_pattern_root_wrong(p, t->account, t->region, t->o->now), &misses,
+                           &extra);
     int rc = judge(t, "pattern", "rootwatch's matcher", &misses, &extra);
-    rw_json_doc_free(doc);
-    rw_buf_free(&ev);
     rw_buf_free(&misses);
     rw_buf_free(&extra);
     rw_pattern_free(p);
@@ -285,12 +268,12 @@ static int step_eventbridge(st *t) {
     rw_json_doc *doc = rw_json_doc_new(NULL);
     char *why = NULL;
     int rc = RW_OK, answer = 0;
-    for (size_t i = 0; i < rw_deploy_ncases && answer >= 0; i++) {
+    for (size_t i = 0; i < rw_eb_root_ncases && answer >= 0; i++) {
         rw_buf_reset(&ev);
-        rw_deploy_case_event(&ev, &rw_deploy_cases[i], t->account, t->region, t->o->now, NULL);
+        rw_eb_case_event(&ev, &rw_eb_root_cases[i], t->account, t->region, t->o->now, NULL);
         answer = test_event_pattern(t, ev.data, doc, &why);
-        if (answer >= 0 && answer != rw_deploy_cases[i].must_match)
-            wrong(&misses, &extra, &rw_deploy_cases[i]);
+        if (answer >= 0 && answer != rw_eb_root_cases[i].must_match)
+            wrong(&misses, &extra, &rw_eb_root_cases[i]);
     }
     if (answer == -1)
         rc = report(t, "SKIP", "eventbridge",
@@ -563,8 +546,7 @@ static int step_invoke(st *t) {
     rw_buf ev;
     rw_buf_init(&ev, 0);
     char event_id[96];
-    rw_deploy_test_event(&ev, t->account, t->region, t->o->now, t->o->nonce, event_id,
-                         sizeof event_id);
+    rw_eb_test_event(&ev, t->account, t->region, t->o->now, t->o->nonce, event_id, sizeof event_id);
     rw_http_response r;
     rw_http_response_init(&r);
     rw_json_doc *doc = rw_json_doc_new(NULL);

@@ -5,7 +5,7 @@
  *   stack     CloudFormation ListStackResources: the stack's rule, function and topic
  *   rule      EventBridge DescribeRule: the rule's ARN, pattern and state
  *   pattern   the rule's pattern through rootwatch's own matcher (rules/pattern.h) on the canonical
- *             events of deploy/stackcases.h: root sign-in, write and read-only calls must match, an
+ *             events of rules/eb_cases.h: root sign-in, write and read-only calls must match, an
  *             IAM user's call and a root call invoked by an AWS service must not
  *   eventbridge  the same cases through EventBridge's TestEventPattern; SKIP (never FAIL) where the
  *             service does not answer it (moto: an empty reply; elsewhere an unknown operation,

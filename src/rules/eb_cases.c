@@ -1,4 +1,4 @@
-#include "deploy/stackcases.h"
+#include "rules/eb_cases.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 #define API_CALL "AWS API Call via CloudTrail"
 
 /* clang-format off */
-const rw_deploy_case rw_deploy_cases[] = {
+const rw_eb_case rw_eb_root_cases[] = {
     {"root console sign-in", true, "AWS Console Sign In via CloudTrail", "aws.signin",
      "signin.amazonaws.com", "ConsoleLogin", "AwsConsoleSignIn", "Root", NULL, false},
     {"root write API call", true, API_CALL, "aws.iam", "iam.amazonaws.com", "CreateAccessKey",
@@ -23,7 +23,7 @@ const rw_deploy_case rw_deploy_cases[] = {
      "GetBucketAcl", "AwsApiCall", "Root", "config.amazonaws.com", true},
 };
 /* clang-format on */
-const size_t rw_deploy_ncases = sizeof rw_deploy_cases / sizeof rw_deploy_cases[0];
+const size_t rw_eb_root_ncases = sizeof rw_eb_root_cases / sizeof rw_eb_root_cases[0];
 
 static void put_member(rw_buf *out, const char *key, const char *value, bool comma) {
     rw_buf_printf(out, "%s\"%s\":", comma ? "," : "", key);
@@ -32,7 +32,7 @@ static void put_member(rw_buf *out, const char *key, const char *value, bool com
 
 /* the record's userIdentity: the root user (with an access key, or the console's session) or an
  * IAM user, of account */
-static void put_identity(rw_buf *out, const rw_deploy_case *c, const char *account) {
+static void put_identity(rw_buf *out, const rw_eb_case *c, const char *account) {
     bool root = !strcmp(c->identity, "Root");
     rw_buf arn;
     rw_buf_init(&arn, 0);
@@ -52,7 +52,7 @@ static void put_identity(rw_buf *out, const rw_deploy_case *c, const char *accou
 }
 
 /* The event; note (NULL for the canonical cases) goes in requestParameters and userAgent. */
-static int put_event(rw_buf *out, const rw_deploy_case *c, const char *account, const char *region,
+static int put_event(rw_buf *out, const rw_eb_case *c, const char *account, const char *region,
                      int64_t now, const char *event_id, const char *note) {
     char when[32];
     rw_time_format(now, when);
@@ -93,8 +93,8 @@ static int put_event(rw_buf *out, const rw_deploy_case *c, const char *account, 
     return rw_buf_puts(out, "}}");
 }
 
-int rw_deploy_case_event(rw_buf *out, const rw_deploy_case *c, const char *account,
-                         const char *region, int64_t now, const char *event_id) {
+int rw_eb_case_event(rw_buf *out, const rw_eb_case *c, const char *account, const char *region,
+                     int64_t now, const char *event_id) {
     char id[96];
     if (!event_id) {
         snprintf(id, sizeof id, "rootwatch-deploy-test-case-%s", c->event_name);
@@ -103,12 +103,43 @@ int rw_deploy_case_event(rw_buf *out, const rw_deploy_case *c, const char *accou
     return put_event(out, c, account, region, now, event_id, NULL);
 }
 
-int rw_deploy_test_event(rw_buf *out, const char *account, const char *region, int64_t now,
-                         unsigned nonce, char *event_id, size_t cap) {
-    static const rw_deploy_case test = {
+int rw_eb_test_event(rw_buf *out, const char *account, const char *region, int64_t now,
+                     unsigned nonce, char *event_id, size_t cap) {
+    static const rw_eb_case test = {
         "rootwatch deploy test", true,         API_CALL, "aws.iam", "iam.amazonaws.com",
         "RootwatchDeployTest",   "AwsApiCall", "Root",   NULL,      false};
     snprintf(event_id, cap, "rootwatch-deploy-test-%lld-%u", (long long)now, nonce);
     return put_event(out, &test, account, region, now, event_id,
                      "a test event sent by rootwatch deploy test: no root user was used");
+}
+
+uint32_t rw_eb_pattern_root_wrong(const rw_pattern *p, const char *account, const char *region,
+                                  int64_t now) {
+    uint32_t wrong = 0;
+    rw_buf ev;
+    rw_buf_init(&ev, 0);
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    for (size_t i = 0; i < rw_eb_root_ncases; i++) {
+        rw_buf_reset(&ev);
+        rw_eb_case_event(&ev, &rw_eb_root_cases[i], account, region, now, NULL);
+        /* an event TestEventPattern would refuse is rootwatch's own bug: counted as answered
+         * wrongly rather than passed */
+        const rw_json *e =
+            rw_json_doc_parse(doc, ev.data, ev.len) == RW_OK ? rw_json_doc_root(doc) : NULL;
+        if (!e || rw_pattern_check_event(e) != RW_OK ||
+            rw_pattern_matches(p, e) != rw_eb_root_cases[i].must_match)
+            wrong |= 1u << i;
+    }
+    rw_json_doc_free(doc);
+    rw_buf_free(&ev);
+    return wrong;
+}
+
+void rw_eb_root_wrong_lists(uint32_t wrong, rw_buf *misses, rw_buf *extra) {
+    for (size_t i = 0; i < rw_eb_root_ncases; i++) {
+        if (!(wrong & (1u << i))) continue;
+        const rw_eb_case *c = &rw_eb_root_cases[i];
+        rw_buf *l = c->must_match ? misses : extra;
+        rw_buf_printf(l, "%s%s (%s)", l->len ? ", " : "", c->name, c->event_name);
+    }
 }

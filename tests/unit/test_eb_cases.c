@@ -1,9 +1,9 @@
-/* Unit tests for src/deploy/stackcases.c, the events `rootwatch deploy test` checks a rule with:
+/* Unit tests for src/rules/eb_cases.c, the events `rootwatch deploy test` checks a rule with:
  * each is an event TestEventPattern accepts, the hub template's own pattern answers each as the
  * case says, and the test event sent to the function is one the rule delivers, marked as a test. */
 #include "rwtest.h"
 
-#include "deploy/stackcases.h"
+#include "rules/eb_cases.h"
 #include "deploy/template.h"
 #include "rules/pattern.h"
 #include "util/buf.h"
@@ -33,7 +33,7 @@ static rw_pattern *compile(const char *text) {
 static bool matches(const rw_pattern *p, size_t i) {
     rw_buf b;
     rw_buf_init(&b, 0);
-    assert_int_equal(rw_deploy_case_event(&b, &rw_deploy_cases[i], ACCOUNT, "us-east-1", NOW, NULL),
+    assert_int_equal(rw_eb_case_event(&b, &rw_eb_root_cases[i], ACCOUNT, "us-east-1", NOW, NULL),
                      RW_OK);
     rw_json_doc *doc = rw_json_doc_new(NULL);
     assert_int_equal(rw_json_doc_parse(doc, b.data, b.len), RW_OK);
@@ -48,12 +48,12 @@ static void the_template_answers_every_case_right(void **state) {
     (void)state;
     rw_pattern *p = template_pattern();
     size_t must = 0;
-    for (size_t i = 0; i < rw_deploy_ncases; i++) {
-        assert_true(matches(p, i) == rw_deploy_cases[i].must_match);
-        must += rw_deploy_cases[i].must_match;
+    for (size_t i = 0; i < rw_eb_root_ncases; i++) {
+        assert_true(matches(p, i) == rw_eb_root_cases[i].must_match);
+        must += rw_eb_root_cases[i].must_match;
     }
     /* sign-in, write, read-only; IAM user, invokedBy */
-    assert_int_equal(rw_deploy_ncases, 5);
+    assert_int_equal(rw_eb_root_ncases, 5);
     assert_int_equal(must, 3);
     rw_pattern_free(p);
 }
@@ -63,15 +63,15 @@ static void a_pattern_without_sign_ins_misses_only_the_sign_in(void **state) {
     rw_pattern *p =
         compile("{\"detail-type\":[\"AWS API Call via CloudTrail\"],\"detail\":{\"userIdentity\":{"
                 "\"type\":[\"Root\"],\"invokedBy\":[{\"exists\":false}]}}}");
-    for (size_t i = 0; i < rw_deploy_ncases; i++) {
-        bool sign_in = !strcmp(rw_deploy_cases[i].event_name, "ConsoleLogin");
-        assert_true(matches(p, i) == (rw_deploy_cases[i].must_match && !sign_in));
+    for (size_t i = 0; i < rw_eb_root_ncases; i++) {
+        bool sign_in = !strcmp(rw_eb_root_cases[i].event_name, "ConsoleLogin");
+        assert_true(matches(p, i) == (rw_eb_root_cases[i].must_match && !sign_in));
     }
     rw_pattern_free(p);
     /* and one that lets any root event through delivers the service's call too */
     p = compile("{\"detail\":{\"userIdentity\":{\"type\":[\"Root\"]}}}");
-    for (size_t i = 0; i < rw_deploy_ncases; i++)
-        assert_true(matches(p, i) == !!strcmp(rw_deploy_cases[i].identity, "IAMUser"));
+    for (size_t i = 0; i < rw_eb_root_ncases; i++)
+        assert_true(matches(p, i) == !!strcmp(rw_eb_root_cases[i].identity, "IAMUser"));
     rw_pattern_free(p);
 }
 
@@ -80,8 +80,7 @@ static void the_test_event_is_delivered_and_marked(void **state) {
     rw_buf b;
     rw_buf_init(&b, 0);
     char id[96];
-    assert_int_equal(rw_deploy_test_event(&b, ACCOUNT, "eu-west-1", NOW, 4242, id, sizeof id),
-                     RW_OK);
+    assert_int_equal(rw_eb_test_event(&b, ACCOUNT, "eu-west-1", NOW, 4242, id, sizeof id), RW_OK);
     assert_string_equal(id, "rootwatch-deploy-test-1796545086-4242");
     rw_json_doc *doc = rw_json_doc_new(NULL);
     assert_int_equal(rw_json_doc_parse(doc, b.data, b.len), RW_OK);

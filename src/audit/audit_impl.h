@@ -1,0 +1,129 @@
+/* What the check files of src/audit share: the run's context, the table row, and the helpers
+ * that fill in a finding. Not for use outside src/audit. */
+#ifndef RW_AUDIT_IMPL_H
+#define RW_AUDIT_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+#include "aws/client.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+typedef struct rw_audit_ctx rw_audit_ctx;
+
+struct rw_audit_check {
+    const char *id, *title;
+    const char *const *controls;
+    void (*fn)(rw_audit_ctx *a, const rw_audit_check *chk);
+};
+
+/* A trail as DescribeTrails, GetTrailStatus and GetEventSelectors tell it. */
+typedef struct rw_audit_trail {
+    char *arn, *name, *home;
+    char *log_group_arn;   /* CloudWatchLogsLogGroupArn, or NULL */
+    char *cwl_error;       /* LatestCloudWatchLogsDeliveryError, or NULL */
+    int64_t cwl_delivered; /* LatestCloudWatchLogsDeliveryTime (epoch s), 0: never */
+    bool multi_region, logging, global, validation, all_management;
+    char *status_error; /* GetTrailStatus or GetEventSelectors failed: why (the trail's own) */
+    char *status_permission;
+} rw_audit_trail;
+
+/* A shared reading several checks depend on: read once, its error kept for each of them. */
+typedef struct rw_audit_step {
+    int state;        /* 0 not read, 1 read, -1 failed */
+    char *error;      /* why it failed */
+    char *permission; /* the action that was denied, or NULL */
+} rw_audit_step;
+
+/* A metric filter that catches root use exactly, on a trail's log group. */
+typedef struct rw_audit_filter {
+    char *name, *log_group, *region, *metric, *ns, *trail_arn;
+} rw_audit_filter;
+
+/* An alarm that fires on one root use and sends to SNS topics. */
+typedef struct rw_audit_alarm {
+    char *arn, *region;
+    char **topics; /* NULL-terminated */
+} rw_audit_alarm;
+
+struct rw_audit_ctx {
+    rw_aws_session *s;
+    rw_aws_client *c;
+    const rw_audit_opts *o;
+    rw_audit_report *rep;
+    char *account;   /* STS GetCallerIdentity's, or "unknown" */
+    char *partition; /* "aws" */
+    char *home;      /* the session's region (us-east-1 when none) */
+
+    rw_audit_step regions_step;
+    char **regions; /* NULL-terminated: where EventBridge rules are looked for */
+
+    rw_audit_step trails_step;
+    rw_audit_trail *trails;
+    size_t ntrails;
+
+    rw_audit_step filters_step; /* set by metric-filter-root */
+    rw_audit_filter *filters;
+    size_t nfilters;
+    char *filter_group, *filter_region; /* none found: the trail's log group, for the fix */
+
+    rw_audit_step alarms_step; /* set by alarm-root */
+    rw_audit_alarm *alarms;
+    size_t nalarms;
+
+    rw_audit_step summary_step; /* IAM GetAccountSummary */
+    long mfa_enabled, keys_present;
+};
+
+/* The check tables of each file, each ended by a row whose id is NULL. */
+extern const rw_audit_check rw_audit_trail_checks[];
+extern const rw_audit_check rw_audit_alarm_checks[];
+extern const rw_audit_check rw_audit_events_checks[];
+extern const rw_audit_check rw_audit_root_checks[];
+extern const rw_audit_check rw_audit_org_checks[];
+
+/* A new finding of chk in region ("global" for IAM), its result ERROR until set. */
+rw_audit_finding *rw_audit_add(rw_audit_ctx *a, const rw_audit_check *chk, const char *region);
+/* Sets the result and the evidence (formatted). */
+void rw_audit_set(rw_audit_finding *f, rw_audit_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void rw_audit_set_fix(rw_audit_finding *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void rw_audit_set_missing(rw_audit_finding *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void rw_audit_set_resource(rw_audit_finding *f, const char *arn);
+
+/* Is the client's last error a refusal of permission (AccessDenied, UnauthorizedOperation,
+ * AuthorizationError, HTTP 403)? */
+bool rw_audit_denied(const rw_aws_client *c);
+/* Records the last call's failure in step: the message (what: rw_error_last()), and permission
+ * when AWS refused it. Returns RW_EIO. */
+int rw_audit_step_fail(rw_aws_client *c, rw_audit_step *step, const char *permission,
+                       const char *what);
+/* Makes f ERROR from a failed step (its message and permission), prefixed by context (may be
+ * NULL). */
+void rw_audit_error_from(rw_audit_finding *f, const rw_audit_step *step, const char *context);
+/* Makes f ERROR from the client's last call (as rw_audit_step_fail). */
+void rw_audit_call_error(rw_aws_client *c, rw_audit_finding *f, const char *permission,
+                         const char *what);
+
+/* Shared readings, each made once. */
+int rw_audit_read_trails(rw_audit_ctx *a);
+/* Does t record every root use wherever it happens (multi-region, logging, global service
+ * events, every management event)? */
+bool rw_audit_trail_good(const rw_audit_trail *t);
+int rw_audit_read_regions(rw_audit_ctx *a);
+int rw_audit_read_summary(rw_audit_ctx *a);
+
+/* Helpers */
+void rw_audit_list_add(char ***list, const char *s); /* a copy of s, to a NULL-terminated list */
+bool rw_audit_list_has(char *const *list, const char *s);
+void rw_audit_list_free(char **list);
+/* The n-th (from 0) ':'-separated field of an ARN, a new string ("" when absent). */
+char *rw_audit_arn_field(const char *arn, int n);
+/* An ISO 8601 time, or epoch seconds as a JSON number's text, as epoch seconds; 0 when neither. */
+int64_t rw_audit_time(const rw_json *v);
+
+#endif
