@@ -442,9 +442,10 @@ static bool compare(int op, const value *v, const char *s, size_t n, bool is_num
 /* ---- the pattern's AST
  * ---------------------------------------------------------------------------- */
 
+enum { STEP_NAME, STEP_INDEX, STEP_ANY };
 typedef struct step {
-    bool index; /* [N] rather than .name */
-    size_t n;   /* the index, or the name's length */
+    int kind; /* .name or ['name']; [N]; .* or [*] (every member or element) */
+    size_t n; /* the index, or the name's length */
     char *name;
 } step;
 
@@ -633,8 +634,20 @@ static int parse_value(parser *p, value *v) {
     return RW_OK;
 }
 
-/* a selector: $ then .name or [N], repeated [AWS docs: names are letters, digits, '-' and '_';
- * array elements are [NUMBER] and must follow a property] */
+static void push_step(node *x, size_t *cap, step st) {
+    if (x->nsteps == *cap) {
+        *cap = *cap ? *cap * 2 : 4;
+        x->steps = rw_xrealloc(x->steps, *cap * sizeof *x->steps);
+    }
+    x->steps[x->nsteps++] = st;
+}
+
+/* a selector: $ then .name, [N], .* or [*] (every member or element), or ['name'] (a name '.'
+ * could not spell), repeated [AWS docs: names are letters, digits, '-' and '_'; array elements
+ * are [NUMBER] and must follow a property]. The wildcard and bracketed forms are those of the
+ * current page's JSON section as an emulator that implements it reads them (floci-io/floci; the
+ * page itself could not be read in full). AWS's quota on wildcards in a pattern is not enforced:
+ * it limits what can be created, not what a filter means. */
 static int parse_selector(parser *p, node *x) {
     char hb[16];
     size_t at = p->i;
@@ -655,46 +668,67 @@ static int parse_selector(parser *p, node *x) {
     for (;;) {
         if (p->i < p->n && p->s[p->i] == '.') {
             size_t nat = ++p->i;
+            if (p->i < p->n && p->s[p->i] == '[') continue; /* $.['name'] */
+            if (p->i < p->n && p->s[p->i] == '*') {
+                p->i++;
+                push_step(x, &cap, (step){.kind = STEP_ANY});
+                continue;
+            }
             while (p->i < p->n && is_name_char(p->s[p->i])) p->i++;
-            if (p->i == nat) {
-                if (p->i < p->n && p->s[p->i] == '*')
-                    return fail(&p->e, nat,
-                                "the wildcard selector $.* is not in CloudWatch Logs' "
-                                "documented syntax (not supported)");
+            if (p->i == nat)
                 return fail(&p->e, nat,
-                            "expected a property name (letters, digits, '-', '_') after '.', "
-                            "found %s",
+                            "expected a property name (letters, digits, '-', '_'), '*' or "
+                            "['name'] after '.', found %s",
                             here(p, hb, sizeof hb));
-            }
-            if (x->nsteps == cap) {
-                cap = cap ? cap * 2 : 4;
-                x->steps = rw_xrealloc(x->steps, cap * sizeof *x->steps);
-            }
-            x->steps[x->nsteps++] = (step){
-                .index = false, .n = p->i - nat, .name = rw_xstrndup(p->s + nat, p->i - nat)};
+            push_step(x, &cap,
+                      (step){.kind = STEP_NAME,
+                             .n = p->i - nat,
+                             .name = rw_xstrndup(p->s + nat, p->i - nat)});
         } else if (p->i < p->n && p->s[p->i] == '[') {
             size_t bat = p->i++;
+            if (p->i < p->n && (p->s[p->i] == '\'' || p->s[p->i] == '"')) {
+                char q = p->s[p->i++];
+                size_t nat = p->i;
+                while (p->i < p->n && p->s[p->i] != q) p->i++;
+                if (p->i >= p->n)
+                    return fail(&p->e, nat - 1,
+                                "a property name opened with %c at offset %zu is "
+                                "not closed",
+                                q, nat - 1);
+                size_t nlen = p->i - nat;
+                p->i++;
+                if (p->i >= p->n || p->s[p->i] != ']')
+                    return fail(&p->e, p->i, "expected ']' after the property name, found %s",
+                                here(p, hb, sizeof hb));
+                p->i++;
+                push_step(
+                    x, &cap,
+                    (step){.kind = STEP_NAME, .n = nlen, .name = rw_xstrndup(p->s + nat, nlen)});
+                continue;
+            }
             if (x->nsteps == 0)
                 return fail(&p->e, bat, "an array index must follow a property ($.a[0], not $[0])");
+            if (p->i < p->n && p->s[p->i] == '*') {
+                p->i++;
+                if (p->i >= p->n || p->s[p->i] != ']')
+                    return fail(&p->e, p->i, "expected ']' after '[*', found %s",
+                                here(p, hb, sizeof hb));
+                p->i++;
+                push_step(x, &cap, (step){.kind = STEP_ANY});
+                continue;
+            }
             size_t v = 0, digits = 0;
             while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') {
                 if (v > 100000000) return fail(&p->e, p->i, "the array index is too large");
                 v = v * 10 + (size_t)(p->s[p->i++] - '0');
                 digits++;
             }
-            if (!digits && p->i < p->n && p->s[p->i] == '*')
-                return fail(&p->e, p->i,
-                            "the array wildcard [*] is not in CloudWatch Logs' "
-                            "documented syntax (not supported)");
             if (!digits || p->i >= p->n || p->s[p->i] != ']')
                 return fail(&p->e, digits ? p->i : bat + 1,
-                            "expected an array index [NUMBER], found %s", here(p, hb, sizeof hb));
+                            "expected an array index [NUMBER], [*] or ['name'], found %s",
+                            here(p, hb, sizeof hb));
             p->i++;
-            if (x->nsteps == cap) {
-                cap = cap ? cap * 2 : 4;
-                x->steps = rw_xrealloc(x->steps, cap * sizeof *x->steps);
-            }
-            x->steps[x->nsteps++] = (step){.index = true, .n = v, .name = NULL};
+            push_step(x, &cap, (step){.kind = STEP_INDEX, .n = v});
         } else {
             break;
         }
@@ -1043,49 +1077,60 @@ const char *rw_cwl_kind_name(rw_cwl_kind k) {
 /* ---- evaluation
  * ---------------------------------------------------------------------------------- */
 
-static const rw_json *resolve(const rw_json *v, const node *x) {
-    for (size_t i = 0; v && i < x->nsteps; i++) {
-        const step *s = &x->steps[i];
-        const rw_json *next = NULL;
-        if (s->index) {
-            if (v->type != RW_JSON_ARRAY) return NULL;
-            size_t k = 0;
-            for (const rw_json *c = v->child; c; c = c->next, k++)
-                if (k == s->n) {
-                    next = c;
-                    break;
-                }
-        } else {
-            if (v->type != RW_JSON_OBJECT) return NULL;
-            /* the last member of that name, as JSON parsers keep [chosen] */
-            for (const rw_json *c = v->child; c; c = c->next)
-                if (c->key_len == s->n && !memcmp(c->key, s->name, s->n)) next = c;
-        }
-        v = next;
+/* Does some value the selector leads to (from step k of v on) satisfy the condition? A wildcard
+ * step leads to several values: the condition holds when it holds for one of them (as a JSON
+ * path's values do in the filter languages that have them) [chosen]. */
+static bool cmp_value(const node *x, const rw_json *v);
+static bool any_value(const node *x, const rw_json *v, size_t k) {
+    if (k == x->nsteps) return cmp_value(x, v);
+    const step *s = &x->steps[k];
+    if (s->kind == STEP_INDEX) {
+        if (v->type != RW_JSON_ARRAY) return false;
+        size_t i = 0;
+        for (const rw_json *c = v->child; c; c = c->next, i++)
+            if (i == s->n) return any_value(x, c, k + 1);
+        return false;
     }
-    return v;
+    if (s->kind == STEP_ANY) {
+        if (v->type != RW_JSON_ARRAY && v->type != RW_JSON_OBJECT) return false;
+        for (const rw_json *c = v->child; c; c = c->next)
+            if (any_value(x, c, k + 1)) return true;
+        return false;
+    }
+    if (v->type != RW_JSON_OBJECT) return false;
+    /* the last member of that name, as JSON parsers keep [chosen] */
+    const rw_json *next = NULL;
+    for (const rw_json *c = v->child; c; c = c->next)
+        if (c->key_len == s->n && !memcmp(c->key, s->name, s->n)) next = c;
+    return next && any_value(x, next, k + 1);
 }
 
-/* one JSON condition [AWS docs; azul; chosen]:
- *   NOT EXISTS: the path leads nowhere. IS NULL / TRUE / FALSE: the value is that literal.
+/* one JSON condition on one value the selector leads to [AWS docs; azul; chosen]:
+ *   IS NULL / TRUE / FALSE: the value is that literal.
  *   =, !=, <, ...: only on a string or number ("The SELECTOR must point to a value node (string
- *   or number)"): on a missing field, null, a boolean, an array or an object every comparison is
- *   false, != included [AWS docs for arrays; azul for a missing field; chosen for null and
- *   booleans]. On a string or number, != is exactly not =. */
-static bool eval_json_cmp(const node *x, const rw_json *root) {
-    const rw_json *v = resolve(root, x);
+ *   or number)"): on null, a boolean, an array or an object every comparison is false, !=
+ *   included [AWS docs for arrays and objects; chosen for null and booleans]. On a string or
+ *   number, != is exactly not =. */
+static bool cmp_value(const node *x, const rw_json *v) {
     switch (x->op) {
     case OP_NOT_EXISTS:
-        return v == NULL;
+        return true; /* the caller negates: some value exists */
     case OP_IS_NULL:
-        return v && v->type == RW_JSON_NULL;
+        return v->type == RW_JSON_NULL;
     case OP_IS_TRUE:
-        return v && v->type == RW_JSON_TRUE;
+        return v->type == RW_JSON_TRUE;
     case OP_IS_FALSE:
-        return v && v->type == RW_JSON_FALSE;
+        return v->type == RW_JSON_FALSE;
     }
-    if (!v || (v->type != RW_JSON_STRING && v->type != RW_JSON_NUMBER)) return false;
+    if (v->type != RW_JSON_STRING && v->type != RW_JSON_NUMBER) return false;
     return compare(x->op, &x->v, v->str ? v->str : "", v->len, v->type == RW_JSON_NUMBER, v->num);
+}
+
+/* NOT EXISTS: the path leads nowhere. Every other condition on a missing field is false, !=
+ * included [azul]. */
+static bool eval_json_cmp(const node *x, const rw_json *root) {
+    bool some = any_value(x, root, 0);
+    return x->op == OP_NOT_EXISTS ? !some : some;
 }
 
 typedef struct fields {

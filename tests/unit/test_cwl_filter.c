@@ -104,6 +104,25 @@ static void test_docs_json_examples(void **state) {
     NO_MATCH("{ $.e = Ev*ent }", "{\"e\":\"Event\"}");
     MATCH("{ $.e = Ev*ent }", "{\"e\":\"Ev*ent\"}");
     MATCH("{ $.e = \"*vEn*\" }", "{\"e\":\"PutvEnt\"}");
+    /* wildcard selectors: the condition holds for some member or element */
+    MATCH("{ $.arrayKey[*] = \"another value\" }", doc_event);
+    NO_MATCH("{ $.arrayKey[*] = \"third value\" }", doc_event);
+    MATCH("{ $.objectList[*].id = 2 }", doc_event);
+    MATCH("{ $.objectList[*].name = b && $.objectList[*].id = 1 }", doc_event);
+    NO_MATCH("{ $.objectList[*].id > 2 }", doc_event);
+    MATCH("{ $.* = \"UpdateTrail\" }", doc_event);
+    MATCH("{ $.objectList.*.id = 1 }", doc_event);
+    MATCH("{ $.* IS NULL }", doc_event);
+    MATCH("{ $.objectList[*].nope NOT EXISTS }", doc_event);
+    NO_MATCH("{ $.objectList[*].id NOT EXISTS }", doc_event);
+    MATCH("{ $.users[*] != 1 }", "{\"users\": [1, 2, 3]}"); /* 2 is not 1 */
+    NO_MATCH("{ $.users[*] != 1 }", "{\"users\": [1, 1]}");
+    NO_MATCH("{ $.users[*] = 1 }", "{\"users\": []}");
+    MATCH("{ $.users[*] NOT EXISTS }", "{\"users\": []}");
+    NO_MATCH("{ $.eventType[*] = UpdateTrail }", doc_event); /* not an array or object */
+    /* a bracketed name spells what '.' cannot */
+    MATCH("{ $.['a.b'] = x && $[\"c d\"].e = 1 && $.f['@g'] = y }",
+          "{\"a.b\":\"x\",\"c d\":{\"e\":1},\"f\":{\"@g\":\"y\"}}");
     /* $.latency = * (the docs' metric value example; CDK's exists() is = "*") */
     MATCH("{ $.latency = * }", "{\"latency\": 42}");
     MATCH("{ $.latency = \"*\" }", "{\"latency\": \"slow\"}");
@@ -483,9 +502,10 @@ static void test_errors(void **state) {
         {"{ $. = 1 }", "offset 4: expected a property name"},
         {"{ $.a[x] = 1 }", "offset 6: expected an array index"},
         {"{ $[0] = 1 }", "offset 3: an array index must follow a property"},
-        {"{ $.a[*] = 1 }", "offset 6: the array wildcard [*] is not in CloudWatch Logs' "
-                           "documented syntax"},
-        {"{ $.* = 1 }", "offset 4: the wildcard selector $.* is not"},
+        {"{ $.a[* = 1 }", "offset 7: expected ']' after '[*'"},
+        {"{ $.a['b = 1 }", "offset 6: a property name opened with ' at offset 6 is not closed"},
+        {"{ $.a['b' = 1 }", "offset 9: expected ']' after the property name"},
+        {"{ $.a[] = 1 }", "offset 6: expected an array index [NUMBER], [*] or ['name']"},
         {"{ $.a == 1 }", "offset 6: '==' is not an operator"},
         {"{ $.a > abc }", "offset 8: the operator > compares numbers"},
         {"{ $.a IS }", "offset 9: expected TRUE, FALSE or NULL after IS"},
