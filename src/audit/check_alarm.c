@@ -309,7 +309,7 @@ static void check_alarm(rw_audit_ctx *a, const rw_audit_check *chk) {
         rw_xml *x = NULL;
         if (rw_aws_query(a->c, &rw_aws_cloudwatch, r.filter->region, "DescribeAlarmsForMetric",
                          params, &x) != RW_OK) {
-            rw_audit_step_fail(a->c, &a->alarms_step, "cloudwatch:DescribeAlarms",
+            rw_audit_step_fail(a->c, &a->alarms_step, "cloudwatch:DescribeAlarmsForMetric",
                                "CloudWatch DescribeAlarmsForMetric");
             rw_audit_error_from(f, &a->alarms_step, NULL);
             rw_buf_free(&r.bad);

@@ -13,7 +13,7 @@
 #include "util/log.h"
 
 static void usage(FILE *out) {
-    fputs("usage: rootwatch iam-policy --for scan|watch|lambda|deploy [options]\n"
+    fputs("usage: rootwatch iam-policy --for scan|watch|lambda|deploy|audit [options]\n"
           "\n"
           "Prints the least IAM policy (JSON) the command needs: the actions rootwatch calls,\n"
           "each on the narrowest resource that works. Say what the command will use; each\n"
@@ -22,7 +22,8 @@ static void usage(FILE *out) {
           "\n"
           "options:\n"
           "      --for COMMAND       scan, watch, lambda (the function's role, as the stack\n"
-          "                          grants it) or deploy (rootwatch deploy test)\n"
+          "                          grants it), deploy (rootwatch deploy test) or audit\n"
+          "                          (rootwatch audit: its read calls, on \"*\")\n"
           "      --bucket NAME       a trail bucket read (s3:// scans, s3 sources, S3\n"
           "                          notifications on a queue); repeatable\n"
           "      --prefix PREFIX     the trail's prefix in those buckets\n"

@@ -106,14 +106,65 @@ static const stmt deploy_stmts[] = {
     END,
 };
 
+/* rootwatch audit (audit/): the read calls its checks make, none of which can be scoped to a
+ * resource known before the audit has read it (the trails, log groups, alarms, topics, rules and
+ * targets are what it looks for). GenerateCredentialReport is the one call that is not a read:
+ * it asks IAM for a new credential report, which root-recent-use reads. STS GetCallerIdentity
+ * needs no permission. A target of an EventBridge rule is checked with SNS GetTopicAttributes,
+ * SQS GetQueueUrl or Lambda GetFunctionConfiguration, by its service. */
+static const stmt audit_stmts[] = {
+    {"ReadTrails",
+     {"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"},
+     N_BUCKET,
+     R_ANY,
+     true},
+    {"ReadMetricFiltersAndAlarms",
+     {"logs:DescribeMetricFilters", "cloudwatch:DescribeAlarmsForMetric"},
+     N_BUCKET,
+     R_ANY,
+     true},
+    {"ReadTopics",
+     {"sns:ListSubscriptionsByTopic", "sns:GetTopicAttributes"},
+     N_BUCKET,
+     R_ANY,
+     true},
+    {"ReadRules",
+     {"events:ListRules", "events:ListTargetsByRule", "ec2:DescribeRegions"},
+     N_BUCKET,
+     R_ANY,
+     true},
+    {"ReadRuleTargets",
+     {"sqs:GetQueueUrl", "lambda:GetFunctionConfiguration"},
+     N_BUCKET,
+     R_ANY,
+     true},
+    {"ReadRootUser",
+     {"iam:GetAccountSummary", "iam:ListVirtualMFADevices", "iam:GenerateCredentialReport",
+      "iam:GetCredentialReport"},
+     N_BUCKET,
+     R_ANY,
+     true},
+    {"ReadConfigRules",
+     {"config:DescribeConfigRules", "config:DescribeConfigurationRecorderStatus",
+      "config:DescribeComplianceByConfigRule"},
+     N_BUCKET,
+     R_ANY,
+     true},
+    {"ReadOrganization",
+     {"organizations:DescribeOrganization", "iam:ListOrganizationsFeatures"},
+     N_BUCKET,
+     R_ANY,
+     true},
+    END,
+};
+
 static const struct {
     const char *name;
     const stmt *stmts;
 } commands[] = {
-    [RW_POLICY_SCAN] = {"scan", scan_stmts},
-    [RW_POLICY_WATCH] = {"watch", watch_stmts},
-    [RW_POLICY_LAMBDA] = {"lambda", lambda_stmts},
-    [RW_POLICY_DEPLOY] = {"deploy", deploy_stmts},
+    [RW_POLICY_SCAN] = {"scan", scan_stmts},       [RW_POLICY_WATCH] = {"watch", watch_stmts},
+    [RW_POLICY_LAMBDA] = {"lambda", lambda_stmts}, [RW_POLICY_DEPLOY] = {"deploy", deploy_stmts},
+    [RW_POLICY_AUDIT] = {"audit", audit_stmts},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -132,7 +183,7 @@ const char *rw_policy_for_name(rw_policy_for f) {
 }
 
 const char *rw_policy_for_names(void) {
-    return "scan|watch|lambda|deploy";
+    return "scan|watch|lambda|deploy|audit";
 }
 
 static size_t count(const char *const *v) {

@@ -37,7 +37,7 @@ class Output(unittest.TestCase):
     """What is printed, without AWS."""
 
     def test_every_command_prints_a_valid_policy_without_wildcard_actions(self):
-        for what in ("scan", "watch", "lambda", "deploy"):
+        for what in ("scan", "watch", "lambda", "deploy", "audit"):
             p = rwtest.run(["iam-policy", "--for", what])
             self.assertEqual(p.returncode, 0, p.stderr)
             doc = json.loads(p.stdout)
@@ -53,6 +53,27 @@ class Output(unittest.TestCase):
             for ph in set(x for s in doc["Statement"] for r in s["Resource"]
                           for x in __import__("re").findall(r"<[a-z-]+>", r)):
                 self.assertIn(ph + ":", p.stderr_text, (what, p.stderr_text))
+
+    def test_audit_policy_is_exactly_the_calls_audit_makes(self):
+        """--for audit: every permission src/audit names for a call it makes (the ERROR of a
+        refused call names it), nothing more; each a read (Describe, Get, List) but IAM's
+        GenerateCredentialReport, on "*" (what audit reads is what it looks for)."""
+        import glob
+        import re
+        doc = policy("--for", "audit")
+        actions = [a for s in doc["Statement"] for a in s["Action"]]
+        self.assertEqual(len(actions), len(set(actions)))
+        named = set()
+        for path in glob.glob(os.path.join(rwtest.REPO, "src", "audit", "*.c")):
+            with open(path) as f:
+                named |= set(re.findall(r'"([a-z0-9-]+:[A-Z][A-Za-z]+)"', f.read()))
+        self.assertEqual(sorted(actions), sorted(named))
+        for a in actions:
+            if a != "iam:GenerateCredentialReport":
+                self.assertRegex(a, r":(Describe|Get|List)[A-Za-z]+$")
+        self.assertEqual({r for s in doc["Statement"] for r in s["Resource"]}, {"*"})
+        # the same with any option given: audit's statements are always all written
+        self.assertEqual(policy("--for", "audit", "--bucket", "b"), doc)
 
     def test_resources_come_from_the_options(self):
         doc = policy("--for", "watch", "--queue", "https://sqs.eu-west-1.amazonaws.com/111122223333/rw",
