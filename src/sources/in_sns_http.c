@@ -46,7 +46,7 @@
 #include <unistd.h>
 
 #include "aws/sns_message.h"
-#include "sources/in_lambda.h"
+#include "sources/event_body.h"
 #include "sources/watch.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -289,36 +289,27 @@ static bool header_agrees(struct MHD_Connection *conn, const char *name, const c
     return !h || !strcmp(h, value);
 }
 
-/* The Notification's Message: the EventBridge event it carries (r->event), or why not. */
+/* The Notification's Message: the EventBridge event it carries (r->event), or why not (a new
+ * string). It is read as the sqs source reads a body (sources/event_body.h), S3 notifications
+ * recognised so as to say plainly that this source does not take them. */
 static char *take_event(req *r, const rw_sns_message *m) {
-    rw_lambda_event *ev = NULL;
+    rw_event_body b;
+    rw_event_body_parse(&b, m->message, m->message_len, RW_BODY_S3_OK,
+                        "the notification's Message");
     char *why = NULL;
-    if (rw_lambda_event_parse(&ev, m->message, m->message_len) != RW_OK) {
-        rw_buf b;
-        rw_buf_init(&b, 0);
-        rw_buf_printf(&b, "the notification's Message is not an event rootwatch takes: %s",
-                      rw_error_last());
-        return rw_buf_take(&b);
-    }
-    if (ev->kind != RW_LAMBDA_EVENTBRIDGE || ev->nitems != 1 || ev->items[0].error) {
-        why = rw_xstrdup(ev->kind == RW_LAMBDA_SQS
-                             ? "the notification's Message is an SQS batch, not an EventBridge "
-                               "event"
-                             : "the notification's Message is not one EventBridge event carrying "
-                               "a CloudTrail record");
+    if (b.kind == RW_BODY_EVENTBRIDGE) {
+        r->event = b.event;
+        r->event_len = b.len;
+        b.event = NULL;
+    } else if (b.kind == RW_BODY_S3 || b.kind == RW_BODY_S3_TEST) {
+        why = rw_xstrdup("the notification's Message is an S3 event notification; the sns-http "
+                         "source takes EventBridge events of CloudTrail (read S3 notifications of "
+                         "new trail files with an sqs source)");
     } else {
-        r->event = ev->items[0].body;
-        r->event_len = ev->items[0].len;
-        ev->items[0].body = NULL;
+        why = rw_xstrdup(b.error ? b.error : "the notification's Message is not an event");
     }
-    rw_lambda_event_free(ev);
+    rw_event_body_free(&b);
     return why;
-}
-
-static bool s3_notification(const rw_sns_message *m) {
-    /* said plainly: S3 notifications through SNS are not taken by this source */
-    return m->message_len < 4096 && memmem(m->message, m->message_len, "\"aws:s3\"", 8) &&
-           memmem(m->message, m->message_len, "\"Records\"", 9);
 }
 
 /* The request has arrived whole: decide. */
@@ -395,12 +386,6 @@ static enum MHD_Result complete(sns_http *s, struct MHD_Connection *conn, req *r
     /* a Notification */
     char *not_taken = take_event(r, m);
     if (not_taken) {
-        if (s3_notification(m)) {
-            free(not_taken);
-            not_taken = rw_xstrdup("the notification's Message is an S3 event notification; the "
-                                   "sns-http source takes EventBridge events of CloudTrail (read "
-                                   "S3 notifications with an sqs source)");
-        }
         rw_buf_printf(&why, "notification %s: %s", m->message_id, not_taken);
         free(not_taken);
         res = refuse(s, conn, 400, "unsupported_message", why.data, false);
