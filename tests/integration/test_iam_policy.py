@@ -246,5 +246,116 @@ class Enforced(unittest.TestCase):
                          ['Root API call-"DeleteTrail" detected in Account-"%s"' % ACCOUNT])
 
 
+    def test_watch_sqs_works_under_the_policy_and_needs_each_statement(self):
+        """rootwatch watch --sqs, as a service, under exactly `iam-policy --for watch --queue URL
+        --bucket B`: an EventBridge event and an S3 notification of a trail file on the queue, both
+        alerted and deleted. Without QueueConsume nothing is received (AccessDenied logged, and
+        /healthz says so); without TrailBucketRead the notified file cannot be fetched (AccessDenied)
+        and its message stays on the queue while the EventBridge event is alerted."""
+        import signal
+        import time
+        import urllib.error
+        import urllib.request
+        sqs = self.client("sqs")
+        key = "AWSLogs/%s/CloudTrail/%s/2026/11/20/%s_CloudTrail_%s_20261120T1000Z_a.json.gz" % (
+            ACCOUNT, REGION, ACCOUNT, REGION)
+
+        def read(path):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+
+        def fill(tag):
+            url = sqs.create_queue(QueueName="events-%s" % tag)["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({
+                "version": "0", "id": str(uuid.uuid4()), "detail-type": "AWS API Call via CloudTrail",
+                "source": "aws.iam", "account": ACCOUNT, "time": "2026-11-20T10:00:00Z", "region": REGION,
+                "resources": [], "detail": rwtest.record("eb-root-" + tag, name="CreateAccessKey",
+                                                         account=ACCOUNT)}))
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"Records": [{
+                "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": REGION,
+                "eventTime": "2026-11-20T10:05:00.000Z", "eventName": "ObjectCreated:Put",
+                "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": self.bucket,
+                                                            "arn": "arn:aws:s3:::" + self.bucket},
+                       "object": {"key": key, "size": 300}}}]}))
+            return url
+
+        def watch(d, url, until, seconds=40):
+            cfg = os.path.join(self.tmp.name, "%s.yaml" % uuid.uuid4().hex[:8])
+            with open(cfg, "w") as f:
+                f.write("store: %s.db\nchannels:\n  - name: out\n    type: stdout\n" % cfg)
+            env = dict(self.user_env(d))
+            err = open(cfg + ".err", "wb")
+            out = open(cfg + ".out", "wb")
+            proc = subprocess.Popen([rwtest.ROOTWATCH, "watch", "--sqs", url, "--config", cfg,
+                                     "--metrics", "127.0.0.1:0"], stdout=out, stderr=err, env=env,
+                                    stdin=subprocess.DEVNULL)
+            deadline = time.monotonic() + seconds
+            try:
+                while time.monotonic() < deadline and proc.poll() is None:
+                    text = read(cfg + ".err")
+                    if until(text, read(cfg + ".out")):
+                        break
+                    time.sleep(0.2)
+                text = read(cfg + ".err")
+                import re
+                m = re.search(r"serving http://127\.0\.0\.1:(\d+)/metrics", text)
+                health = None
+                if m:
+                    try:
+                        with urllib.request.urlopen("http://127.0.0.1:%s/healthz" % m.group(1), timeout=5) as r:
+                            health = (r.status, r.read().decode())
+                    except urllib.error.HTTPError as e:
+                        health = (e.code, e.read().decode())
+            finally:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+                rc = proc.wait(timeout=60)
+                err.close()
+                out.close()
+            return (rc, read(cfg + ".err"),
+                    read(cfg + ".out"), health)
+
+        def left(url):
+            a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+
+        url = fill("all")
+        doc = policy("--for", "watch", "--queue", url, "--bucket", self.bucket)
+        self.assertEqual(sorted(s["Sid"] for s in doc["Statement"]),
+                         ["QueueConsume", "TrailBucketList", "TrailBucketRead"])
+        rc, err, out, health = watch(doc, url, lambda e, o: "eb-root-all" in o and '"root-1"' in o)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("eb-root-all", out, err)
+        self.assertIn('"root-1"', out, err)
+        self.assertNotIn("AccessDenied", err)
+        self.assertEqual(health, (200, "ok\n"), err)
+        self.assertEqual(left(url), 0, "both messages deleted once stored")
+
+        # the policy is the queue's own: another queue is refused (moto scopes SQS to the queue ARN)
+        url = fill("other")
+        rc, err, out, health = watch(doc, url, lambda e, o: "AccessDenied" in e, seconds=20)
+        self.assertIn("not authorized to perform: sqs:ReceiveMessage", err)
+        self.assertNotIn("eb-root-other", out)
+
+        url = fill("noqueue")
+        doc = policy("--for", "watch", "--queue", url, "--bucket", self.bucket)
+        rc, err, out, health = watch(without(doc, "QueueConsume"), url,
+                                     lambda e, o: e.count("cannot receive") >= 3)
+        self.assertIn("AccessDenied", err)
+        self.assertNotIn("eb-root-noqueue", out)
+        self.assertEqual(health[0], 503, (health, err))
+        self.assertIn("AccessDenied", health[1])
+
+        url = fill("noread")
+        doc = policy("--for", "watch", "--queue", url, "--bucket", self.bucket)
+        rc, err, out, health = watch(without(doc, "TrailBucketRead"), url,
+                                     lambda e, o: "eb-root-noread" in o and "AccessDenied" in e)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("eb-root-noread", out, err)
+        self.assertIn("AccessDenied", err)
+        self.assertEqual(left(url), 1, "the S3 notification stays, to be received again")
+
+
 if __name__ == "__main__":
     rwtest.main()
