@@ -308,6 +308,7 @@ int rw_audit_run(rw_audit_report *out, rw_aws_session *s, const rw_audit_opts *o
         free(f->metric);
         free(f->ns);
         free(f->trail_arn);
+        free(f->pattern);
     }
     free(a.filters);
     free(a.filter_group);

@@ -39,7 +39,7 @@ typedef struct rw_audit_step {
 
 /* A metric filter that catches root use exactly, on a trail's log group. */
 typedef struct rw_audit_filter {
-    char *name, *log_group, *region, *metric, *ns, *trail_arn;
+    char *name, *log_group, *region, *metric, *ns, *trail_arn, *pattern;
 } rw_audit_filter;
 
 /* An alarm that fires on one root use and sends to SNS topics. */

@@ -76,6 +76,7 @@ static int on_filters(void *ctx, int number, const rw_json *reply, const char *r
             af->metric = rw_xstrdup(metric);
             af->ns = rw_xstrdup(ns);
             af->trail_arn = rw_xstrdup(g->trail->arn);
+            af->pattern = rw_xstrdup(pattern);
         } else if (g) {
             rw_buf_printf(&r->wrong, "; filter %s on log group %s (%s): pattern '%s' %s", name,
                           group, r->region, pattern,
@@ -175,9 +176,10 @@ static void check_metric_filter(rw_audit_ctx *a, const rw_audit_check *chk) {
         const rw_audit_filter *x = &a->filters[0];
         rw_audit_set_resource(f, x->log_group);
         rw_audit_set(f, RW_AUDIT_PASS,
-                     "filter %s on log group %s (%s, trail %s) catches every canonical root case "
-                     "and nothing else (metric %s/%s); %s",
-                     x->name, x->log_group, x->region, x->trail_arn, x->ns, x->metric, ev.data);
+                     "filter %s on log group %s (%s, trail %s), pattern '%s', catches every "
+                     "canonical root case and nothing else (metric %s/%s); %s",
+                     x->name, x->log_group, x->region, x->trail_arn, x->pattern, x->ns, x->metric,
+                     ev.data);
     } else {
         rw_audit_set(f, RW_AUDIT_FAIL,
                      "no metric filter on the trail's log group catches root use: %s", ev.data);

@@ -310,6 +310,10 @@ static void check_recent_use(rw_audit_ctx *a, const rw_audit_check *chk) {
     if (recent.len) {
         rw_audit_set(f, RW_AUDIT_FAIL, "the root user was used within the last %d days: %s; %s",
                      a->o->days, recent.data, ev.data);
+        rw_audit_set_missing(f,
+                             "no use of the root user within %d days: a person must find "
+                             "out who used it, and why",
+                             a->o->days);
         rw_audit_set_fix(f,
                          "find out who used the root user and why (rootwatch scan on the trail's "
                          "files, or CloudTrail event history: aws cloudtrail lookup-events "

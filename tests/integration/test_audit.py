@@ -1,0 +1,668 @@
+"""rootwatch audit against moto: two accounts, one compliant, one with each check broken in turn.
+
+Account A is moto's default account (123456789012, the dummy keys); account B (111122223333)
+is reached through STS AssumeRole, whose credentials moto ties to the role's account. Both are
+set up by the tests through boto3: a bucket, a multi-region trail with log file validation
+delivering to a log group, the CIS metric filter on it, an alarm on its metric sending to an SNS
+topic with an email subscription, an EventBridge rule in us-east-1 and eu-west-1 in state
+ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS targeting the topic, a Config recorder (running)
+with the managed rule ROOT_ACCOUNT_MFA_ENABLED, and (A only) an organization whose management
+account A is.
+
+rootwatch talks to `Front`, a recorded-response server of this test's own (awsfake.FaultServer)
+in front of moto, which forwards every request to moto except these, where moto does not do what
+AWS does:
+  - IAM GetAccountSummary: moto always says 0 for AccountMFAEnabled and AccountAccessKeysPresent;
+    Front answers with the account's values (MFA on, no key, unless a test says otherwise).
+  - IAM GetCredentialReport: moto's report has no <root_account> row; Front forwards to moto and
+    adds that row to the report moto made (its values set by each test), and can answer
+    ReportInProgress first.
+  - IAM ListVirtualMFADevices: moto cannot assign a virtual device to the root user; Front
+    answers with the root user's device where a test wants one (moto's answer otherwise).
+  - IAM ListOrganizationsFeatures: not implemented by moto; Front answers RootCredentialsManagement
+    and RootSessions enabled (or what a test says).
+  - Config DescribeComplianceByConfigRule: not implemented by moto; Front answers COMPLIANT.
+  - CloudTrail GetTrailStatus: moto's has no LatestCloudWatchLogsDeliveryTime; Front forwards and
+    adds one 10 minutes old when the trail is logging.
+  - SNS ListSubscriptionsByTopic: moto confirms every subscription at once; Front answers one
+    PendingConfirmation where a test wants it.
+  - any call a test denies: 403 AccessDenied, as AWS answers it.
+"""
+import base64
+import csv
+import datetime
+import io
+import json
+import os
+import re
+import sys
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import awsfake  # noqa: E402
+import rwtest  # noqa: E402
+
+A = "123456789012"
+B = "111122223333"
+REGIONS = ["us-east-1", "eu-west-1"]
+CIS_FILTER = ('{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
+              '$.eventType != "AwsServiceEvent" }')
+ROOT_PATTERN = json.dumps({"detail-type": ["AWS API Call via CloudTrail",
+                                           "AWS Console Sign In via CloudTrail"],
+                           "detail": {"userIdentity": {"type": ["Root"],
+                                                       "invokedBy": [{"exists": False}]}}})
+ALL_MGMT = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+CHECKS = ["trail-multi-region", "trail-log-validation", "trail-cloudwatch-logs",
+          "metric-filter-root", "alarm-root", "alarm-subscribers", "eventbridge-rule-root",
+          "root-mfa", "root-hardware-mfa", "root-access-keys", "root-recent-use",
+          "config-rule-root-mfa", "org-central-root-access"]
+
+
+def iso(days_ago):
+    t = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days_ago)
+    return t.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def operation(req):
+    """(service-ish, operation) of a request: the JSON protocol's X-Amz-Target or the query
+    protocol's Action."""
+    target = req.header("x-amz-target")
+    if target:
+        return target.split(".")[-1]
+    if req.body:
+        form = urllib.parse.parse_qs(req.body.decode("utf-8", "replace"))
+        if "Action" in form:
+            return form["Action"][0]
+    return req.query.get("Action", [""])[0]
+
+
+def access_key(req):
+    m = re.search(r"Credential=([^/]+)/", req.header("authorization", ""))
+    return m.group(1) if m else ""
+
+
+def query_error(status, code, message):
+    body = ('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error>'
+            '<Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>'
+            '<RequestId>front-1</RequestId></ErrorResponse>' % (code, message))
+    return status, {"Content-Type": "text/xml"}, body
+
+
+def query_ok(action, inner):
+    body = ('<%sResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><%sResult>%s</%sResult>'
+            '<ResponseMetadata><RequestId>front-1</RequestId></ResponseMetadata></%sResponse>'
+            % (action, action, inner, action, action))
+    return 200, {"Content-Type": "text/xml"}, body
+
+
+class Front(awsfake.FaultServer):
+    """moto behind, the calls the docstring names answered here, per account."""
+
+    def __init__(self, moto):
+        super().__init__(default=self.route)
+        self.moto = moto
+        self.keys = {}  # access key -> account
+        self.reset_state()
+
+    def reset_state(self):
+        self.state = {acct: {"mfa": 1, "keys": 0, "vmfa_root": False, "pending": False,
+                             "features": ["RootCredentialsManagement", "RootSessions"],
+                             "root_row": {"password_last_used": iso(200),
+                                          "access_key_1_last_used_date": "N/A",
+                                          "access_key_2_last_used_date": "N/A"},
+                             "in_progress": 0, "deny": set()}
+                      for acct in (A, B)}
+
+    def account(self, req):
+        return self.keys.get(access_key(req), A)
+
+    def forward(self, req):
+        return self._proxy(self.moto.url, req)
+
+    def route(self, req):
+        op = operation(req)
+        st = self.state[self.account(req)]
+        if op in st["deny"]:
+            if req.header("x-amz-target"):
+                return 400, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
+                    {"__type": "AccessDeniedException",
+                     "message": "User is not authorized to perform: %s" % op})
+            return query_error(403, "AccessDenied",
+                               "User: arn:aws:iam::%s:user/auditor is not authorized to perform: %s"
+                               % (self.account(req), op))
+        if op == "GetAccountSummary":
+            entries = {"AccountMFAEnabled": st["mfa"], "AccountAccessKeysPresent": st["keys"],
+                       "Users": 1, "Policies": 0}
+            return query_ok(op, "<SummaryMap>%s</SummaryMap>" % "".join(
+                "<entry><key>%s</key><value>%d</value></entry>" % kv for kv in entries.items()))
+        if op == "GetCredentialReport":
+            if st["in_progress"] > 0:
+                st["in_progress"] -= 1
+                return query_error(404, "ReportInProgress", "Credential report is being generated.")
+            status, headers, body = self.forward(req)
+            if status != 200:
+                return status, headers, body
+            text = body.decode()
+            content = re.search(r"<Content>([^<]*)</Content>", text).group(1)
+            lines = base64.b64decode(content).decode().splitlines()
+            header = lines[0].split(",")
+            row = dict.fromkeys(header, "N/A")
+            row.update({"user": "<root_account>", "arn": "arn:aws:iam::%s:root" % self.account(req),
+                        "user_creation_time": iso(2000), "password_enabled": "not_supported",
+                        "mfa_active": "true" if st["mfa"] else "false",
+                        "access_key_1_active": "true" if st["keys"] else "false"})
+            row.update(st["root_row"])
+            lines.insert(1, ",".join(row[h] for h in header))
+            new = base64.b64encode(("\n".join(lines) + "\n").encode()).decode()
+            text = text.replace(content, new)
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+            return status, headers, text
+        if op == "ListVirtualMFADevices" and st["vmfa_root"]:
+            acct = self.account(req)
+            return query_ok(op, "<IsTruncated>false</IsTruncated><VirtualMFADevices><member>"
+                                "<SerialNumber>arn:aws:iam::%s:mfa/root-account-mfa-device</SerialNumber>"
+                                "<User><Arn>arn:aws:iam::%s:root</Arn><UserId>%s</UserId></User>"
+                                "<EnableDate>2024-01-01T00:00:00Z</EnableDate></member>"
+                                "</VirtualMFADevices>" % (acct, acct, acct))
+        if op == "ListOrganizationsFeatures":
+            return query_ok(op, "<OrganizationId>o-front</OrganizationId><EnabledFeatures>%s"
+                                "</EnabledFeatures>" % "".join("<member>%s</member>" % f
+                                                               for f in st["features"]))
+        if op == "DescribeComplianceByConfigRule":
+            names = json.loads(req.body)["ConfigRuleNames"]
+            return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
+                {"ComplianceByConfigRules": [{"ConfigRuleName": n,
+                                              "Compliance": {"ComplianceType": "COMPLIANT"}}
+                                             for n in names]})
+        if op == "GetTrailStatus":
+            status, headers, body = self.forward(req)
+            if status == 200:
+                doc = json.loads(body)
+                if doc.get("IsLogging") and "LatestCloudWatchLogsDeliveryTime" not in doc:
+                    doc["LatestCloudWatchLogsDeliveryTime"] = (
+                        datetime.datetime.now(datetime.timezone.utc).timestamp() - 600)
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+                return status, headers, json.dumps(doc)
+            return status, headers, body
+        if op == "ListSubscriptionsByTopic" and st["pending"]:
+            topic = urllib.parse.parse_qs(req.body.decode())["TopicArn"][0]
+            body = ('<ListSubscriptionsByTopicResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">'
+                    '<ListSubscriptionsByTopicResult><Subscriptions><member><TopicArn>%s</TopicArn>'
+                    '<Protocol>email</Protocol><SubscriptionArn>PendingConfirmation</SubscriptionArn>'
+                    '<Owner>%s</Owner><Endpoint>oncall@example.com</Endpoint></member>'
+                    '</Subscriptions></ListSubscriptionsByTopicResult><ResponseMetadata>'
+                    '<RequestId>front-1</RequestId></ResponseMetadata>'
+                    '</ListSubscriptionsByTopicResponse>' % (topic, self.account(req)))
+            return 200, {"Content-Type": "text/xml"}, body
+        return self.forward(req)
+
+
+@unittest.skipUnless(awsfake.MotoServer.available() and awsfake.boto3_available(),
+                     "needs moto_server and boto3")
+class Audit(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = awsfake.MotoServer().start()
+        cls.front = Front(cls.moto).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.front.stop()
+        cls.moto.stop()
+
+    # ---- the accounts ----------------------------------------------------------------------
+
+    def setUp(self):
+        self.moto.reset()
+        self.front.reset_state()
+        sts = self.moto.boto3_client("sts")
+        c = sts.assume_role(RoleArn="arn:aws:iam::%s:role/auditor" % B,
+                            RoleSessionName="audit")["Credentials"]
+        self.creds = {A: (awsfake.DUMMY_ACCESS_KEY_ID, awsfake.DUMMY_SECRET_ACCESS_KEY, None),
+                      B: (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])}
+        self.front.keys = {c["AccessKeyId"]: B}
+        self.assertEqual(self.client(B, "sts").get_caller_identity()["Account"], B)
+        self.topics = {}
+        for acct in (A, B):
+            self.comply(acct)
+        self.client(A, "organizations").create_organization(FeatureSet="ALL")
+
+    def client(self, acct, service, region="us-east-1"):
+        import boto3
+        import botocore.config
+        key, secret, token = self.creds[acct]
+        return boto3.session.Session().client(
+            service, region_name=region, endpoint_url=self.moto.url, aws_access_key_id=key,
+            aws_secret_access_key=secret, aws_session_token=token,
+            config=botocore.config.Config(proxies={}, retries={"max_attempts": 2}))
+
+    def comply(self, acct):
+        """Everything audit checks, set up as it should be."""
+        s3 = self.client(acct, "s3")
+        bucket = "trail-%s" % acct
+        s3.create_bucket(Bucket=bucket)
+        logs = self.client(acct, "logs")
+        logs.create_log_group(logGroupName="cloudtrail/root")
+        group_arn = "arn:aws:logs:us-east-1:%s:log-group:cloudtrail/root:*" % acct
+        ct = self.client(acct, "cloudtrail")
+        ct.create_trail(Name="main", S3BucketName=bucket, IsMultiRegionTrail=True,
+                        IncludeGlobalServiceEvents=True, EnableLogFileValidation=True,
+                        CloudWatchLogsLogGroupArn=group_arn,
+                        CloudWatchLogsRoleArn="arn:aws:iam::%s:role/trail-logs" % acct)
+        ct.start_logging(Name="main")
+        logs.put_metric_filter(logGroupName="cloudtrail/root", filterName="RootAccountUsage",
+                               filterPattern=CIS_FILTER,
+                               metricTransformations=[{"metricName": "RootAccountUsage",
+                                                       "metricNamespace": "CISBenchmark",
+                                                       "metricValue": "1"}])
+        sns = self.client(acct, "sns")
+        topic = sns.create_topic(Name="root-alarms")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
+        self.alarm(acct, [topic])
+        for region in REGIONS:
+            ev = self.client(acct, "events", region)
+            ev.put_rule(Name="root-activity", EventPattern=ROOT_PATTERN, State=ALL_MGMT)
+            ev.put_targets(Rule="root-activity", Targets=[{"Id": "topic", "Arn": topic}])
+        cfg = self.client(acct, "config")
+        cfg.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": "arn:aws:iam::%s:role/config" % acct,
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+        cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
+        cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+        cfg.put_config_rule(ConfigRule={
+            "ConfigRuleName": "root-account-mfa-enabled",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "ROOT_ACCOUNT_MFA_ENABLED"},
+            "MaximumExecutionFrequency": "TwentyFour_Hours"})
+        self.topics[acct] = topic
+
+    def alarm(self, acct, actions):
+        self.client(acct, "cloudwatch").put_metric_alarm(
+            AlarmName="root-account-usage", MetricName="RootAccountUsage",
+            Namespace="CISBenchmark", Statistic="Sum", Period=300, EvaluationPeriods=1,
+            Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=actions)
+
+    # ---- running audit ---------------------------------------------------------------------
+
+    def audit(self, acct, *args, regions=True):
+        key, secret, token = self.creds[acct]
+        extra = {"AWS_ENDPOINT_URL": self.front.url, "AWS_ACCESS_KEY_ID": key,
+                 "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "us-east-1"}
+        if token:
+            extra["AWS_SESSION_TOKEN"] = token
+        argv = ["audit", "--format", "json"] + (["--regions", ",".join(REGIONS)] if regions else [])
+        p = rwtest.run(argv + list(args), env=awsfake.clean_aws_env(extra), timeout=120)
+        try:
+            p.findings = json.loads(p.stdout)
+        except ValueError:
+            raise AssertionError("audit %s: exit %d, not JSON:\n%s\n%s"
+                                 % (acct, p.returncode, p.stdout_text[-2000:], p.stderr_text[-2000:]))
+        for f in p.findings:
+            self.assertEqual(f["account"], acct)
+        return p
+
+    def by_id(self, p, check, region=None):
+        found = [f for f in p.findings if f["id"] == check and (region is None or f["region"] == region)]
+        self.assertEqual(len(found), 1, (check, region, p.findings))
+        return found[0]
+
+    def assert_result(self, p, check, result, *words, region=None):
+        f = self.by_id(p, check, region)
+        self.assertEqual(f["result"], result, json.dumps(f, indent=1))
+        for w in words:
+            self.assertIn(w, f["evidence"], json.dumps(f, indent=1))
+        if result in ("FAIL", "WARN"):
+            self.assertTrue(f["fix"], f)
+            self.assertTrue(f["missing"], f)
+        return f
+
+    def others_pass(self, p, *broken):
+        for f in p.findings:
+            if f["id"] not in broken and f["id"] != "org-central-root-access":
+                self.assertEqual(f["result"], "PASS", json.dumps(f, indent=1))
+
+    # ---- the compliant account -------------------------------------------------------------
+
+    def test_the_compliant_account_passes_every_check(self):
+        p = self.audit(A)
+        self.assertEqual(p.returncode, 0, p.stderr_text + p.stdout_text)
+        ids = [f["id"] for f in p.findings]
+        self.assertEqual(sorted(set(ids)), sorted(CHECKS))
+        self.assertEqual(ids.count("eventbridge-rule-root"), 2)  # us-east-1, eu-west-1
+        for f in p.findings:
+            self.assertEqual(f["result"], "PASS", json.dumps(f, indent=1))
+            for key in ("id", "result", "region", "evidence", "controls", "fix"):
+                self.assertIn(key, f)
+        trail = "arn:aws:cloudtrail:us-east-1:%s:trail/main" % A
+        self.assertEqual(self.assert_result(p, "trail-multi-region", "PASS", trail)["resource"], trail)
+        self.assert_result(p, "metric-filter-root", "PASS", "RootAccountUsage", "cloudtrail/root")
+        self.assert_result(p, "alarm-root", "PASS",
+                           "arn:aws:cloudwatch:us-east-1:%s:alarm:root-account-usage" % A)
+        self.assert_result(p, "alarm-subscribers", "PASS", "confirmed: email oncall@example.com")
+        for region in REGIONS:
+            self.assert_result(p, "eventbridge-rule-root", "PASS",
+                               "arn:aws:events:%s:%s:rule/root-activity" % (region, A),
+                               "target %s exists" % self.topics[A], region=region)
+        self.assert_result(p, "root-recent-use", "PASS", "password_last_used", "200 days ago")
+        self.assert_result(p, "config-rule-root-mfa", "PASS", "COMPLIANT", "is recording")
+        self.assert_result(p, "org-central-root-access", "PASS", "RootCredentialsManagement")
+        self.assertEqual(self.by_id(p, "metric-filter-root")["controls"],
+                         ["CIS-1.4.0 4.3", "CIS-3.0.0 4.3", "CIS-5.0.0 4.3",
+                          "SecurityHub CloudWatch.1"])
+        self.assertIn("SecurityHub IAM.9", self.by_id(p, "root-mfa")["controls"])
+        # account B, set up the same way, passes too, but is no organization's management account
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        self.assert_result(p, "org-central-root-access", "NOT_APPLICABLE")
+        self.others_pass(p)
+
+    # ---- account B, each check broken in turn ----------------------------------------------
+
+    def test_no_trail(self):
+        self.client(B, "cloudtrail").delete_trail(Name="main")
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        self.assert_result(p, "trail-multi-region", "FAIL", "lists no trail", B)
+        for c in ("trail-log-validation", "trail-cloudwatch-logs", "metric-filter-root",
+                  "alarm-root", "alarm-subscribers"):
+            self.assert_result(p, c, "FAIL")
+        self.others_pass(p, "trail-multi-region", "trail-log-validation", "trail-cloudwatch-logs",
+                         "metric-filter-root", "alarm-root", "alarm-subscribers")
+        # A still passes: the accounts are apart
+        self.assertEqual(self.audit(A).returncode, 0)
+
+    def test_single_region_trail(self):
+        self.client(B, "cloudtrail").update_trail(Name="main", IsMultiRegionTrail=False)
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        f = self.assert_result(p, "trail-multi-region", "FAIL", "single-region",
+                               "arn:aws:cloudtrail:us-east-1:%s:trail/main" % B)
+        self.assertIn("--is-multi-region-trail", f["fix"])
+
+    def test_logging_stopped(self):
+        self.client(B, "cloudtrail").stop_logging(Name="main")
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        f = self.assert_result(p, "trail-multi-region", "FAIL", "not logging (IsLogging false)")
+        self.assertIn("start-logging", f["fix"])
+        self.assertNotIn("single-region", f["evidence"])
+
+    def test_log_file_validation_off_is_a_warning(self):
+        self.client(B, "cloudtrail").update_trail(Name="main", EnableLogFileValidation=False)
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)  # WARN fails nothing
+        f = self.assert_result(p, "trail-log-validation", "WARN", "LogFileValidationEnabled false")
+        self.assertIn("--enable-log-file-validation", f["fix"])
+        self.others_pass(p, "trail-log-validation")
+
+    def test_trail_without_cloudwatch_logs(self):
+        self.client(B, "cloudtrail").update_trail(Name="main", CloudWatchLogsLogGroupArn="",
+                                                  CloudWatchLogsRoleArn="")
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        self.assert_result(p, "trail-cloudwatch-logs", "FAIL", "delivers to no CloudWatch Logs")
+        self.assert_result(p, "metric-filter-root", "FAIL")
+        self.assert_result(p, "alarm-root", "FAIL")
+
+    def test_look_alike_filter_that_misses_sign_ins(self):
+        # Prowler's regular expression passes this one: every clause it looks for is there
+        logs = self.client(B, "logs")
+        # moto adds a filter of the same name beside the old one (AWS replaces it): delete first
+        logs.delete_metric_filter(logGroupName="cloudtrail/root", filterName="RootAccountUsage")
+        pattern = ('{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
+                   '$.eventType != "AwsServiceEvent" && $.eventType = "AwsApiCall" }')
+        logs.put_metric_filter(logGroupName="cloudtrail/root", filterName="RootAccountUsage",
+                               filterPattern=pattern,
+                               metricTransformations=[{"metricName": "RootAccountUsage",
+                                                       "metricNamespace": "CISBenchmark",
+                                                       "metricValue": "1"}])
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        f = self.assert_result(p, "metric-filter-root", "FAIL", "filter RootAccountUsage",
+                               "misses root console sign-in")
+        self.assertIn("put-metric-filter", f["fix"])
+        self.assertIn("cloudtrail/root", f["missing"])
+        self.assert_result(p, "alarm-root", "FAIL", "see metric-filter-root")
+        self.others_pass(p, "metric-filter-root", "alarm-root", "alarm-subscribers")
+
+    def test_equivalent_filter_passes(self):
+        # the clauses in another order, each in parentheses: the same events, so PASS
+        logs = self.client(B, "logs")
+        logs.delete_metric_filter(logGroupName="cloudtrail/root", filterName="RootAccountUsage")
+        logs.put_metric_filter(
+            logGroupName="cloudtrail/root", filterName="RootAccountUsage",
+            filterPattern=('{ ($.eventType != "AwsServiceEvent") && ($.userIdentity.invokedBy NOT '
+                           'EXISTS) && ($.userIdentity.type = "Root") }'),
+            metricTransformations=[{"metricName": "RootAccountUsage",
+                                    "metricNamespace": "CISBenchmark", "metricValue": "1"}])
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        self.assert_result(p, "metric-filter-root", "PASS", "1 metric filter read",
+                           '($.userIdentity.type = "Root") }')
+
+    def test_filter_in_another_log_group(self):
+        logs = self.client(B, "logs")
+        logs.delete_metric_filter(logGroupName="cloudtrail/root", filterName="RootAccountUsage")
+        logs.create_log_group(logGroupName="other-group")
+        logs.put_metric_filter(logGroupName="other-group", filterName="RootElsewhere",
+                               filterPattern=CIS_FILTER,
+                               metricTransformations=[{"metricName": "RootAccountUsage",
+                                                       "metricNamespace": "CISBenchmark",
+                                                       "metricValue": "1"}])
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        self.assert_result(p, "metric-filter-root", "FAIL",
+                           "filter RootElsewhere catches root use but is on log group other-group")
+
+    def test_alarm_without_action(self):
+        self.alarm(B, [])
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        f = self.assert_result(p, "alarm-root", "FAIL", "no SNS topic among its alarm actions",
+                               "arn:aws:cloudwatch:us-east-1:%s:alarm:root-account-usage" % B)
+        self.assertIn("--alarm-actions", f["fix"])
+        self.assert_result(p, "alarm-subscribers", "FAIL", "see alarm-root")
+        self.others_pass(p, "alarm-root", "alarm-subscribers")
+
+    def test_topic_without_subscriber(self):
+        sns = self.client(B, "sns")
+        for s in sns.list_subscriptions_by_topic(TopicArn=self.topics[B])["Subscriptions"]:
+            sns.unsubscribe(SubscriptionArn=s["SubscriptionArn"])
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        self.assert_result(p, "alarm-subscribers", "FAIL", "no subscription at all", self.topics[B])
+        self.others_pass(p, "alarm-subscribers")
+
+    def test_topic_with_a_subscription_pending_confirmation(self):
+        self.front.state[B]["pending"] = True
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        f = self.assert_result(p, "alarm-subscribers", "FAIL", "no confirmed subscriber",
+                               "pending confirmation", "email oncall@example.com", self.topics[B])
+        self.assertIn("confirm", f["fix"])
+        self.assertNotIn("confirmed: ", f["evidence"])
+        self.others_pass(p, "alarm-subscribers")
+
+    def test_rule_in_the_wrong_state(self):
+        self.client(B, "events", "eu-west-1").put_rule(Name="root-activity",
+                                                       EventPattern=ROOT_PATTERN, State="ENABLED")
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        f = self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                               "arn:aws:events:eu-west-1:%s:rule/root-activity" % B,
+                               "its state is ENABLED, not " + ALL_MGMT, "read-only",
+                               region="eu-west-1")
+        self.assertIn("--state " + ALL_MGMT, f["fix"])
+        self.assert_result(p, "eventbridge-rule-root", "PASS", region="us-east-1")
+
+    def test_rule_whose_pattern_misses_sign_ins_or_has_no_live_target(self):
+        ev = self.client(B, "events")
+        ev.put_rule(Name="root-activity", State=ALL_MGMT, EventPattern=json.dumps(
+            {"detail-type": ["AWS API Call via CloudTrail"],
+             "detail": {"userIdentity": {"type": ["Root"]}}}))
+        p = self.audit(B)
+        self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                           "misses root console sign-in (ConsoleLogin)",
+                           "matches what it must not: root call invoked by an AWS service",
+                           region="us-east-1")
+        ev.put_rule(Name="root-activity", EventPattern=ROOT_PATTERN, State=ALL_MGMT)
+        ev.remove_targets(Rule="root-activity", Ids=["topic"])
+        ev.put_targets(Rule="root-activity", Targets=[{
+            "Id": "gone", "Arn": "arn:aws:sns:us-east-1:%s:deleted-topic" % B}])
+        p = self.audit(B)
+        self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                           "target arn:aws:sns:us-east-1:%s:deleted-topic does not exist" % B,
+                           region="us-east-1")
+
+    def test_every_enabled_region_without_regions(self):
+        p = self.audit(B, regions=False)
+        regions = sorted(f["region"] for f in p.findings if f["id"] == "eventbridge-rule-root")
+        self.assertGreater(len(regions), 10)  # moto's DescribeRegions
+        self.assertIn("ap-southeast-2", regions)
+        for f in p.findings:
+            if f["id"] == "eventbridge-rule-root":
+                self.assertEqual(f["result"], "PASS" if f["region"] in REGIONS else "FAIL", f)
+        self.assertEqual(p.returncode, 1)
+
+    def test_root_access_key_present(self):
+        self.front.state[B]["keys"] = 1
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        self.assert_result(p, "root-access-keys", "FAIL", "AccountAccessKeysPresent 1",
+                           "arn:aws:iam::%s:root" % B)
+        self.others_pass(p, "root-access-keys")
+
+    def test_virtual_mfa_for_root(self):
+        self.front.state[B]["vmfa_root"] = True
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        self.assert_result(p, "root-hardware-mfa", "FAIL", "virtual device",
+                           "arn:aws:iam::%s:mfa/root-account-mfa-device" % B)
+        self.assert_result(p, "root-mfa", "PASS")
+        self.others_pass(p, "root-hardware-mfa")
+
+    def test_no_root_mfa(self):
+        self.front.state[B]["mfa"] = 0
+        p = self.audit(B)
+        self.assert_result(p, "root-mfa", "FAIL", "AccountMFAEnabled 0")
+        self.assert_result(p, "root-hardware-mfa", "FAIL", "no MFA at all")
+
+    def test_root_used_recently_and_the_report_in_progress(self):
+        st = self.front.state[B]
+        st["root_row"] = {"password_last_used": "no_information",
+                          "access_key_1_last_used_date": iso(3),
+                          "access_key_2_last_used_date": "N/A"}
+        st["in_progress"] = 2  # ReportInProgress twice, then the report
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        f = self.assert_result(p, "root-recent-use", "FAIL", "within the last 90 days",
+                               "access key 1 on", "no_information (not used since October 2014")
+        self.assertEqual(st["in_progress"], 0)
+        p = self.audit(B, "--days", "2")
+        self.assert_result(p, "root-recent-use", "PASS", "not used within the last 2 days",
+                           "3 days ago")
+        self.assertNotIn("password", f["fix"])
+
+    def test_access_denied_on_one_check(self):
+        self.front.state[B]["deny"] = {"ListVirtualMFADevices"}
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 2, p.stdout_text)
+        f = self.by_id(p, "root-hardware-mfa")
+        self.assertEqual(f["result"], "ERROR")
+        self.assertEqual(f["permission"], "iam:ListVirtualMFADevices")
+        self.assertIn("permission iam:ListVirtualMFADevices is missing", f["evidence"])
+        self.assertIn("iam:ListVirtualMFADevices", p.stderr_text)
+        self.others_pass(p, "root-hardware-mfa")  # every other check still ran, and passed
+        self.assertEqual(sorted(set(x["id"] for x in p.findings)), sorted(CHECKS))
+        # a JSON-protocol call refused: that check (and what needs its reading) only
+        self.front.state[B]["deny"] = {"DescribeMetricFilters"}
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 2)
+        for c in ("metric-filter-root", "alarm-root", "alarm-subscribers"):
+            f = self.by_id(p, c)
+            self.assertEqual((f["result"], f["permission"]), ("ERROR", "logs:DescribeMetricFilters"))
+        self.others_pass(p, "metric-filter-root", "alarm-root", "alarm-subscribers")
+
+    def test_config_rule_missing_and_recorder_stopped(self):
+        cfg = self.client(B, "config")
+        cfg.stop_configuration_recorder(ConfigurationRecorderName="default")
+        p = self.audit(B)
+        self.assert_result(p, "config-rule-root-mfa", "FAIL", "not recording")
+        cfg.delete_config_rule(ConfigRuleName="root-account-mfa-enabled")
+        p = self.audit(B)
+        self.assert_result(p, "config-rule-root-mfa", "FAIL", "no rule with source identifier "
+                           "ROOT_ACCOUNT_MFA_ENABLED")
+
+    def test_central_root_access_not_enabled(self):
+        self.front.state[A]["features"] = ["RootSessions"]
+        p = self.audit(A)
+        f = self.assert_result(p, "org-central-root-access", "FAIL",
+                               "RootCredentialsManagement not enabled")
+        self.assertIn("enable-organizations-root-credentials-management", f["fix"])
+
+    # ---- the output formats ----------------------------------------------------------------
+
+    def test_formats(self):
+        self.front.state[B]["keys"] = 1
+        key, secret, token = self.creds[B]
+        env = awsfake.clean_aws_env({"AWS_ENDPOINT_URL": self.front.url, "AWS_ACCESS_KEY_ID": key,
+                                     "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token,
+                                     "AWS_REGION": "us-east-1"})
+        base = ["audit", "--regions", "us-east-1"]
+        p = rwtest.run(base + ["--format", "csv"], env=env)
+        self.assertEqual(p.returncode, 1)
+        rows = list(csv.DictReader(io.StringIO(p.stdout_text)))
+        self.assertEqual(len(rows), len(CHECKS))
+        row = [r for r in rows if r["id"] == "root-access-keys"][0]
+        self.assertEqual((row["result"], row["account"]), ("FAIL", B))
+        self.assertIn("SecurityHub IAM.4", row["controls"])
+        p = rwtest.run(base + ["--format", "sarif"], env=env)
+        doc = json.loads(p.stdout)
+        self.assertEqual(doc["version"], "2.1.0")
+        run = doc["runs"][0]
+        rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+        self.assertEqual(sorted(rules), sorted(CHECKS))
+        res = [r for r in run["results"] if r["ruleId"] == "root-access-keys"][0]
+        self.assertEqual((res["kind"], res["level"]), ("fail", "error"))
+        self.assertEqual(rules[res["ruleIndex"]], "root-access-keys")
+        self.assertEqual(res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+                         "arn:aws:iam::%s:root" % B)
+        passed = [r for r in run["results"] if r["ruleId"] == "root-mfa"][0]
+        self.assertEqual((passed["kind"], passed["level"]), ("pass", "none"))
+        self.assertTrue(run["invocations"][0]["executionSuccessful"])
+        schema = os.environ.get("RW_SARIF_SCHEMA")  # sarif-schema-2.1.0.json, where one is at hand
+        if schema:
+            import jsonschema
+            with open(schema) as f:
+                jsonschema.validate(doc, json.load(f))
+        p = rwtest.run(base, env=env)  # table
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stdout_text, r"(?m)^FAIL +root-access-keys +global ")
+        self.assertRegex(p.stdout_text, r"(?m)^PASS +root-mfa +global ")
+        self.assertIn("fix: ", p.stdout_text)
+        self.assertIn("%d findings: %d PASS, 1 FAIL, 0 WARN, 1 NOT_APPLICABLE, 0 ERROR"
+                      % (len(CHECKS), len(CHECKS) - 2), p.stdout_text)
+
+
+class Usage(unittest.TestCase):
+    def test_bad_options(self):
+        for args, words in ((["--format", "xml"], "--format takes table, json, csv or sarif"),
+                            (["--days", "0"], "--days takes a number"),
+                            (["--check", "nope"], "unknown check 'nope'"),
+                            (["--regions", "us east"], "is not a region name")):
+            env = awsfake.clean_aws_env({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
+                                         "AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+            p = rwtest.run(["audit"] + args, env=env)
+            self.assertEqual(p.returncode, 2, (args, p.stderr_text))
+            self.assertIn(words, p.stderr_text)
+
+    def test_list_checks(self):
+        p = rwtest.run(["audit", "--list-checks"])
+        self.assertEqual(p.returncode, 0)
+        for c in CHECKS:
+            self.assertRegex(p.stdout_text, r"(?m)^%s " % re.escape(c))
+
+
+if __name__ == "__main__":
+    unittest.main()
