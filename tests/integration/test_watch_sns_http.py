@@ -248,6 +248,7 @@ class WatchSnsHttpTest(unittest.TestCase):
                     "    path: /sns\n"
                     "    topic_arns: [%s]\n"
                     "    max_body: 300000\n"
+                    "    max_connections: 16\n"
                     "    request_timeout: 3\n"
                     "    timeout: 5\n"
                     "    test_endpoint: http://127.0.0.1:%d\n"
@@ -586,15 +587,32 @@ class WatchSnsHttpTest(unittest.TestCase):
         self.assertGreaterEqual(took, 2.5)
         self.still_serving()
 
-    def test_7_many_idle_connections_then_service(self):
-        # connections that say nothing are closed after the idle timeout; the service goes on
-        socks = [socket.create_connection(("127.0.0.1", self.watch.port), timeout=10) for _ in range(20)]
+    def test_7_connection_limit_then_service(self):
+        # max_connections (16) connections that say nothing: a 17th waits unserved while they are
+        # open; they are cut with 408 once request_timeout (3 s) has passed, and the service goes on
+        start = time.monotonic()
+        socks = [socket.create_connection(("127.0.0.1", self.watch.port), timeout=10)
+                 for _ in range(16)]
         try:
-            self.still_serving()
+            time.sleep(0.3)
+            rec = rwtest.record("user-limit", who="user")
+            with self.assertRaises((OSError, http.client.HTTPException)):
+                self.post(self.signer.sign(self.notification(rec)), timeout=1)
+            reply = socks[0].recv(4096)
+            self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
+            self.assertGreaterEqual(time.monotonic() - start, 2.5)
         finally:
             for s in socks:
                 s.close()
+        self.assertTrue(wait_until(lambda: self._serves(), 10), self.watch.stderr()[-2000:])
         self.still_serving()
+
+    def _serves(self):
+        try:
+            rec = rwtest.record("user-limit-after", who="user")
+            return self.post(self.signer.sign(self.notification(rec)), timeout=3)[0] == 200
+        except (OSError, http.client.HTTPException):
+            return False
 
     def test_8_store_busy_answers_5xx_then_recovers(self):
         # Another process holds the store's write lock: the unit whose alert cannot be stored is
