@@ -308,5 +308,25 @@ class WatchMetrics(unittest.TestCase):
         self.assertNotIn("started", p.stderr_text)
 
 
+class WatchDocs(unittest.TestCase):
+    def test_list_sources_in_docs_is_current(self):
+        p = subprocess.run([sys.executable, os.path.join(rwtest.REPO, "scripts", "watch_doc.py"), "--check",
+                            rwtest.ROOTWATCH], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_every_metric_is_documented(self):
+        names = set()
+        for top, _, files in os.walk(os.path.join(rwtest.REPO, "src")):
+            for f in files:
+                if f.endswith(".c"):
+                    with open(os.path.join(top, f), encoding="utf-8") as fh:
+                        names |= set(re.findall(r'"(rootwatch_[a-z0-9_]+)"', fh.read()))
+        with open(os.path.join(rwtest.REPO, "docs", "watch.md"), encoding="utf-8") as fh:
+            doc = fh.read()
+        self.assertTrue(names)
+        self.assertEqual(sorted(n for n in names if "`%s`" % n not in doc), [],
+                         "metrics missing from docs/watch.md's table")
+
+
 if __name__ == "__main__":
     rwtest.main()
