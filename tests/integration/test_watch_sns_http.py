@@ -590,14 +590,14 @@ class WatchSnsHttpTest(unittest.TestCase):
     def test_7_connection_limit_then_service(self):
         # max_connections (16) connections that say nothing: a 17th waits unserved while they are
         # open; they are cut with 408 once request_timeout (3 s) has passed, and the service goes on
+        signed = self.signer.sign(self.notification(rwtest.record("user-limit", who="user")))
         start = time.monotonic()
         socks = [socket.create_connection(("127.0.0.1", self.watch.port), timeout=10)
                  for _ in range(16)]
         try:
             time.sleep(0.3)
-            rec = rwtest.record("user-limit", who="user")
             with self.assertRaises((OSError, http.client.HTTPException)):
-                self.post(self.signer.sign(self.notification(rec)), timeout=1)
+                self.post(signed, timeout=1)
             reply = socks[0].recv(4096)
             self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply)
             self.assertGreaterEqual(time.monotonic() - start, 2.5)
