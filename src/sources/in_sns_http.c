@@ -401,10 +401,25 @@ static enum MHD_Result complete(sns_http *s, struct MHD_Connection *conn, req *r
                        : s->paused || s->npending >= MAX_PENDING
                            ? "rootwatch has as many events in hand as it takes"
                            : NULL;
-    if (!busy) {
+    pthread_mutex_unlock(&s->lock);
+    if (busy) {
+        rw_buf_printf(&why, "%s: try again later", busy);
+        refused(s, "busy");
+        res = answer(s, conn, 503, why.data, false);
+        goto done;
+    }
+    /* the connection waits for the engine: suspended first (never under the source's lock, which
+     * libmicrohttpd's callbacks take), then queued for enumerate, which emits it */
+    MHD_suspend_connection(conn);
+    pthread_mutex_lock(&s->lock);
+    bool stopped = s->stopping; /* since the look above */
+    if (stopped) {
+        r->state = R_DONE;
+        r->status = 503;
+        r->reply = rw_xstrdup("rootwatch is stopping: try again later\n");
+    } else {
         r->state = R_QUEUED;
         r->refs++;
-        MHD_suspend_connection(conn);
         if (s->tail)
             s->tail->next = r;
         else
@@ -414,11 +429,7 @@ static enum MHD_Result complete(sns_http *s, struct MHD_Connection *conn, req *r
         pthread_cond_broadcast(&s->cond);
     }
     pthread_mutex_unlock(&s->lock);
-    if (busy) {
-        rw_buf_printf(&why, "%s: try again later", busy);
-        refused(s, "busy");
-        res = answer(s, conn, 503, why.data, false);
-    }
+    if (stopped) MHD_resume_connection(conn);
 done:
     rw_buf_free(&why);
     rw_sns_message_free(m);
