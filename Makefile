@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build demo check test bench fuzz format clean package
+.PHONY: all build demo demo-aws check test bench fuzz format clean package
 
 all: build
 
@@ -17,6 +17,12 @@ build:
 demo:
 	@scripts/deps.sh build
 	@scripts/demo.sh $(BUILD)
+
+# The real-time path through AWS's own machinery in moto (an EventBridge rule, an SQS queue,
+# rootwatch watch --sqs): needs moto_server and the AWS CLI (pip install 'moto[server]' awscli).
+demo-aws:
+	@scripts/deps.sh build
+	@scripts/demo_aws.sh $(BUILD)
 
 # The whole suite: unit and integration tests, again under ASan+UBSan, and short fuzzing runs.
 check:

@@ -11,6 +11,7 @@ import time
 import json
 import os
 import re
+import shutil
 import subprocess
 import unittest
 
@@ -69,6 +70,27 @@ class Demo(unittest.TestCase):
         stored = re.findall(r"^\S+Z\s+\S+Z\s+123456789012\s+(ConsoleLogin|CreateAccessKey)\s+critical\s+.*terminal:sent$",
                             after, re.M)
         self.assertEqual(sorted(stored), ["ConsoleLogin", "CreateAccessKey"], after)
+
+
+class DemoAws(unittest.TestCase):
+    @unittest.skipUnless(shutil.which("moto_server") and shutil.which("aws"),
+                         "make demo-aws needs moto_server and the AWS CLI (pip install 'moto[server]' awscli)")
+    def test_demo_aws(self):
+        """make demo-aws: an EventBridge rule and an SQS queue in moto; of four events put, the two
+        root ones reach the queue and are alerted on the terminal, their messages deleted, and a
+        SIGTERM stops rootwatch watch with exit status 0."""
+        build = os.path.dirname(os.path.abspath(rwtest.ROOTWATCH))
+        p = subprocess.run([os.path.join(rwtest.REPO, "scripts", "demo_aws.sh"), build], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=300, cwd=rwtest.REPO)
+        out = p.stdout
+        self.assertEqual(p.returncode, 0, out)
+        live = re.findall(r"^ROOT ALERT critical 123456789012 us-east-1: (.*) \[[^\]]+\]$", out, re.M)
+        self.assertEqual(len(live), 2, out)
+        self.assertIn("stopped: 2 units read, 2 alerts (2 new in the store), 2 deliveries sent", out)
+        self.assertIn("rootwatch_sqs_deleted_total 2", out)
+        self.assertRegex(out, r"# visible, in flight: 0\s+0")
+        self.assertIn("(exit status 0)", out)
+        self.assertEqual(len(re.findall(r"^\S+Z\s+\S+Z\s+123456789012\s+\w+\s+critical\s+.*terminal:sent$", out, re.M)), 2)
 
 
 if __name__ == "__main__":
