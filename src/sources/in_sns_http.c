@@ -320,6 +320,12 @@ static enum MHD_Result complete(sns_http *s, struct MHD_Connection *conn, req *r
         snprintf(why, sizeof why, "the body is over %zu bytes", s->max_body);
         return refuse(s, conn, 413, "too_large", why, true);
     }
+    const char *raw = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-amz-sns-rawdelivery");
+    if (raw && !strcmp(raw, "true"))
+        return refuse(s, conn, 403, "unsigned",
+                      "raw message delivery: SNS does not sign raw messages, so they cannot be "
+                      "told from forgeries; turn RawMessageDelivery off for this subscription",
+                      false);
     rw_sns_message *m = NULL;
     int rc = rw_sns_message_parse(&m, r->body.data ? r->body.data : "", r->body.len);
     if (rc != RW_OK) {

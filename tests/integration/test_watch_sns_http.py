@@ -493,6 +493,12 @@ class WatchSnsHttpTest(unittest.TestCase):
         self.assertIn("S3 event notification", reply)
         got, reply = self.post(self.signer.sign(self.notification(message="hello")))
         self.assertEqual(got, 400, reply)
+        # raw message delivery: the event alone, unsigned (SNS signs no raw message)
+        got, reply = self.post(eb(rec).encode(), headers={"x-amz-sns-rawdelivery": "true",
+                                                          "x-amz-sns-message-type": "Notification",
+                                                          "x-amz-sns-topic-arn": TOPIC})
+        self.assertEqual(got, 403, reply)
+        self.assertIn("RawMessageDelivery off", reply)
         # headers that disagree with the body
         got, reply = self.post(self.signer.sign(self.notification(rec)),
                                headers={"x-amz-sns-topic-arn": OTHER_TOPIC})
