@@ -1,5 +1,6 @@
 #include "aws/sqs.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,45 @@ int rw_sqs_delete(rw_aws_client *c, const char *region, const char *queue_url,
     rw_buf_putc(&b, '}');
     int rc = simple(c, region, "DeleteMessage", b.data);
     rw_buf_free(&b);
+    return rc;
+}
+
+int rw_sqs_delete_batch(rw_aws_client *c, const char *region, const char *queue_url,
+                        const char *const *receipts, size_t n, bool *ok) {
+    for (size_t i = 0; i < n; i++) ok[i] = false;
+    if (!n) return RW_OK;
+    rw_buf b;
+    rw_buf_init(&b, RW_BUF_DEFAULT_MAX);
+    rw_buf_putc(&b, '{');
+    put_str(&b, "QueueUrl", queue_url);
+    rw_buf_puts(&b, ",\"Entries\":[");
+    for (size_t i = 0; i < n; i++) {
+        rw_buf_printf(&b, "%s{\"Id\":\"m%zu\",", i ? "," : "", i);
+        put_str(&b, "ReceiptHandle", receipts[i]);
+        rw_buf_putc(&b, '}');
+    }
+    rw_buf_puts(&b, "]}");
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    int rc = rw_aws_json(c, &sqs_json, region, "DeleteMessageBatch", b.data, doc);
+    rw_buf_free(&b);
+    if (rc == RW_OK) {
+        const rw_json *root = rw_json_doc_root(doc);
+        const rw_json *good = rw_json_get(root, "Successful");
+        for (const rw_json *e = good && good->type == RW_JSON_ARRAY ? good->child : NULL; e;
+             e = e->next) {
+            const char *id = rw_json_get_str(e, "Id");
+            size_t k;
+            if (id && sscanf(id, "m%zu", &k) == 1 && k < n) ok[k] = true;
+        }
+        const rw_json *bad = rw_json_get(root, "Failed");
+        if (bad && bad->type == RW_JSON_ARRAY && bad->child) {
+            const char *code = rw_json_get_str(bad->child, "Code");
+            const char *msg = rw_json_get_str(bad->child, "Message");
+            rc = rw_error_set(RW_EIO, "SQS DeleteMessageBatch: %u of %zu not deleted: %s: %s",
+                              (unsigned)bad->len, n, code ? code : "?", msg ? msg : "");
+        }
+    }
+    rw_json_doc_free(doc);
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #ifndef RW_AWS_SQS_H
 #define RW_AWS_SQS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "aws/client.h"
@@ -32,6 +33,10 @@ int rw_sqs_receive(rw_aws_client *c, const char *region, const char *queue_url, 
                    int visibility_s, rw_sqs_message **out, size_t *n);
 void rw_sqs_messages_free(rw_sqs_message *v, size_t n);
 int rw_sqs_delete(rw_aws_client *c, const char *region, const char *queue_url, const char *receipt);
+/* DeleteMessageBatch: up to 10 receipts; ok[i] says whether receipts[i] was deleted (the call may
+ * succeed with some entries failed: they are named in the error then). */
+int rw_sqs_delete_batch(rw_aws_client *c, const char *region, const char *queue_url,
+                        const char *const *receipts, size_t n, bool *ok);
 int rw_sqs_change_visibility(rw_aws_client *c, const char *region, const char *queue_url,
                              const char *receipt, int visibility_s);
 /* GetQueueAttributes for the named attributes (NULL-terminated); doc (the caller's) holds the

@@ -6,7 +6,9 @@
  * Acknowledging: a message is deleted only in settle(ok), once its alerts are in the store. A
  * unit settled !ok is left to become visible again after the visibility timeout (SQS's own retry);
  * one that was never read (the engine was stopping) is made visible at once, for another consumer.
- * While an S3 object is read, a heartbeat thread extends the visibility of its message (every half
+ * Deletes go in batches of up to 10 (DeleteMessageBatch), made by a thread of the source (the
+ * acker) within 100 ms, so that settling (one unit at a time in the engine) never waits on SQS.
+ * While an S3 object is read, the acker extends the visibility of its message (every half
  * visibility timeout), so that a large file is not handed to a second consumer meanwhile.
  *
  * Poison messages: a message that fails on its max_receives-th receive (ApproximateReceiveCount)
@@ -64,17 +66,24 @@ typedef struct msg {
     struct msg *prev, *next;
 } msg;
 
+typedef struct to_delete {
+    char *id, *receipt;
+} to_delete;
+
 struct sqs_src {
     char *name; /* the source's, "sqs NAME" in messages */
     char *queue_url, *queue, *region;
     int wait_s, max, vis_s, max_receives;
     rw_watch_env *env;
-    pthread_mutex_t lock; /* ack, reading, redrive */
-    rw_aws_client *ack;   /* deletes and visibility changes (settle, heartbeat, freeing) */
+    pthread_mutex_t lock; /* ack, reading, redrive, dels */
+    pthread_cond_t wake;  /* the acker: deletes waiting, or the end */
+    rw_aws_client *ack;   /* visibility changes and attributes (under the lock) */
     msg *reading;         /* messages whose S3 objects are being read */
     int redrive;          /* the queue has a redrive policy: 1, 0, or -1 not known */
     int queue_vis;        /* the queue's VisibilityTimeout (0: not known) */
-    pthread_t hb;
+    to_delete *dels;      /* settled: to delete, in batches of up to 10 (the acker) */
+    size_t ndels, dels_cap;
+    pthread_t hb; /* the acker: deletes, and the heartbeat of messages being read */
     bool hb_started;
     atomic_bool hb_stop;
 };
@@ -159,33 +168,89 @@ static void free_msg(void *p) {
     free(m);
 }
 
-/* ---- the heartbeat: visibility extended while S3 objects are read ---------------------------- */
+/* ---- the acker: deletes in batches, and visibility extended while S3 objects are read ------- */
 
-static void *heartbeat(void *arg) {
+/* Queues a settled message's deletion: the acker deletes up to 10 at a time (DeleteMessageBatch),
+ * at once when 10 are waiting, else within 100 ms. A process killed meanwhile leaves them in the
+ * queue: received again, their alerts are in the store already and nothing is sent twice. */
+static void delete_later(sqs_src *s, const char *id, const char *receipt) {
+    pthread_mutex_lock(&s->lock);
+    if (s->ndels == s->dels_cap) {
+        s->dels_cap = s->dels_cap ? 2 * s->dels_cap : 16;
+        s->dels = rw_xrealloc(s->dels, s->dels_cap * sizeof *s->dels);
+    }
+    s->dels[s->ndels++] = (to_delete){rw_xstrdup(id), rw_xstrdup(receipt)};
+    if (s->ndels >= 10) pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void delete_batch(sqs_src *s, rw_aws_client *c, to_delete *v, size_t n) {
+    const char *receipts[10];
+    bool ok[10];
+    for (size_t i = 0; i < n; i++) receipts[i] = v[i].receipt;
+    int rc = c ? rw_sqs_delete_batch(c, s->region, s->queue_url, receipts, n, ok)
+               : rw_error_set(RW_EINVAL, "no AWS session");
+    const char *err = rc != RW_OK ? rw_error_last() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (ok[i])
+            count(s, "rootwatch_sqs_deleted_total", "Messages deleted, per source");
+        else
+            rw_log_warn("%s: message %s cannot be deleted: %s; it will be received again (its "
+                        "alerts are stored: nothing is sent twice)",
+                        s->name, v[i].id, err ? err : "?");
+        free(v[i].id);
+        free(v[i].receipt);
+    }
+}
+
+static void extend_reading(sqs_src *s, rw_aws_client *c) {
+    int vis = visibility(s);
+    int64_t now = rw_time_now_ms();
+    for (msg *m = s->reading; m && c; m = m->next) {
+        if (now - m->hidden_ms < (int64_t)vis * 500) continue;
+        if (rw_sqs_change_visibility(c, s->region, s->queue_url, m->m.receipt, vis) == RW_OK) {
+            rw_log_info("%s: message %s: still reading its S3 objects: hidden for %d s more",
+                        s->name, m->m.id, vis);
+            count(s, "rootwatch_sqs_visibility_extended_total",
+                  "Messages whose visibility was extended while their S3 objects were read");
+        } else {
+            rw_log_warn("%s: message %s: its visibility cannot be extended: %s", s->name, m->m.id,
+                        rw_error_last());
+        }
+        m->hidden_ms = rw_time_now_ms();
+    }
+}
+
+static void *acker(void *arg) {
     sqs_src *s = arg;
-    while (!atomic_load(&s->hb_stop)) {
-        struct timespec ts = {0, 200 * 1000000L};
-        nanosleep(&ts, NULL);
-        pthread_mutex_lock(&s->lock);
-        int vis = visibility(s);
-        int64_t now = rw_time_now_ms();
-        for (msg *m = s->reading; m; m = m->next) {
-            if (now - m->hidden_ms < (int64_t)vis * 500) continue;
-            rw_aws_client *c = ack_client(s);
-            if (!c) break;
-            if (rw_sqs_change_visibility(c, s->region, s->queue_url, m->m.receipt, vis) == RW_OK) {
-                rw_log_info("%s: message %s: still reading its S3 objects: hidden for %d s more",
-                            s->name, m->m.id, vis);
-                count(s, "rootwatch_sqs_visibility_extended_total",
-                      "Messages whose visibility was extended while their S3 objects were read");
-            } else {
-                rw_log_warn("%s: message %s: its visibility cannot be extended: %s", s->name,
-                            m->m.id, rw_error_last());
-            }
-            m->hidden_ms = rw_time_now_ms();
+    rw_aws_client *c = new_client(s);
+    int64_t last_beat = 0;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        bool ending = atomic_load(&s->hb_stop);
+        if (ending && s->ndels == 0) break;
+        if (!ending && s->ndels < 10) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 100 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+            pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+        }
+        size_t n = s->ndels < 10 ? s->ndels : 10;
+        to_delete batch[10];
+        memcpy(batch, s->dels, n * sizeof *batch);
+        memmove(s->dels, s->dels + n, (s->ndels - n) * sizeof *s->dels);
+        s->ndels -= n;
+        if (rw_time_now_ms() - last_beat >= 1000) { /* the heartbeat, once a second */
+            extend_reading(s, c);
+            last_beat = rw_time_now_ms();
         }
         pthread_mutex_unlock(&s->lock);
+        if (n) delete_batch(s, c, batch, n);
+        pthread_mutex_lock(&s->lock);
     }
+    pthread_mutex_unlock(&s->lock);
+    rw_aws_client_free(c);
     return NULL;
 }
 
@@ -210,17 +275,6 @@ static char *unit_name(sqs_src *s, const rw_sqs_message *m) {
     rw_buf_printf(&b, "queue %s, message ", s->queue);
     rw_event_body_quote(&b, m->id, strlen(m->id));
     return rw_buf_take(&b);
-}
-
-static void delete_now(sqs_src *s, msg *m, const char *why) {
-    pthread_mutex_lock(&s->lock);
-    rw_aws_client *c = ack_client(s);
-    if (c && rw_sqs_delete(c, s->region, s->queue_url, m->m.receipt) == RW_OK)
-        count(s, "rootwatch_sqs_deleted_total", "Messages deleted, per source");
-    else
-        rw_log_warn("%s: message %s (%s) cannot be deleted: %s; it will be received again", s->name,
-                    m->m.id, why, rw_error_last());
-    pthread_mutex_unlock(&s->lock);
 }
 
 /* One message received: ignored and deleted (S3's test event, nothing new), or a unit. */
@@ -254,7 +308,7 @@ static int take(sqs_src *s, rw_emit *emit, rw_sqs_message *sm) {
                                : "an S3 notification of no new trail file (digests, removals)";
         rw_emit_skip(emit, name, false, what);
         m->settled = true;
-        delete_now(s, m, what);
+        delete_later(s, m->m.id, m->m.receipt);
         free_msg(m);
     } else {
         /* an EventBridge event must hold CloudTrail data; an object in the bucket need not */
@@ -271,7 +325,7 @@ static int sqs_enumerate(rw_source *src, rw_emit *emit) {
     pthread_mutex_lock(&s->lock);
     read_attributes(s);
     pthread_mutex_unlock(&s->lock);
-    if (!s->hb_started && pthread_create(&s->hb, NULL, heartbeat, s) == 0) s->hb_started = true;
+    if (!s->hb_started && pthread_create(&s->hb, NULL, acker, s) == 0) s->hb_started = true;
     rw_log_info("%s: receiving from %s (wait %d s, up to %d messages, visibility %d s%s)", s->name,
                 s->queue_url, s->wait_s, s->max, visibility(s),
                 s->redrive == 1   ? ", redrive policy: poison messages go to its dead-letter queue"
@@ -360,8 +414,8 @@ static void sqs_settle(rw_source *src, rw_unit *u, bool ok) {
     sqs_src *s = src->state;
     msg *m = rw_unit_data(u);
     m->settled = true;
-    if (ok) {
-        delete_now(s, m, "read, its alerts stored");
+    if (ok) { /* read, its alerts stored */
+        delete_later(s, m->m.id, m->m.receipt);
         return;
     }
     if (!m->read) { /* stopping: not read; another consumer may take it now */
@@ -395,7 +449,7 @@ static void sqs_settle(rw_source *src, rw_unit *u, bool ok) {
         rw_log_error("%s: message %s given up after %ld receives: %s; deleted (the queue has no "
                      "redrive policy)",
                      s->name, m->m.id, m->m.receive_count, why);
-        delete_now(s, m, "given up");
+        delete_later(s, m->m.id, m->m.receipt);
     } else {
         rw_log_error("%s: message %s given up after %ld receives: %s; left in the queue (whether "
                      "it has a dead-letter queue cannot be told: its attributes cannot be read)",
@@ -405,11 +459,20 @@ static void sqs_settle(rw_source *src, rw_unit *u, bool ok) {
 
 static void sqs_close(rw_source *src) {
     sqs_src *s = src->state;
-    if (s->hb_started) {
+    if (s->hb_started) { /* the deletes still waiting are made first */
+        pthread_mutex_lock(&s->lock);
         atomic_store(&s->hb_stop, true);
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
         pthread_join(s->hb, NULL);
     }
+    for (size_t i = 0; i < s->ndels; i++) { /* never started: nothing was received */
+        free(s->dels[i].id);
+        free(s->dels[i].receipt);
+    }
+    free(s->dels);
     rw_aws_client_free(s->ack);
+    pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     free(s->name);
     free(s->queue_url);
@@ -470,6 +533,7 @@ static int sqs_create(rw_source **out, const char *name, const rw_opt_values *op
     s->env = env;
     s->redrive = -1;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
     *out = rw_source_new(&sqs_type, s->name, s);
     return RW_OK;
 }
