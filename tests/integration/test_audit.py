@@ -425,6 +425,17 @@ class Audit(unittest.TestCase):
         self.assertIn("cloudtrail/root", f["missing"])
         self.assert_result(p, "alarm-root", "FAIL", "see metric-filter-root")
         self.others_pass(p, "metric-filter-root", "alarm-root", "alarm-subscribers")
+        # the fix's own pattern, put in place of the look-alike, passes
+        fixed = re.search(r"--filter-pattern '([^']+)'", f["fix"]).group(1)
+        logs.delete_metric_filter(logGroupName="cloudtrail/root", filterName="RootAccountUsage")
+        logs.put_metric_filter(logGroupName="cloudtrail/root", filterName="RootAccountUsage",
+                               filterPattern=fixed,
+                               metricTransformations=[{"metricName": "RootAccountUsage",
+                                                       "metricNamespace": "CISBenchmark",
+                                                       "metricValue": "1"}])
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        self.assert_result(p, "metric-filter-root", "PASS", fixed)
 
     def test_equivalent_filter_passes(self):
         # the clauses in another order, each in parentheses: the same events, so PASS
@@ -502,11 +513,14 @@ class Audit(unittest.TestCase):
             {"detail-type": ["AWS API Call via CloudTrail"],
              "detail": {"userIdentity": {"type": ["Root"]}}}))
         p = self.audit(B)
-        self.assert_result(p, "eventbridge-rule-root", "FAIL",
-                           "misses root console sign-in (ConsoleLogin)",
-                           "matches what it must not: root call invoked by an AWS service",
-                           region="us-east-1")
-        ev.put_rule(Name="root-activity", EventPattern=ROOT_PATTERN, State=ALL_MGMT)
+        f = self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                               "misses root console sign-in (ConsoleLogin)",
+                               "matches what it must not: root call invoked by an AWS service",
+                               region="us-east-1")
+        # the fix's own pattern passes
+        fixed = re.search(r"--event-pattern '([^']+)'", f["fix"]).group(1)
+        ev.put_rule(Name="root-activity", EventPattern=fixed, State=ALL_MGMT)
+        self.assert_result(self.audit(B), "eventbridge-rule-root", "PASS", region="us-east-1")
         ev.remove_targets(Rule="root-activity", Ids=["topic"])
         ev.put_targets(Rule="root-activity", Targets=[{
             "Id": "gone", "Arn": "arn:aws:sns:us-east-1:%s:deleted-topic" % B}])
