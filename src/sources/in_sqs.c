@@ -91,7 +91,7 @@ struct sqs_src {
 static const char *const *labels(sqs_src *s) {
     static __thread const char *l[5];
     l[0] = "source";
-    l[1] = s->name;
+    l[1] = s->name + 4; /* NAME, as the other sources' series and /healthz name it */
     l[2] = "type";
     l[3] = "sqs";
     l[4] = NULL;
@@ -343,12 +343,12 @@ static int sqs_enumerate(rw_source *src, rw_emit *emit) {
                   "Receives that failed (after the client's own retries)");
             rw_log_error("%s: cannot receive (%d in a row): %s; trying again in %d s", s->name,
                          failures, rw_error_last(), backoff);
-            if (s->env->health) s->env->health(s->env, s->name, rw_error_last());
+            if (s->env->health) s->env->health(s->env, s->name + 4, rw_error_last());
             nap(s, emit, backoff);
             continue;
         }
         if (failures) rw_log_info("%s: receiving again after %d failures", s->name, failures);
-        if (failures && s->env->health) s->env->health(s->env, s->name, NULL);
+        if (failures && s->env->health) s->env->health(s->env, s->name + 4, NULL);
         backoff = failures = 0;
         size_t i = 0;
         for (; i < n; i++)
