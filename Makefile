@@ -44,6 +44,7 @@ bench: build
 	@bench/match_bench.sh
 	@bench/notify_bench.sh
 	@bench/lambda_bench.sh
+	@bench/watch_bench.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
