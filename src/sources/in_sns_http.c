@@ -339,8 +339,9 @@ static enum MHD_Result complete(sns_http *s, struct MHD_Connection *conn, req *r
     }
     rw_buf_free(&r->body); /* parsed: the bytes are not needed any more */
     enum MHD_Result res = MHD_YES;
-    rw_buf why;
+    rw_buf why, id;
     rw_buf_init(&why, 0);
+    rw_buf_init(&id, 0);
     const char *type = rw_sns_type_name(m->type);
     if (!header_agrees(conn, "x-amz-sns-message-type", type) ||
         !header_agrees(conn, "x-amz-sns-topic-arn", m->topic_arn)) {
@@ -358,9 +359,11 @@ static enum MHD_Result complete(sns_http *s, struct MHD_Connection *conn, req *r
         res = refuse(s, conn, 403, "topic", why.data, false);
         goto done;
     }
+    /* the message's id, as it may be shown (it is the sender's text: no line breaks in logs) */
+    quote(&id, m->message_id, strlen(m->message_id));
     rw_sns_verdict v = rw_sns_verify(s->verifier, m);
     if (v != RW_SNS_OK) {
-        rw_buf_printf(&why, "%s %s: %s", type, m->message_id, rw_error_last());
+        rw_buf_printf(&why, "%s %s: %s", type, id.data, rw_error_last());
         if (v == RW_SNS_CERT_UNAVAILABLE)
             res = refuse(s, conn, 503, rw_sns_verdict_name(v), why.data, false);
         else
@@ -392,15 +395,14 @@ static enum MHD_Result complete(sns_http *s, struct MHD_Connection *conn, req *r
     /* a Notification */
     char *not_taken = take_event(r, m);
     if (not_taken) {
-        rw_buf_printf(&why, "notification %s: %s", m->message_id, not_taken);
+        rw_buf_printf(&why, "notification %s: %s", id.data, not_taken);
         free(not_taken);
         res = refuse(s, conn, 400, "unsupported_message", why.data, false);
         goto done;
     }
     rw_buf un;
     rw_buf_init(&un, 0);
-    rw_buf_puts(&un, "SNS message ");
-    quote(&un, m->message_id, strlen(m->message_id));
+    rw_buf_printf(&un, "SNS message %s", id.data);
     r->unit_name = rw_buf_take(&un);
     pthread_mutex_lock(&s->lock);
     const char *busy = s->stopping ? "rootwatch is stopping"
@@ -437,6 +439,7 @@ static enum MHD_Result complete(sns_http *s, struct MHD_Connection *conn, req *r
     pthread_mutex_unlock(&s->lock);
     if (stopped) MHD_resume_connection(conn);
 done:
+    rw_buf_free(&id);
     rw_buf_free(&why);
     rw_sns_message_free(m);
     return res;

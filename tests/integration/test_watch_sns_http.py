@@ -294,7 +294,7 @@ class WatchSnsHttpTest(unittest.TestCase):
         """POSTs as SNS does; returns (status, text)."""
         if isinstance(body, dict):
             hdrs = {"x-amz-sns-message-type": body.get("Type", ""),
-                    "x-amz-sns-message-id": body.get("MessageId", ""),
+                    "x-amz-sns-message-id": re.sub(r"[^ -~]", "?", body.get("MessageId", "")),
                     "x-amz-sns-topic-arn": body.get("TopicArn", "")}
             body = json.dumps(body).encode()
         else:
@@ -447,6 +447,9 @@ class WatchSnsHttpTest(unittest.TestCase):
         cases.append(("plain http certificate URL",
                       self.forger.sign(self.notification(rec), "2", "http://%s/%s" % (SNS_HOST, CERT_NAME)),
                       403, "not an https URL"))
+        n = self.notification(rec)
+        n["MessageId"] = "x\nrootwatch: error: injected line\x1b[2J"
+        cases.append(("a MessageId made to forge log lines", self.forger.sign(n), 403, "bad signature"))
         before = self.sns.seen()
         for what, body, status, text in cases:
             with self.subTest(what):
@@ -459,6 +462,8 @@ class WatchSnsHttpTest(unittest.TestCase):
         self.assertNotIn("root-forged", store_ids(self.store))
         self.assertNotIn("root-forged-2", store_ids(self.store))
         self.assertIn("refused (403 bad_signature)", self.watch.stderr())
+        self.assertNotIn("\nrootwatch: error: injected", self.watch.stderr())
+        self.assertNotIn("\x1b", self.watch.stderr())
         # counted, by reason, for /metrics
         w = self.watch
         self.assertGreaterEqual(w.metric("rootwatch_sns_http_refused_total", source="sns",
@@ -702,7 +707,7 @@ class WatchSnsHttpTest(unittest.TestCase):
         self.still_serving()
         self.assertEqual(self.watch.stop(), 0, self.watch.stderr()[-3000:])
         err = self.watch.stderr()
-        self.assertNotIn("rootwatch: error:", err, err[-3000:])
+        self.assertFalse(re.search(r"^rootwatch: error:", err, re.M), err[-3000:])
         self.assertIn("stopped:", err)
 
 
