@@ -238,9 +238,11 @@ static void *acker(void *arg) {
         }
         size_t n = s->ndels < 10 ? s->ndels : 10;
         to_delete batch[10];
-        memcpy(batch, s->dels, n * sizeof *batch);
-        memmove(s->dels, s->dels + n, (s->ndels - n) * sizeof *s->dels);
-        s->ndels -= n;
+        if (n) { /* s->dels is NULL until the first delete (memcpy of NULL: undefined) */
+            memcpy(batch, s->dels, n * sizeof *batch);
+            memmove(s->dels, s->dels + n, (s->ndels - n) * sizeof *s->dels);
+            s->ndels -= n;
+        }
         if (rw_time_now_ms() - last_beat >= 1000) { /* the heartbeat, once a second */
             extend_reading(s, c);
             last_beat = rw_time_now_ms();
