@@ -1,6 +1,8 @@
 /* rootwatch deploy: the AWS side of rootwatch. `deploy template` prints the CloudFormation stack
  * (src/deploy/template.c; docs/lambda.md, "The stack"); `deploy test` proves a deployed one end to
- * end (src/deploy/stacktest.c; docs/lambda.md, "deploy test"). Subcommands are rows of one table.
+ * end (src/deploy/stacktest.c; docs/lambda.md, "deploy test"); `deploy apply` and `deploy destroy`
+ * create through the APIs what audit would fail on, and remove it (src/deploy/apply.c;
+ * docs/audit.md, "deploy apply / destroy"). Subcommands are rows of one table.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +14,7 @@
 #include "cli/aws_opt.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "deploy/apply.h"
 #include "deploy/emit.h"
 #include "deploy/stacktest.h"
 #include "deploy/template.h"
@@ -213,6 +216,157 @@ static int test_cmd(int argc, char **argv) {
     return 1;
 }
 
+static const char apply_help[] =
+    "usage: rootwatch deploy apply --email ADDRESS [--regions LIST] [--dry-run]\n"
+    "                              [--region R] [--profile P] [--endpoint-url URL]\n"
+    "\n"
+    "Creates through the AWS APIs what `rootwatch audit` would fail on and is safe to create,\n"
+    "one line per step (created, updated, already there, yours: left as it is, skipped and\n"
+    "why, REFUSED, FAILED); a second run changes nothing and says so:\n"
+    "  bucket        rootwatch-trail-ACCOUNT-REGION: CloudTrail's bucket policy (aws:SourceArn),\n"
+    "                public access blocked, default encryption\n"
+    "  log group     rootwatch/cloudtrail (retention 90 days)\n"
+    "  role          rootwatch-cloudtrail-logs: CloudTrail writes to that log group, nothing else\n"
+    "  trail         rootwatch: multi-region, log file validation, every management event,\n"
+    "                delivering to the log group; logging\n"
+    "  metric filter rootwatch-root-usage: CIS's root filter -> rootwatch/RootAccountUsage\n"
+    "  topic         rootwatch-root-activity in each region, with the email subscription\n"
+    "  alarm         rootwatch-root-usage: Sum >= 1 over 300 s, to the topic\n"
+    "  rule          rootwatch-root-activity in us-east-1, the region and --regions: deploy\n"
+    "                template's pattern, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, to the "
+    "topic\n"
+    "  config rule   ROOT_ACCOUNT_MFA_ENABLED, only where a configuration recorder is recording\n"
+    "                (a recorder is never created: it is billed)\n"
+    "Each carries the tag rootwatch:managed=true. A resource of the same name without it is\n"
+    "refused, never changed; a trail, filter, alarm or rule of yours that already does the job\n"
+    "is left as it is. Confirming the subscription and root MFA are a person's to do.\n"
+    "docs/audit.md (\"deploy apply / destroy\") says what it costs.\n"
+    "\n"
+    "options:\n"
+    "      --email ADDRESS     subscribed to each topic (required)\n"
+    "      --regions LIST      more regions for the rule and topic, comma-separated\n"
+    "                          (us-east-1 and the region are always there)\n"
+    "      --dry-run           print the plan; call no API that changes "
+    "anything\n" RW_AWS_OPT_REGION_HELP RW_AWS_OPTS_HELP RW_CLI_VERBOSITY_HELP
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit status: 0 every step ended well, 1 a step failed or was refused, 2 a usage error or\n"
+    "AWS settings that cannot be read.\n";
+
+static const char destroy_help[] =
+    "usage: rootwatch deploy destroy [--regions LIST] [--delete-bucket] [--dry-run]\n"
+    "                                [--region R] [--profile P] [--endpoint-url URL]\n"
+    "\n"
+    "Removes what `rootwatch deploy apply` created, found by name and confirmed by its tag\n"
+    "rootwatch:managed=true, and nothing else: rules (us-east-1, the region, --regions: give\n"
+    "the regions apply was given), the Config rule, the alarm, the topics and their\n"
+    "subscriptions, the trail, the metric filter, the log group, the role. The trail's bucket\n"
+    "and the logs in it are kept unless --delete-bucket.\n"
+    "\n"
+    "options:\n"
+    "      --regions LIST      the regions apply was given, comma-separated\n"
+    "      --delete-bucket     delete the trail's bucket and every log file in it too\n"
+    "      --dry-run           print what would be deleted; delete nothing\n" RW_AWS_OPT_REGION_HELP
+        RW_AWS_OPTS_HELP RW_CLI_VERBOSITY_HELP "  -h, --help              show this help\n"
+    "\n"
+    "Exit status: 0 every step ended well, 1 a step failed, 2 a usage error.\n";
+
+static int apply_or_destroy(int argc, char **argv, bool destroy) {
+    enum { O_EMAIL = 256, O_REGIONS, O_DRY, O_DELETE_BUCKET };
+    static const struct option opts[] = {{"email", required_argument, 0, O_EMAIL},
+                                         {"regions", required_argument, 0, O_REGIONS},
+                                         {"dry-run", no_argument, 0, O_DRY},
+                                         {"delete-bucket", no_argument, 0, O_DELETE_BUCKET},
+                                         RW_AWS_OPTS_LONGOPTS,
+                                         RW_AWS_OPT_REGION_LONGOPT,
+                                         RW_CLI_VERBOSITY_LONGOPTS,
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *name = destroy ? "deploy destroy" : "deploy apply";
+    rw_aws_opts ao = {0};
+    rw_apply_opts o = {.out = stdout};
+    char **regions = NULL;
+    int c, rc = 2;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h" RW_CLI_VERBOSITY_SHORTOPTS, opts, NULL)) != -1) {
+        if (rw_cli_verbosity(c) || rw_cli_aws_opt(c, &ao)) continue;
+        switch (c) {
+        case O_EMAIL:
+            if (destroy) goto bad;
+            o.email = optarg;
+            break;
+        case O_REGIONS:
+            rw_cli_list_add_split(&regions, optarg);
+            break;
+        case O_DRY:
+            o.dry_run = true;
+            break;
+        case O_DELETE_BUCKET:
+            if (!destroy) goto bad;
+            o.delete_bucket = true;
+            break;
+        case 'h':
+            fputs(destroy ? destroy_help : apply_help, stdout);
+            rc = 0;
+            goto out;
+        default:
+        bad:
+            rw_cli_bad_option(c, argv);
+            rw_cli_usage_error(name);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        rw_error_set(RW_EINVAL, "unexpected argument '%s'", argv[optind]);
+        rw_cli_usage_error(name);
+        goto out;
+    }
+    for (size_t i = 0; regions && regions[i]; i++)
+        if (!*regions[i] ||
+            strspn(regions[i], "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(regions[i])) {
+            rw_error_set(RW_EINVAL, "--regions: '%s' is not a region name", regions[i]);
+            rw_cli_usage_error(name);
+            goto out;
+        }
+    if (!destroy) {
+        const char *at = o.email ? strchr(o.email, '@') : NULL;
+        if (!o.email || !at || at == o.email || !at[1] || strpbrk(o.email, " \t\r\n,;<>")) {
+            rw_error_set(RW_EINVAL,
+                         o.email ? "--email: '%s' is not an email address"
+                                 : "--email ADDRESS is needed: who hears of root use%s",
+                         o.email ? o.email : "");
+            rw_cli_usage_error(name);
+            goto out;
+        }
+    }
+    o.regions = (const char *const *)regions;
+    rw_aws_session s;
+    if (rw_aws_session_open(&s, &ao) != RW_OK) {
+        rw_aws_session_close(&s);
+        goto out;
+    }
+    int r = destroy ? rw_deploy_destroy(&s, &o) : rw_deploy_apply(&s, &o);
+    rw_aws_session_close(&s);
+    if (r == RW_OK) {
+        rc = 0;
+    } else {
+        rw_log_error("%s: %s", name, rw_error_last());
+        rc = 1;
+    }
+out:
+    rw_cli_list_free(regions);
+    return rc;
+}
+
+static int apply_cmd(int argc, char **argv) {
+    return apply_or_destroy(argc, argv, false);
+}
+
+static int destroy_cmd(int argc, char **argv) {
+    return apply_or_destroy(argc, argv, true);
+}
+
 /* The subcommands: a new one is a function and a row here. */
 static const struct subcommand {
     const char *name;
@@ -221,6 +375,8 @@ static const struct subcommand {
 } subcommands[] = {
     {"template", template_cmd, "print the CloudFormation template (hub or forwarder)"},
     {"test", test_cmd, "prove a deployed hub stack end to end (rule, pattern, function, SNS)"},
+    {"apply", apply_cmd, "create what audit would fail on, through the APIs (idempotent)"},
+    {"destroy", destroy_cmd, "remove what apply created, and nothing else"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 
