@@ -713,7 +713,10 @@ static X509 *get_cert(rw_sns_verifier *v, const char *url, rw_sns_verdict *verdi
     for (size_t i = 0; i < v->ncache; i++) {
         cache_entry *e = &v->cache[i];
         if (strcmp(e->url, url) != 0) continue;
-        if (!e->cert && e->expires <= now) { /* a refusal that is over */
+        time_t t = (time_t)now;
+        /* a refusal that is over, or a certificate that expired while cached: asked again */
+        if ((!e->cert && e->expires <= now) ||
+            (e->cert && X509_cmp_time(X509_get0_notAfter(e->cert), &t) <= 0)) {
             entry_clear(e);
             v->cache[i] = v->cache[--v->ncache];
             break;

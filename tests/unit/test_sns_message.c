@@ -866,6 +866,12 @@ static void test_verifier_fetch_limits(void **state) {
     f.cert_url = urls[3];
     assert_int_equal(verify_with(v, &f), RW_SNS_OK);
     assert_int_equal(fk.calls, 4);
+    /* two days on, the cached certificate (valid for one) has expired: it is asked for again,
+     * and what comes back has expired too */
+    fake_now += 2 * 86400;
+    assert_int_equal(verify_with(v, &f), RW_SNS_BAD_CERT);
+    assert_contains(rw_error_last(), "expired");
+    assert_int_equal(fk.calls, 5);
     rw_sns_verifier_free(v);
 }
 
