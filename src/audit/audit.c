@@ -122,7 +122,9 @@ bool rw_audit_denied(const rw_aws_client *c) {
                                         "AuthorizationError", "UnauthorizedAccess",
                                         "NotAuthorized"};
     const rw_aws_error *e = rw_aws_client_error(c);
-    if (e->status == 403) return true;
+    /* a 403 that names no code; InvalidClientTokenId, SignatureDoesNotMatch, ExpiredToken (also
+     * 403) are about the credentials, not a permission */
+    if (e->status == 403 && !e->code[0]) return true;
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strstr(e->code, codes[i])) return true;
     return false;
@@ -134,10 +136,13 @@ int rw_audit_step_fail(rw_aws_client *c, rw_audit_step *step, const char *permis
     rw_buf b;
     rw_buf_init(&b, 0);
     bool denied = rw_audit_denied(c);
+    /* the client's message names the service and the operation already; what says it when
+     * the message is empty */
+    const char *msg = *rw_error_last() ? rw_error_last() : what;
     if (denied)
-        rw_buf_printf(&b, "%s: permission %s is missing: %s", what, permission, rw_error_last());
+        rw_buf_printf(&b, "permission %s is missing: %s", permission, msg);
     else
-        rw_buf_printf(&b, "%s: %s", what, rw_error_last());
+        rw_buf_printf(&b, "%s", msg);
     free(step->error);
     step->error = rw_buf_take(&b);
     free(step->permission);
@@ -164,6 +169,14 @@ void rw_audit_call_error(rw_aws_client *c, rw_audit_finding *f, const char *perm
     rw_audit_error_from(f, &s, NULL);
     free(s.error);
     free(s.permission);
+}
+
+void rw_audit_step_copy(rw_audit_step *to, const rw_audit_step *from) {
+    free(to->error);
+    free(to->permission);
+    to->state = from->state;
+    to->error = from->error ? rw_xstrdup(from->error) : NULL;
+    to->permission = from->permission ? rw_xstrdup(from->permission) : NULL;
 }
 
 static void step_free(rw_audit_step *s) {
@@ -228,8 +241,9 @@ int rw_audit_read_regions(rw_audit_ctx *a) {
     for (const rw_xml *r = rw_xml_find(x, "regionInfo/item"); r; r = rw_xml_next(r, NULL)) {
         const char *name = rw_xml_text(r, "regionName");
         const char *opt = rw_xml_text(r, "optInStatus");
+        /* an emulator lists other partitions' regions too (moto: us-gov-*, cn-*), AWS never */
         if (name && *name && (!opt || strcmp(opt, "not-opted-in")) &&
-            !rw_audit_list_has(a->regions, name))
+            !strcmp(rw_aws_partition(name), a->partition) && !rw_audit_list_has(a->regions, name))
             rw_audit_list_add(&a->regions, name);
     }
     rw_xml_free(x);

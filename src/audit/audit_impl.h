@@ -102,6 +102,8 @@ bool rw_audit_denied(const rw_aws_client *c);
  * when AWS refused it. Returns RW_EIO. */
 int rw_audit_step_fail(rw_aws_client *c, rw_audit_step *step, const char *permission,
                        const char *what);
+/* Makes to the same as from (copies; what to held is freed). */
+void rw_audit_step_copy(rw_audit_step *to, const rw_audit_step *from);
 /* Makes f ERROR from a failed step (its message and permission), prefixed by context (may be
  * NULL). */
 void rw_audit_error_from(rw_audit_finding *f, const rw_audit_step *step, const char *context);

@@ -96,6 +96,7 @@ static int on_filters(void *ctx, int number, const rw_json *reply, const char *r
  * catch root use exactly (a->filters). The evidence for metric-filter-root is kept too. */
 static int read_filters(rw_audit_ctx *a, rw_buf *evidence, rw_audit_finding *f) {
     if (rw_audit_read_trails(a) != RW_OK) {
+        rw_audit_step_copy(&a->filters_step, &a->trails_step);
         rw_audit_error_from(f, &a->trails_step, NULL);
         return RW_EIO;
     }
@@ -282,16 +283,17 @@ static void check_alarm(rw_audit_ctx *a, const rw_audit_check *chk) {
         rw_buf_init(&ev, 0);
         int rc = read_filters(a, &ev, f);
         rw_buf_free(&ev);
-        if (rc == RW_ENOTFOUND) a->filters_step.state = 1;
-        if (rc != RW_OK) {
-            a->alarms_step.state = -1;
+        if (rc == RW_ENOTFOUND) {
+            /* no trail delivers to CloudWatch Logs: f says so (FAIL), and so will the
+             * subscribers' check */
+            a->filters_step.state = 1;
+            a->alarms_step.state = 1;
             return;
         }
     }
     if (a->filters_step.state < 0) {
         rw_audit_error_from(f, &a->filters_step, "the metric filters could not be read");
-        a->alarms_step = (rw_audit_step){-1, rw_xstrdup(f->evidence),
-                                         f->permission ? rw_xstrdup(f->permission) : NULL};
+        rw_audit_step_copy(&a->alarms_step, &a->filters_step);
         return;
     }
     if (!a->nfilters) {

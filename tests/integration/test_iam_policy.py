@@ -203,6 +203,63 @@ class Enforced(unittest.TestCase):
         return rwtest.run(["scan", "--format", "ndjson", "s3://%s" % self.bucket] + list(extra),
                           env=self.user_env(doc), timeout=120)
 
+    def test_audit_works_under_the_policy_and_needs_each_statement(self):
+        """rootwatch audit (every enabled region) under exactly `iam-policy --for audit`, in an
+        account with a trail delivering to a log group, the CIS filter, an alarm sending to a
+        topic with a subscriber, and a rule whose target is an SQS queue: no call is refused, and
+        the checks that can pass in moto pass. With each statement taken out, a check is ERROR
+        naming one of that statement's actions. (Lambda GetFunctionConfiguration, a rule
+        target's read, is not reached here: the rule's target is the queue.)"""
+        ct, logs = self.client("cloudtrail"), self.client("logs")
+        logs.create_log_group(logGroupName="audit-trail")
+        ct.create_trail(Name="audit", S3BucketName=self.bucket, IsMultiRegionTrail=True,
+                        IncludeGlobalServiceEvents=True, EnableLogFileValidation=True,
+                        CloudWatchLogsLogGroupArn="arn:aws:logs:%s:%s:log-group:audit-trail:*"
+                        % (REGION, ACCOUNT),
+                        CloudWatchLogsRoleArn="arn:aws:iam::%s:role/trail" % ACCOUNT)
+        ct.start_logging(Name="audit")
+        logs.put_metric_filter(
+            logGroupName="audit-trail", filterName="root", metricTransformations=[
+                {"metricName": "RootUse", "metricNamespace": "Audit", "metricValue": "1"}],
+            filterPattern='{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
+                          '&& $.eventType != "AwsServiceEvent" }')
+        self.client("cloudwatch").put_metric_alarm(
+            AlarmName="root", MetricName="RootUse", Namespace="Audit", Statistic="Sum",
+            Period=300, EvaluationPeriods=1, Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[self.topic])
+        events = self.client("events")
+        events.put_rule(Name="root", State="ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+                        EventPattern=json.dumps({"detail": {"userIdentity": {
+                            "type": ["Root"], "invokedBy": [{"exists": False}]}}}))
+        events.put_targets(Rule="root", Targets=[{
+            "Id": "q", "Arn": "arn:aws:sqs:%s:%s:inbox" % (REGION, ACCOUNT)}])
+        doc = policy("--for", "audit")
+
+        def audit(d):
+            # moto checks CloudWatch's calls as monitoring:ACTION (AWS: cloudwatch:ACTION)
+            d = json.loads(json.dumps(d))
+            for s in d["Statement"]:
+                s["Action"] += ["monitoring:" + a.split(":")[1] for a in s["Action"]
+                                if a.startswith("cloudwatch:")]
+            p = rwtest.run(["audit", "--format", "json"], env=self.user_env(d), timeout=300)
+            return p, json.loads(p.stdout)
+
+        p, findings = audit(doc)
+        self.assertEqual([(f["id"], f["region"], f["evidence"]) for f in findings
+                          if f["permission"]], [])
+        self.assertNotIn("AccessDenied", p.stdout_text + p.stderr_text)
+        result = {(f["id"], f["region"]): f["result"] for f in findings}
+        for check in ("trail-multi-region", "metric-filter-root", "alarm-root",
+                      "alarm-subscribers"):
+            self.assertEqual(result[(check, REGION)], "PASS", (check, findings))
+        self.assertEqual(result[("eventbridge-rule-root", REGION)], "PASS")
+        self.assertGreater(len([k for k in result if k[0] == "eventbridge-rule-root"]), 10)
+        for s in doc["Statement"]:
+            p, findings = audit(without(doc, s["Sid"]))
+            self.assertEqual(p.returncode, 2, s["Sid"])
+            named = set(f["permission"] for f in findings if f["result"] == "ERROR")
+            self.assertTrue(named & set(s["Action"]), (s["Sid"], named))
+
     def test_scan_s3_works_under_the_policy_and_needs_each_statement(self):
         doc = policy("--for", "scan", "--bucket", self.bucket)
         self.assertEqual(sorted(s["Sid"] for s in doc["Statement"]),
