@@ -44,6 +44,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/sdnotify.h"
 #include "util/signals.h"
 #include "util/timeutil.h"
 #include "util/xmalloc.h"
@@ -492,6 +493,9 @@ int rw_cmd_watch(int argc, char **argv) {
     rw_log_set_time(json);
     /* a service: one line per alert unless told otherwise */
     rw_log_set_level(rw_cli_verbose() ? RW_LOG_DEBUG : rw_cli_quiet() ? RW_LOG_WARN : RW_LOG_INFO);
+    /* systemd (Type=notify): before any thread starts, as it edits the environment */
+    int64_t watchdog_us = rw_sd_init();
+    int64_t watchdog_ms = 0;
 
     w.metrics = rw_metrics_new();
     w.aws.opts = &w.aws_opts;
@@ -545,10 +549,29 @@ int rw_cmd_watch(int argc, char **argv) {
     rw_log_info("watching: %zu sources, %zu channels, store %s", g->wcfg->n, g->ncfg->nchannels,
                 w.store_path);
     start(&w, g, srcs);
+    char ready[160];
+    snprintf(ready, sizeof ready, "READY=1\nSTATUS=watching: %zu sources, %zu channels", g->wcfg->n,
+             g->ncfg->nchannels);
+    rw_sd_notify(ready);
     bool all_stopped = false;
     while (!rw_signal_stop_requested()) {
         rw_watch_http_beat(w.http);
-        if (atomic_exchange(&reload_asked, 0)) reload(&w);
+        if (watchdog_us && rw_time_now_ms() - watchdog_ms >= watchdog_us / 2000) {
+            rw_sd_notify("WATCHDOG=1"); /* the main loop turns: systemd's watchdog is fed */
+            watchdog_ms = rw_time_now_ms();
+        }
+        if (atomic_exchange(&reload_asked, 0)) {
+            struct timespec mono;
+            clock_gettime(CLOCK_MONOTONIC, &mono);
+            char reloading[80];
+            snprintf(reloading, sizeof reloading, "RELOADING=1\nMONOTONIC_USEC=%lld",
+                     (long long)mono.tv_sec * 1000000LL + mono.tv_nsec / 1000);
+            rw_sd_notify(reloading);
+            reload(&w);
+            snprintf(ready, sizeof ready, "READY=1\nSTATUS=watching: %zu sources, %zu channels",
+                     w.cur->wcfg->n, w.cur->ncfg ? w.cur->ncfg->nchannels : 0);
+            rw_sd_notify(ready);
+        }
         if (atomic_load(&w.cur->running) == 0) { /* sources never end by themselves */
             all_stopped = true;
             break;
@@ -557,6 +580,7 @@ int rw_cmd_watch(int argc, char **argv) {
         nanosleep(&ts, NULL);
     }
     int sig = rw_signal_stop_requested();
+    rw_sd_notify("STOPPING=1");
     rw_watch_http_stopping(w.http, sig ? rw_signal_name(sig) : "every source has stopped");
     if (sig)
         rw_log_info("%s: stopping: nothing more is received; what is in hand settles",
@@ -574,7 +598,7 @@ int rw_cmd_watch(int argc, char **argv) {
                 (unsigned long long)sum->files, (unsigned long long)sum->alerts,
                 (unsigned long long)st.alerts_new, (unsigned long long)st.sent,
                 (unsigned long long)st.pending, (unsigned long long)rw_engine_not_read(w.engine));
-    rc = all_stopped ? 1 : 0;
+    rc = all_stopped && !sig ? 1 : 0; /* a stop asked for ends the sources too: not a failure */
     goto out;
 
 usage_error:

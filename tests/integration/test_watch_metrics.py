@@ -308,6 +308,59 @@ class WatchMetrics(unittest.TestCase):
         self.assertNotIn("started", p.stderr_text)
 
 
+class SystemdNotify(unittest.TestCase):
+    """Type=notify: rootwatch watch tells systemd READY=1 once its sources run, feeds the watchdog
+    (WATCHDOG=1 at half of WATCHDOG_USEC) while its main loop turns, RELOADING=1 then READY=1
+    around a SIGHUP, and STOPPING=1 on SIGTERM; systemd's socket is played by the test."""
+
+    def test_ready_watchdog_reload_stopping(self):
+        d = tempfile.mkdtemp(prefix="rw-watch-notify-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.mkdir(os.path.join(d, "in"))
+        cfg = os.path.join(d, "rootwatch.yaml")
+        with open(cfg, "w") as f:
+            f.write("store: %s/store.db\nchannels:\n  - name: out\n    type: stdout\nsources:\n"
+                    "  - name: exports\n    type: dir\n    path: %s/in\n" % (d, d))
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(sock.close)
+        sock.bind(os.path.join(d, "notify"))
+        sock.settimeout(15 * SLOW)
+        env = dict(os.environ, NOTIFY_SOCKET=os.path.join(d, "notify"), WATCHDOG_USEC="400000")
+        err = open(os.path.join(d, "err"), "wb")
+        self.addCleanup(err.close)
+        proc = subprocess.Popen([rwtest.ROOTWATCH, "watch", "--config", cfg], env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+
+        def until(prefix):
+            seen = []
+            while True:
+                m = sock.recv(4096).decode()
+                seen.append(m)
+                if m.startswith(prefix):
+                    return m, seen
+
+        ready, before = until("READY=1")
+        self.assertEqual(before, [ready], "READY=1 is the first thing said")
+        self.assertIn("STATUS=watching: 1 sources, 1 channels", ready)
+        t0 = time.monotonic()
+        for _ in range(3):
+            until("WATCHDOG=1")
+        self.assertLess(time.monotonic() - t0, 3 * SLOW, "the watchdog fed every 0.2 s or so")
+        proc.send_signal(signal.SIGHUP)
+        reloading, _ = until("RELOADING=1")
+        self.assertRegex(reloading, r"^RELOADING=1\nMONOTONIC_USEC=\d+$")
+        until("READY=1")
+        proc.send_signal(signal.SIGTERM)
+        until("STOPPING=1")
+        rc = proc.wait(timeout=60)
+        with open(os.path.join(d, "err")) as f:
+            log = f.read()
+        self.assertEqual(rc, 0, log)
+        for mark in rwtest.SANITIZER_MARKS:
+            self.assertNotIn(mark, log)
+
+
 class WatchDocs(unittest.TestCase):
     def test_list_sources_in_docs_is_current(self):
         p = subprocess.run([sys.executable, os.path.join(rwtest.REPO, "scripts", "watch_doc.py"), "--check",
