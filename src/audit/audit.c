@@ -34,16 +34,17 @@ size_t rw_audit_checks(const rw_audit_check_info **out) {
     return n;
 }
 
+static void finding_free(rw_audit_finding *f) {
+    free(f->region);
+    free(f->resource);
+    free(f->evidence);
+    free(f->missing);
+    free(f->fix);
+    free(f->permission);
+}
+
 void rw_audit_report_free(rw_audit_report *r) {
-    for (size_t i = 0; i < r->n; i++) {
-        rw_audit_finding *f = &r->v[i];
-        free(f->region);
-        free(f->resource);
-        free(f->evidence);
-        free(f->missing);
-        free(f->fix);
-        free(f->permission);
-    }
+    for (size_t i = 0; i < r->n; i++) finding_free(&r->v[i]);
     free(r->v);
     free(r->account);
     memset(r, 0, sizeof *r);
@@ -83,6 +84,10 @@ static char *vformat(const char *fmt, va_list ap) {
     rw_buf_init(&b, 0);
     rw_buf_vprintf(&b, fmt, ap);
     return b.data ? rw_buf_take(&b) : rw_xstrdup("");
+}
+
+void rw_audit_truncate(rw_audit_ctx *a, size_t n) {
+    while (a->rep->n > n) finding_free(&a->rep->v[--a->rep->n]);
 }
 
 void rw_audit_set(rw_audit_finding *f, rw_audit_result r, const char *fmt, ...) {

@@ -86,6 +86,8 @@ extern const rw_audit_check rw_audit_org_checks[];
 
 /* A new finding of chk in region ("global" for IAM), its result ERROR until set. */
 rw_audit_finding *rw_audit_add(rw_audit_ctx *a, const rw_audit_check *chk, const char *region);
+/* Drops the findings after the first n (a check run only for what it reads, not reported). */
+void rw_audit_truncate(rw_audit_ctx *a, size_t n);
 /* Sets the result and the evidence (formatted). */
 void rw_audit_set(rw_audit_finding *f, rw_audit_result r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

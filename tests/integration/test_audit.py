@@ -494,6 +494,11 @@ class Audit(unittest.TestCase):
         self.assertIn("confirm", f["fix"])
         self.assertNotIn("confirmed: ", f["evidence"])
         self.others_pass(p, "alarm-subscribers")
+        # run alone (--check), it reads the alarms itself and reports itself only
+        p = self.audit(B, "--check", "alarm-subscribers")
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual([f["id"] for f in p.findings], ["alarm-subscribers"])
+        self.assert_result(p, "alarm-subscribers", "FAIL", "email oncall@example.com")
 
     def test_rule_in_the_wrong_state(self):
         self.client(B, "events", "eu-west-1").put_rule(Name="root-activity",
