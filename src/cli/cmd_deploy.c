@@ -293,7 +293,11 @@ static int apply_or_destroy(int argc, char **argv, bool destroy) {
         if (rw_cli_verbosity(c) || rw_cli_aws_opt(c, &ao)) continue;
         switch (c) {
         case O_EMAIL:
-            if (destroy) goto bad;
+            if (destroy) {
+                rw_error_set(RW_EINVAL, "--email is for deploy apply (destroy subscribes no one)");
+                rw_cli_usage_error(name);
+                goto out;
+            }
             o.email = optarg;
             break;
         case O_REGIONS:
@@ -303,7 +307,11 @@ static int apply_or_destroy(int argc, char **argv, bool destroy) {
             o.dry_run = true;
             break;
         case O_DELETE_BUCKET:
-            if (!destroy) goto bad;
+            if (!destroy) {
+                rw_error_set(RW_EINVAL, "--delete-bucket is for deploy destroy");
+                rw_cli_usage_error(name);
+                goto out;
+            }
             o.delete_bucket = true;
             break;
         case 'h':
@@ -311,7 +319,6 @@ static int apply_or_destroy(int argc, char **argv, bool destroy) {
             rc = 0;
             goto out;
         default:
-        bad:
             rw_cli_bad_option(c, argv);
             rw_cli_usage_error(name);
             goto out;
