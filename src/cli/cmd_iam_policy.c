@@ -9,6 +9,8 @@
 #include "deploy/policy.h"
 #include "deploy/template.h"
 #include "notify/notify.h"
+#include "sources/watch_config.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -32,7 +34,9 @@ static void usage(FILE *out) {
           "      --all-regions       --regions all is used (ec2:DescribeRegions)\n"
           "      --topic ARN         an SNS topic alerts are published to; repeatable\n"
           "      --kms-key ARN       a KMS key encrypting the bucket or the queue; repeatable\n"
-          "      --config FILE       add the topics of the configuration's sns channels\n"
+          "      --config FILE       add the topics of the configuration's sns channels, and\n"
+          "                          with --for watch its sources (queues, buckets and their\n"
+          "                          prefix, event history)\n"
           "      --table ARN         lambda: the idempotency table\n"
           "      --dlq ARN           lambda: the dead-letter queue\n"
           "      --log-group ARN     lambda: the function's log group\n"
@@ -57,6 +61,54 @@ static int config_topics(char ***topics, const char *path) {
             rw_cli_list_add(topics, rw_opt_str(c->channels[i]->opts, "topic_arn"));
     rw_notify_config_free(c);
     return RW_OK;
+}
+
+/* What rootwatch watch's sources in the configuration at path read: their queues and buckets
+ * (appended, copies), the trail prefix of the s3 sources (*prefix, a copy, when they have one and
+ * the same; the part before AWSLogs/), event history and its regions. */
+static int config_sources(rw_policy_input *in, char ***queues, char ***buckets, char **prefix,
+                          const char *path) {
+    rw_buf text;
+    rw_buf_init(&text, 16 << 20);
+    rw_buf_set_secret(&text); /* it may hold secrets */
+    rw_watch_config *wc = NULL;
+    int rc = rw_buf_read_file(&text, path);
+    if (rc != RW_OK) rw_error_wrap(rc, "cannot read the configuration");
+    if (rc == RW_OK) rc = rw_watch_config_parse(&wc, text.data ? text.data : "", text.len, path);
+    rw_buf_free(&text);
+    for (size_t i = 0; rc == RW_OK && i < wc->n; i++) {
+        const rw_watch_source_conf *sc = &wc->sources[i];
+        const char *type = sc->type->type;
+        if (!strcmp(type, "sqs")) {
+            rw_cli_list_add(queues, rw_opt_str(sc->opts, "queue_url"));
+        } else if (!strcmp(type, "s3")) {
+            rw_cli_list_add(buckets, rw_opt_str(sc->opts, "bucket"));
+            const char *p = rw_opt_str(sc->opts, "prefix");
+            p = p ? p : "";
+            const char *logs = strstr(p, "AWSLogs");
+            size_t n = logs ? (size_t)(logs - p) : strlen(p);
+            while (n && p[n - 1] == '/') n--;
+            char *mine = strndup(p, n);
+            if (!*prefix) {
+                *prefix = mine;
+            } else {
+                bool same = !strcmp(*prefix, mine);
+                free(mine);
+                if (!same)
+                    rc = rw_error_set(RW_EINVAL,
+                                      "%s: the s3 sources have trails under different prefixes: "
+                                      "give --prefix (one policy per prefix)",
+                                      path);
+            }
+        } else if (!strcmp(type, "lookup-events")) {
+            in->lookup = true;
+            const char *const *r = rw_opt_list(sc->opts, "regions");
+            for (; r && *r; r++)
+                if (!strcmp(*r, "all")) in->all_regions = true;
+        }
+    }
+    rw_watch_config_free(wc);
+    return rc;
 }
 
 enum {
@@ -102,6 +154,7 @@ int rw_cmd_iam_policy(int argc, char **argv) {
     rw_policy_input in = {0};
     char **buckets = NULL, **queues = NULL, **topics = NULL, **kms = NULL;
     const char *what = NULL, *config = NULL;
+    char *config_prefix = NULL; /* the s3 sources' trail prefix (--config, --for watch) */
     int c, rc = 2;
     optind = 1;
     opterr = 0;
@@ -187,6 +240,12 @@ int rw_cmd_iam_policy(int argc, char **argv) {
         rw_log_error("%s", rw_error_last());
         goto out;
     }
+    if (config && f == RW_POLICY_WATCH &&
+        config_sources(&in, &queues, &buckets, &config_prefix, config) != RW_OK) {
+        rw_log_error("%s", rw_error_last());
+        goto out;
+    }
+    if (!in.prefix && config_prefix && *config_prefix) in.prefix = config_prefix;
     in.bucket = (const char *const *)buckets;
     in.queue = (const char *const *)queues;
     in.topic = (const char *const *)topics;
@@ -212,5 +271,6 @@ out:
     rw_cli_list_free(queues);
     rw_cli_list_free(topics);
     rw_cli_list_free(kms);
+    free(config_prefix);
     return rc;
 }

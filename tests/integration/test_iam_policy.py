@@ -97,6 +97,36 @@ class Output(unittest.TestCase):
         doc = policy("--for", "deploy", "--stack", "rw", "--function", "rw-fn")
         self.assertIn("arn:aws:lambda:*:*:function:rw-fn", json.dumps(doc))
 
+    def test_watch_config_adds_its_sources(self):
+        """--for watch --config FILE: the sources' queues, buckets and trail prefix, event history."""
+        with tempfile.TemporaryDirectory() as d:
+            cfg = os.path.join(d, "c.yaml")
+            with open(cfg, "w") as f:
+                f.write("channels:\n  - name: out\n    type: stdout\nsources:\n"
+                        "  - name: q\n    type: sqs\n"
+                        "    queue_url: https://sqs.eu-west-1.amazonaws.com/111122223333/rootwatch\n"
+                        "  - name: trail\n    type: s3\n    bucket: acme-org-trail\n"
+                        "    prefix: org/AWSLogs/o-abc123\n"
+                        "  - name: hist\n    type: lookup-events\n    regions: all\n")
+            doc = policy("--for", "watch", "--config", cfg)
+            res = {s["Sid"]: s["Resource"] for s in doc["Statement"]}
+            self.assertEqual(res, {"QueueConsume": ["arn:aws:sqs:eu-west-1:111122223333:rootwatch"],
+                                   "TrailBucketList": ["arn:aws:s3:::acme-org-trail"],
+                                   "TrailBucketRead": ["arn:aws:s3:::acme-org-trail/org/AWSLogs/*"],
+                                   "EventHistory": ["*"], "Regions": ["*"]})
+            # --prefix wins; two s3 sources under different prefixes need it
+            doc = policy("--for", "watch", "--config", cfg, "--prefix", "other")
+            self.assertIn("arn:aws:s3:::acme-org-trail/other/AWSLogs/*",
+                          [r for s in doc["Statement"] for r in s["Resource"]])
+            with open(cfg, "a") as f:
+                f.write("  - name: trail2\n    type: s3\n    bucket: acme-other\n    prefix: logs\n")
+            p = rwtest.run(["iam-policy", "--for", "watch", "--config", cfg])
+            self.assertEqual(p.returncode, 2, p.stderr_text)
+            self.assertIn("different prefixes: give --prefix", p.stderr_text)
+            # --for scan takes only the channels' topics from the file
+            self.assertEqual([s["Sid"] for s in policy("--for", "scan", "--config", cfg, "--bucket", "b")["Statement"]],
+                             ["TrailBucketList", "TrailBucketRead"])
+
     def test_bad_input(self):
         for args, words in ((["--for", "nope"], "unknown command 'nope'"),
                             ([], "which command"),
