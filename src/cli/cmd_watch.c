@@ -217,6 +217,21 @@ static void on_unit_done(void *ctx, const rw_source *src, uint64_t records, bool
                        1, l);
 }
 
+/* The store's deliveries by state, for /metrics (every 10 s, from the main loop, on a connection
+ * of its own): a channel that is down shows as pending deliveries piling up. */
+static void count_deliveries(watch *w, rw_store **conn) {
+    if (!w->http) return;
+    if (!*conn && rw_store_open_readonly(conn, w->store_path) != RW_OK) return;
+    uint64_t n[4] = {0, 0, 0, 0};
+    if (rw_store_counts(*conn, n) != RW_OK) return;
+    static const char *const state[4] = {"pending", "sending", "sent", "failed"};
+    for (int i = 0; i < 4; i++)
+        rw_metrics_set(w->metrics, "rootwatch_store_deliveries",
+                       "Deliveries in the store by state (every process sharing it: pending, "
+                       "sending, sent, failed: given up)",
+                       (double)n[i], (const char *[]){"state", state[i], NULL});
+}
+
 /* ---- configurations -------------------------------------------------------------------------- */
 
 static void gen_free(gen *g) {
@@ -554,8 +569,14 @@ int rw_cmd_watch(int argc, char **argv) {
              g->ncfg->nchannels);
     rw_sd_notify(ready);
     bool all_stopped = false;
+    rw_store *stats = NULL; /* count_deliveries' connection */
+    int64_t counted_ms = 0;
     while (!rw_signal_stop_requested()) {
         rw_watch_http_beat(w.http);
+        if (rw_time_now_ms() - counted_ms >= 10000) {
+            count_deliveries(&w, &stats);
+            counted_ms = rw_time_now_ms();
+        }
         if (watchdog_us && rw_time_now_ms() - watchdog_ms >= watchdog_us / 2000) {
             rw_sd_notify("WATCHDOG=1"); /* the main loop turns: systemd's watchdog is fed */
             watchdog_ms = rw_time_now_ms();
@@ -580,6 +601,7 @@ int rw_cmd_watch(int argc, char **argv) {
         nanosleep(&ts, NULL);
     }
     int sig = rw_signal_stop_requested();
+    rw_store_close(stats);
     rw_sd_notify("STOPPING=1");
     rw_watch_http_stopping(w.http, sig ? rw_signal_name(sig) : "every source has stopped");
     if (sig)

@@ -236,6 +236,11 @@ class WatchMetrics(unittest.TestCase):
         self.assertGreaterEqual(lag_sum, 125)
         self.assertLess(lag_sum, 125 + 30 * SLOW)
         self.assertEqual(value(samples, "rootwatch_healthy"), 1)
+        # the store's deliveries by state (looked at every 10 s): 2 sent to out, 2 given up on hook
+        store = s.wait(lambda: (lambda sm: sm if value(sm, "rootwatch_store_deliveries", state="sent") == 2
+                                else None)(s.metrics()[0]), 15, "the store's deliveries counted")
+        self.assertEqual(value(store, "rootwatch_store_deliveries", state="failed"), 2)
+        self.assertEqual(value(store, "rootwatch_store_deliveries", state="pending"), 0)
         # the alerts themselves went to the working channel, once each
         self.assertEqual(sorted(json.loads(l)["eventID"] for l in s.stdout().splitlines() if l.startswith("{")),
                          ["m-root-late", "m-root-recent"])
