@@ -372,6 +372,21 @@ class WatchDocs(unittest.TestCase):
                             rwtest.ROOTWATCH], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    @unittest.skipUnless(shutil.which("systemd-analyze"), "systemd-analyze is not installed (package systemd)")
+    def test_systemd_unit_verifies(self):
+        """examples/rootwatch-watch.service passes systemd-analyze verify (with this build's binary
+        in ExecStart, which must exist for it), and says nothing."""
+        with open(os.path.join(rwtest.REPO, "examples", "rootwatch-watch.service")) as f:
+            unit = f.read()
+        self.assertIn("ExecStart=/usr/local/bin/rootwatch watch ", unit)
+        d = tempfile.mkdtemp(prefix="rw-unit-")
+        self.addCleanup(shutil.rmtree, d, True)
+        path = os.path.join(d, "rootwatch-watch.service")
+        with open(path, "w") as f:
+            f.write(unit.replace("/usr/local/bin/rootwatch", os.path.abspath(rwtest.ROOTWATCH)))
+        p = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""))
+
     def test_every_metric_is_documented(self):
         names = set()
         for top, _, files in os.walk(os.path.join(rwtest.REPO, "src")):
