@@ -107,7 +107,8 @@ void rw_audit_set_fix(rw_audit_finding *f, const char *fmt, ...) {
     va_end(ap);
 }
 
-void rw_audit_set_missing(rw_audit_finding *f, const char *fmt, ...) {
+void rw_audit_set_missing(rw_audit_finding *f, const char *need, const char *fmt, ...) {
+    f->need = need;
     va_list ap;
     va_start(ap, fmt);
     free(f->missing);

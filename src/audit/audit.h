@@ -40,6 +40,13 @@ typedef struct rw_audit_finding {
     char *resource;   /* the ARN of what the result is about, or NULL */
     char *evidence;   /* what was read, with ARNs, and why the result is what it is */
     char *missing;    /* what must be created or changed for the check to pass, or NULL */
+    const char *need; /* the same as a token for rootwatch deploy apply, or NULL: "trail",
+                         "trail-settings", "trail-logging", "trail-event-selectors",
+                         "trail-log-validation", "trail-cloudwatch-logs",
+                         "trail-cloudwatch-logs-delivery", "metric-filter", "alarm",
+                         "subscription", "eventbridge-rule", "config-rule", "config-recorder",
+                         "org-root-access"; "person:..." what only a person can do
+                         ("person:root-mfa", "person:subscription-confirmation", ...); static */
     char *fix;        /* AWS CLI commands, or rootwatch deploy apply; NULL when nothing to do */
     char *permission; /* ERROR: the IAM action that was denied, or NULL */
 } rw_audit_finding;

@@ -93,8 +93,9 @@ void rw_audit_set(rw_audit_finding *f, rw_audit_result r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void rw_audit_set_fix(rw_audit_finding *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void rw_audit_set_missing(rw_audit_finding *f, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* What is missing: need is a token (audit.h, rw_audit_finding.need), then the text. */
+void rw_audit_set_missing(rw_audit_finding *f, const char *need, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void rw_audit_set_resource(rw_audit_finding *f, const char *arn);
 
 /* Is the client's last error a refusal of permission (AccessDenied, UnauthorizedOperation,

@@ -118,7 +118,8 @@ static int read_filters(rw_audit_ctx *a, rw_buf *evidence, rw_audit_finding *f) 
                      "no multi-region trail delivers to a CloudWatch Logs log group, so no "
                      "metric filter can see root use (see trail-multi-region and "
                      "trail-cloudwatch-logs)");
-        rw_audit_set_missing(f, "a trail delivering to CloudWatch Logs, then the metric filter");
+        rw_audit_set_missing(f, "trail-cloudwatch-logs",
+                             "a trail delivering to CloudWatch Logs, then the metric filter");
         rw_audit_set_fix(f, "rootwatch deploy apply --email ADDRESS (or the fixes of "
                             "trail-cloudwatch-logs, then aws logs put-metric-filter as below)");
         rc = RW_ENOTFOUND;
@@ -184,7 +185,8 @@ static void check_metric_filter(rw_audit_ctx *a, const rw_audit_check *chk) {
     } else {
         rw_audit_set(f, RW_AUDIT_FAIL,
                      "no metric filter on the trail's log group catches root use: %s", ev.data);
-        rw_audit_set_missing(f, "a metric filter catching root use on log group %s (%s)",
+        rw_audit_set_missing(f, "metric-filter",
+                             "a metric filter catching root use on log group %s (%s)",
                              a->filter_group, a->filter_region);
         rw_audit_set_fix(f,
                          "aws logs put-metric-filter --region %s --log-group-name %s "
@@ -300,7 +302,7 @@ static void check_alarm(rw_audit_ctx *a, const rw_audit_check *chk) {
         rw_audit_set(f, RW_AUDIT_FAIL,
                      "no metric filter catches root use on the trail's log group "
                      "(see metric-filter-root), so no alarm can");
-        rw_audit_set_missing(f, "the metric filter, then an alarm on its metric");
+        rw_audit_set_missing(f, "metric-filter", "the metric filter, then an alarm on its metric");
         rw_audit_set_fix(f, "rootwatch deploy apply --email ADDRESS");
         a->alarms_step.state = 1;
         return;
@@ -333,7 +335,7 @@ static void check_alarm(rw_audit_ctx *a, const rw_audit_check *chk) {
                      "root use: %zu alarm%s read%s",
                      x->ns, x->metric, x->name, r.seen, r.seen == 1 ? "" : "s",
                      r.bad.len ? r.bad.data : "");
-        rw_audit_set_missing(f, "an alarm on %s/%s with an SNS topic as its action", x->ns,
+        rw_audit_set_missing(f, "alarm", "an alarm on %s/%s with an SNS topic as its action", x->ns,
                              x->metric);
         rw_audit_set_fix(f,
                          "aws cloudwatch put-metric-alarm --region %s --alarm-name "
@@ -388,7 +390,7 @@ static void check_subscribers(rw_audit_ctx *a, const rw_audit_check *chk) {
         rw_audit_set(f, RW_AUDIT_FAIL,
                      "no alarm on root use sends to an SNS topic (see alarm-root), so no one is "
                      "subscribed");
-        rw_audit_set_missing(f, "the alarm and its topic, with a confirmed subscription");
+        rw_audit_set_missing(f, "alarm", "the alarm and its topic, with a confirmed subscription");
         rw_audit_set_fix(f, "rootwatch deploy apply --email ADDRESS, then confirm the "
                             "subscription (the link in the mail)");
         return;
@@ -449,7 +451,9 @@ static void check_subscribers(rw_audit_ctx *a, const rw_audit_check *chk) {
     } else {
         rw_audit_set_resource(f, first_topic);
         rw_audit_set(f, RW_AUDIT_FAIL, "no confirmed subscriber: %s", ev.data);
-        rw_audit_set_missing(f, "a confirmed subscription to topic %s", first_topic);
+        rw_audit_set_missing(f,
+                             pending_all.len ? "person:subscription-confirmation" : "subscription",
+                             "a confirmed subscription to topic %s", first_topic);
         if (pending_all.len)
             rw_audit_set_fix(f,
                              "a person must confirm the subscription of %s (the link in the "

@@ -230,7 +230,7 @@ static void check_region(rw_audit_ctx *a, const rw_audit_check *chk, const char 
                      r.n ? "" : ", none catches any root event", ev.len ? ev.data : "");
         if (r.n) rw_audit_set_resource(f, r.v[0].arn);
         rw_audit_set_missing(
-            f,
+            f, "eventbridge-rule",
             "an EventBridge rule catching root use in %s, in state " ALL_MANAGEMENT_EVENTS
             ", with a target",
             region);

@@ -81,7 +81,8 @@ static void check_config_rule(rw_audit_ctx *a, const rw_audit_check *chk) {
             f, RW_AUDIT_FAIL,
             "Config DescribeConfigRules (%s): no rule with source identifier " ROOT_MFA_RULE "; %s",
             a->home, rec_text);
-        rw_audit_set_missing(f, "the Config rule root-account-mfa-enabled%s",
+        rw_audit_set_missing(f, recording ? "config-rule" : "config-recorder",
+                             "the Config rule root-account-mfa-enabled%s",
                              recording ? "" : " and a running configuration recorder");
         rw_audit_set_fix(f,
                          "%saws configservice put-config-rule --region %s --config-rule "
@@ -119,7 +120,8 @@ static void check_config_rule(rw_audit_ctx *a, const rw_audit_check *chk) {
     if (!recording) {
         rw_audit_set(f, RW_AUDIT_FAIL, "%s: the rule is evaluated on what a recorder records",
                      ev.data);
-        rw_audit_set_missing(f, "a running configuration recorder in %s", a->home);
+        rw_audit_set_missing(f, "config-recorder", "a running configuration recorder in %s",
+                             a->home);
         rw_audit_set_fix(f,
                          "aws configservice start-configuration-recorder --region %s "
                          "--configuration-recorder-name NAME (after put-configuration-recorder "
@@ -129,7 +131,8 @@ static void check_config_rule(rw_audit_ctx *a, const rw_audit_check *chk) {
         rw_audit_set(f, RW_AUDIT_PASS, "%s", ev.data);
     } else if (!strcmp(compliance, "NON_COMPLIANT")) {
         rw_audit_set(f, RW_AUDIT_FAIL, "%s: the root user has no MFA", ev.data);
-        rw_audit_set_missing(f, "MFA for the root user (a person's to do; see root-mfa)");
+        rw_audit_set_missing(f, "person:root-mfa",
+                             "MFA for the root user (a person's to do; see root-mfa)");
         rw_audit_set_fix(f, "sign in as the root user and assign an MFA device");
     } else {
         rw_audit_set(f, RW_AUDIT_WARN, "%s: not evaluated yet", ev.data);
@@ -181,7 +184,8 @@ static void check_central_root(rw_audit_ctx *a, const rw_audit_check *chk) {
                          "IAM ListOrganizationsFeatures: %s (trusted access for IAM is not "
                          "enabled in organization %s)",
                          code, org_arn ? org_arn : "?");
-            rw_audit_set_missing(f, "RootCredentialsManagement and RootSessions");
+            rw_audit_set_missing(f, "org-root-access",
+                                 "RootCredentialsManagement and RootSessions");
             rw_audit_set_fix(f, "aws organizations enable-aws-service-access "
                                 "--service-principal iam.amazonaws.com; aws iam "
                                 "enable-organizations-root-credentials-management; aws iam "
@@ -210,7 +214,8 @@ static void check_central_root(rw_audit_ctx *a, const rw_audit_check *chk) {
                      "RootCredentialsManagement %s, RootSessions %s",
                      org_arn ? org_arn : "?", mgmt, creds ? "enabled" : "not enabled",
                      sessions ? "enabled" : "not enabled");
-        rw_audit_set_missing(f, "%s%s%s", creds ? "" : "RootCredentialsManagement",
+        rw_audit_set_missing(f, "org-root-access", "%s%s%s",
+                             creds ? "" : "RootCredentialsManagement",
                              !creds && !sessions ? " and " : "", sessions ? "" : "RootSessions");
         rw_audit_set_fix(f, "%s%s%s",
                          creds ? "" : "aws iam enable-organizations-root-credentials-management",

@@ -45,7 +45,8 @@ static void check_mfa(rw_audit_ctx *a, const rw_audit_check *chk) {
                      "IAM GetAccountSummary: AccountMFAEnabled %ld: the root user %s signs in "
                      "with its password alone",
                      a->mfa_enabled, root);
-        rw_audit_set_missing(f, "an MFA device for the root user (a person's to do)");
+        rw_audit_set_missing(f, "person:root-mfa",
+                             "an MFA device for the root user (a person's to do)");
         rw_audit_set_fix(f, "sign in as the root user, open Security credentials and assign an "
                             "MFA device (a hardware key or passkey: see root-hardware-mfa); no API "
                             "call can do it for the root user");
@@ -96,7 +97,7 @@ static void check_hardware_mfa(rw_audit_ctx *a, const rw_audit_check *chk) {
                      "assigned)",
                      v.root_devices.data);
         rw_audit_set_resource(f, v.root_devices.data);
-        rw_audit_set_missing(f,
+        rw_audit_set_missing(f, "person:root-hardware-mfa",
                              "a hardware MFA device (or passkey) for the root user, in place "
                              "of %s (a person's to do)",
                              v.root_devices.data);
@@ -108,7 +109,8 @@ static void check_hardware_mfa(rw_audit_ctx *a, const rw_audit_check *chk) {
         rw_audit_set(f, RW_AUDIT_FAIL,
                      "the root user has no MFA at all (AccountMFAEnabled %ld; see root-mfa)",
                      a->mfa_enabled);
-        rw_audit_set_missing(f, "a hardware MFA device for the root user (a person's to do)");
+        rw_audit_set_missing(f, "person:root-hardware-mfa",
+                             "a hardware MFA device for the root user (a person's to do)");
         rw_audit_set_fix(f, "sign in as the root user and assign a hardware MFA key or passkey");
     } else {
         rw_audit_set(f, RW_AUDIT_PASS,
@@ -136,7 +138,7 @@ static void check_access_keys(rw_audit_ctx *a, const rw_audit_check *chk) {
                      "IAM GetAccountSummary: AccountAccessKeysPresent %ld: the root user %s has "
                      "an access key",
                      a->keys_present, root);
-        rw_audit_set_missing(f, "no access key for the root user");
+        rw_audit_set_missing(f, "person:root-access-keys", "no access key for the root user");
         rw_audit_set_fix(f, "sign in as the root user, open Security credentials, deactivate "
                             "then delete its access keys (or, signed in with that key: aws iam "
                             "delete-access-key --access-key-id KEY_ID)");
@@ -310,7 +312,7 @@ static void check_recent_use(rw_audit_ctx *a, const rw_audit_check *chk) {
     if (recent.len) {
         rw_audit_set(f, RW_AUDIT_FAIL, "the root user was used within the last %d days: %s; %s",
                      a->o->days, recent.data, ev.data);
-        rw_audit_set_missing(f,
+        rw_audit_set_missing(f, "person:root-use-review",
                              "no use of the root user within %d days: a person must find "
                              "out who used it, and why",
                              a->o->days);

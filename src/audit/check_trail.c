@@ -168,8 +168,9 @@ static void check_multi_region(rw_audit_ctx *a, const rw_audit_check *chk) {
                      "CloudTrail DescribeTrails (%s, shadow trails included) lists no trail: "
                      "nothing records root use in account %s",
                      a->home, a->account);
-        rw_audit_set_missing(f, "a multi-region trail, logging, with global service events, "
-                                "every management event and log file validation");
+        rw_audit_set_missing(f, "trail",
+                             "a multi-region trail, logging, with global service events, "
+                             "every management event and log file validation");
         rw_audit_set_fix(f, "%s", fix_trail);
         return;
     }
@@ -208,8 +209,12 @@ static void check_multi_region(rw_audit_ctx *a, const rw_audit_check *chk) {
         rw_audit_set(f, RW_AUDIT_FAIL, "%s", ev.data);
         const rw_audit_trail *t = &a->trails[0];
         rw_audit_set_resource(f, t->arn);
-        rw_audit_set_missing(f, "a multi-region trail that is logging, with global service "
-                                "events and every management event");
+        rw_audit_set_missing(f,
+                             !t->multi_region || !t->global ? "trail-settings"
+                             : !t->logging                  ? "trail-logging"
+                                                            : "trail-event-selectors",
+                             "a multi-region trail that is logging, with global service "
+                             "events and every management event");
         if (!t->multi_region || !t->global)
             rw_audit_set_fix(f,
                              "aws cloudtrail update-trail --name %s --region %s "
@@ -246,7 +251,7 @@ static size_t good_trails(rw_audit_ctx *a, rw_audit_finding *f, const rw_audit_t
                      "no multi-region trail that is logging every management event (%zu trail%s "
                      "read; see trail-multi-region)",
                      a->ntrails, a->ntrails == 1 ? "" : "s");
-        rw_audit_set_missing(f, "a multi-region trail (trail-multi-region)");
+        rw_audit_set_missing(f, "trail", "a multi-region trail (trail-multi-region)");
         rw_audit_set_fix(f, "%s", fix_trail);
     }
     return n;
@@ -271,7 +276,7 @@ static void check_log_validation(rw_audit_ctx *a, const rw_audit_check *chk) {
                  "trail %s: LogFileValidationEnabled false: a deleted or edited log file (a root "
                  "user hiding its tracks) would go unseen",
                  g[0]->arn);
-    rw_audit_set_missing(f, "log file validation on trail %s", g[0]->arn);
+    rw_audit_set_missing(f, "trail-log-validation", "log file validation on trail %s", g[0]->arn);
     rw_audit_set_fix(f,
                      "aws cloudtrail update-trail --name %s --region %s "
                      "--enable-log-file-validation",
@@ -308,7 +313,8 @@ static void check_cloudwatch_logs(rw_audit_ctx *a, const rw_audit_check *chk) {
                      stale->arn, stale->log_group_arn, when,
                      stale->cwl_error ? "; LatestCloudWatchLogsDeliveryError: " : "",
                      stale->cwl_error ? stale->cwl_error : "");
-        rw_audit_set_missing(f, "delivery from trail %s to log group %s", stale->arn,
+        rw_audit_set_missing(f, "trail-cloudwatch-logs-delivery",
+                             "delivery from trail %s to log group %s", stale->arn,
                              stale->log_group_arn);
         rw_audit_set_fix(f,
                          "check the trail's CloudWatch Logs role (trust cloudtrail.amazonaws.com, "
@@ -323,8 +329,8 @@ static void check_cloudwatch_logs(rw_audit_ctx *a, const rw_audit_check *chk) {
                  "trail %s delivers to no CloudWatch Logs log group (no "
                  "CloudWatchLogsLogGroupArn): no metric filter or alarm can see root use",
                  g[0]->arn);
-    rw_audit_set_missing(f, "a log group for trail %s and a role CloudTrail delivers with",
-                         g[0]->arn);
+    rw_audit_set_missing(f, "trail-cloudwatch-logs",
+                         "a log group for trail %s and a role CloudTrail delivers with", g[0]->arn);
     rw_audit_set_fix(f,
                      "aws logs create-log-group --log-group-name cloudtrail/rootwatch --region "
                      "%s; aws iam create-role --role-name rootwatch-cloudtrail-logs (trusting "

@@ -86,6 +86,7 @@ static void json(rw_buf *out, const rw_audit_report *r, const char *account) {
         json_str(out, "resource", f->resource, true);
         json_str(out, "evidence", f->evidence, true);
         json_str(out, "missing", f->missing, true);
+        json_str(out, "need", f->need, true);
         json_str(out, "fix", f->fix, true);
         json_str(out, "permission", f->permission, true);
         rw_buf_puts(out, ",\"controls\":[");
@@ -115,7 +116,7 @@ static void csv_field(rw_buf *out, const char *v, bool comma) {
 
 static void csv(rw_buf *out, const rw_audit_report *r, const char *account) {
     rw_buf_puts(out, "id,result,region,account,controls,resource,evidence,missing,fix,"
-                     "permission\r\n");
+                     "permission,need\r\n");
     rw_buf c;
     rw_buf_init(&c, 0);
     for (size_t i = 0; i < r->n; i++) {
@@ -132,6 +133,7 @@ static void csv(rw_buf *out, const rw_audit_report *r, const char *account) {
         csv_field(out, f->missing, true);
         csv_field(out, f->fix, true);
         csv_field(out, f->permission, true);
+        csv_field(out, f->need, true);
         rw_buf_puts(out, "\r\n");
     }
     rw_buf_free(&c);
@@ -222,6 +224,7 @@ static void sarif(rw_buf *out, const rw_audit_report *r, const char *account) {
         json_str(out, "region", f->region, true);
         json_str(out, "account", account, true);
         json_str(out, "missing", f->missing, true);
+        json_str(out, "need", f->need, true);
         json_str(out, "fix", f->fix, true);
         json_str(out, "permission", f->permission, true);
         rw_buf_puts(out, "}}");

@@ -332,6 +332,7 @@ class Audit(unittest.TestCase):
         self.assertEqual(ids.count("eventbridge-rule-root"), 2)  # us-east-1, eu-west-1
         for f in p.findings:
             self.assertEqual(f["result"], "PASS", json.dumps(f, indent=1))
+            self.assertIsNone(f["need"])
             for key in ("id", "result", "region", "evidence", "controls", "fix"):
                 self.assertIn(key, f)
         trail = "arn:aws:cloudtrail:us-east-1:%s:trail/main" % A
@@ -363,7 +364,8 @@ class Audit(unittest.TestCase):
         self.client(B, "cloudtrail").delete_trail(Name="main")
         p = self.audit(B)
         self.assertEqual(p.returncode, 1)
-        self.assert_result(p, "trail-multi-region", "FAIL", "lists no trail", B)
+        self.assertEqual(self.assert_result(p, "trail-multi-region", "FAIL", "lists no trail",
+                                            B)["need"], "trail")
         for c in ("trail-log-validation", "trail-cloudwatch-logs", "metric-filter-root",
                   "alarm-root", "alarm-subscribers"):
             self.assert_result(p, c, "FAIL")
@@ -379,6 +381,7 @@ class Audit(unittest.TestCase):
         f = self.assert_result(p, "trail-multi-region", "FAIL", "single-region",
                                "arn:aws:cloudtrail:us-east-1:%s:trail/main" % B)
         self.assertIn("--is-multi-region-trail", f["fix"])
+        self.assertEqual(f["need"], "trail-settings")
 
     def test_logging_stopped(self):
         self.client(B, "cloudtrail").stop_logging(Name="main")
@@ -386,6 +389,7 @@ class Audit(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         f = self.assert_result(p, "trail-multi-region", "FAIL", "not logging (IsLogging false)")
         self.assertIn("start-logging", f["fix"])
+        self.assertEqual(f["need"], "trail-logging")
         self.assertNotIn("single-region", f["evidence"])
 
     def test_log_file_validation_off_is_a_warning(self):
@@ -423,6 +427,7 @@ class Audit(unittest.TestCase):
                                "misses root console sign-in")
         self.assertIn("put-metric-filter", f["fix"])
         self.assertIn("cloudtrail/root", f["missing"])
+        self.assertEqual(f["need"], "metric-filter")
         self.assert_result(p, "alarm-root", "FAIL", "see metric-filter-root")
         self.others_pass(p, "metric-filter-root", "alarm-root", "alarm-subscribers")
         # the fix's own pattern, put in place of the look-alike, passes
@@ -492,6 +497,7 @@ class Audit(unittest.TestCase):
         f = self.assert_result(p, "alarm-subscribers", "FAIL", "no confirmed subscriber",
                                "pending confirmation", "email oncall@example.com", self.topics[B])
         self.assertIn("confirm", f["fix"])
+        self.assertEqual(f["need"], "person:subscription-confirmation")
         self.assertNotIn("confirmed: ", f["evidence"])
         self.others_pass(p, "alarm-subscribers")
         # run alone (--check), it reads the alarms itself and reports itself only
@@ -510,6 +516,7 @@ class Audit(unittest.TestCase):
                                "its state is ENABLED, not " + ALL_MGMT, "read-only",
                                region="eu-west-1")
         self.assertIn("--state " + ALL_MGMT, f["fix"])
+        self.assertEqual(f["need"], "eventbridge-rule")
         self.assert_result(p, "eventbridge-rule-root", "PASS", region="us-east-1")
 
     def test_rule_whose_pattern_misses_sign_ins_or_has_no_live_target(self):
@@ -548,8 +555,9 @@ class Audit(unittest.TestCase):
         self.front.state[B]["keys"] = 1
         p = self.audit(B)
         self.assertEqual(p.returncode, 1)
-        self.assert_result(p, "root-access-keys", "FAIL", "AccountAccessKeysPresent 1",
-                           "arn:aws:iam::%s:root" % B)
+        f = self.assert_result(p, "root-access-keys", "FAIL", "AccountAccessKeysPresent 1",
+                               "arn:aws:iam::%s:root" % B)
+        self.assertEqual(f["need"], "person:root-access-keys")
         self.others_pass(p, "root-access-keys")
 
     def test_virtual_mfa_for_root(self):

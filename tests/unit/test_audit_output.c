@@ -94,13 +94,14 @@ static void csv_quoting(void **state) {
     rw_buf b;
     rw_buf_init(&b, 0);
     rw_audit_write(&b, &r, RW_AUDIT_CSV, r.account, 0);
-    const char *want_head = "id,result,region,account,controls,resource,evidence,missing,fix,"
-                            "permission\r\nmetric-filter-root,FAIL,us-east-1,111122223333,"
-                            "CIS-1.4.0 4.3; SecurityHub CloudWatch.1,"
-                            "arn:aws:logs:us-east-1:111122223333:log-group:g:*,"
-                            "\"filter \"\"x\"\", on g: misses root console sign-in\nsecond line\",,"
-                            "\"aws logs put-metric-filter --filter-pattern '{ $.a = \"\"b\"\" }'\","
-                            "\r\nroot-mfa,PASS,";
+    const char *want_head =
+        "id,result,region,account,controls,resource,evidence,missing,fix,"
+        "permission,need\r\nmetric-filter-root,FAIL,us-east-1,111122223333,"
+        "CIS-1.4.0 4.3; SecurityHub CloudWatch.1,"
+        "arn:aws:logs:us-east-1:111122223333:log-group:g:*,"
+        "\"filter \"\"x\"\", on g: misses root console sign-in\nsecond line\",,"
+        "\"aws logs put-metric-filter --filter-pattern '{ $.a = \"\"b\"\" }'\",,"
+        "\r\nroot-mfa,PASS,";
     assert_memory_equal(b.data, want_head, strlen(want_head));
     rw_buf_free(&b);
     rw_audit_report_free(&r);
