@@ -309,7 +309,7 @@ static void *run_source(void *arg) {
     run_arg *r = arg;
     const char *name = r->name;
     rw_engine_run(r->w->engine, r->src); /* until the source is told to stop */
-    if (!atomic_load(&r->g->stop))       /* it ended by itself: it failed as a whole */
+    if (!atomic_load(&r->g->stop) && !rw_signal_stop_requested()) /* it failed as a whole */
         for (int i = 0; i < RW_WATCH_HTTP_FAILS; i++)
             rw_watch_http_source(r->w->http, name, "stopped (the errors above)");
     atomic_fetch_sub(&r->g->running, 1);
