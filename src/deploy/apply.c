@@ -46,17 +46,17 @@
 #include "util/timeutil.h"
 #include "util/xmalloc.h"
 
-#define TRAIL_NAME "rootwatch"
-#define LOG_GROUP "rootwatch/cloudtrail"
-#define ROLE_NAME "rootwatch-cloudtrail-logs"
-#define FILTER_NAME "rootwatch-root-usage"
+#define TRAIL_NAME RW_APPLY_TRAIL
+#define LOG_GROUP RW_APPLY_LOG_GROUP
+#define ROLE_NAME RW_APPLY_ROLE
+#define FILTER_NAME RW_APPLY_FILTER
 #define METRIC_NAME "RootAccountUsage"
 #define METRIC_NS "rootwatch"
-#define ALARM_NAME "rootwatch-root-usage"
-#define TOPIC_NAME "rootwatch-root-activity"
-#define RULE_NAME "rootwatch-root-activity"
+#define ALARM_NAME RW_APPLY_ALARM
+#define TOPIC_NAME RW_APPLY_TOPIC
+#define RULE_NAME RW_APPLY_RULE
 #define TARGET_ID "rootwatch-topic"
-#define CONFIG_RULE "rootwatch-root-account-mfa-enabled"
+#define CONFIG_RULE RW_APPLY_CONFIG_RULE
 #define ROOT_MFA "ROOT_ACCOUNT_MFA_ENABLED"
 #define ALL_MGMT "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 #define CIS_FILTER                                                                                 \
@@ -429,7 +429,7 @@ static int bucket_apply(ap *a, const rw_json *our_trail) {
     if (named)
         rw_buf_puts(&n, named);
     else
-        rw_buf_printf(&n, "rootwatch-trail-%s-%s", a->account, a->home);
+        rw_buf_printf(&n, RW_APPLY_BUCKET_PREFIX "%s-%s", a->account, a->home);
     a->bucket_name = rw_buf_take(&n);
     rw_http_response r;
     rw_http_response_init(&r);
@@ -528,7 +528,7 @@ static int on_object(void *ctx, const rw_s3_object *o) {
 static int bucket_destroy(ap *a) {
     rw_buf n;
     rw_buf_init(&n, 0);
-    rw_buf_printf(&n, "rootwatch-trail-%s-%s", a->account, a->home);
+    rw_buf_printf(&n, RW_APPLY_BUCKET_PREFIX "%s-%s", a->account, a->home);
     if (!a->bucket_name) a->bucket_name = rw_buf_take(&n);
     rw_buf_free(&n);
     rw_http_response r;

@@ -15,6 +15,17 @@
 #define RW_APPLY_TAG_KEY "rootwatch:managed"
 #define RW_APPLY_TAG_VALUE "true"
 
+/* The names of what apply makes (`rootwatch iam-policy --for deploy-apply` scopes to them). */
+#define RW_APPLY_BUCKET_PREFIX "rootwatch-trail-" /* then ACCOUNT-REGION */
+#define RW_APPLY_TRAIL "rootwatch"
+#define RW_APPLY_LOG_GROUP "rootwatch/cloudtrail"
+#define RW_APPLY_ROLE "rootwatch-cloudtrail-logs"
+#define RW_APPLY_FILTER "rootwatch-root-usage"
+#define RW_APPLY_ALARM "rootwatch-root-usage"
+#define RW_APPLY_TOPIC "rootwatch-root-activity"
+#define RW_APPLY_RULE "rootwatch-root-activity"
+#define RW_APPLY_CONFIG_RULE "rootwatch-root-account-mfa-enabled"
+
 typedef struct rw_apply_opts {
     const char *email;          /* apply: the address subscribed to each topic (required) */
     const char *const *regions; /* EventBridge rules and topics: us-east-1, the session's region

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "deploy/apply.h"
 #include "deploy/template.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -36,11 +37,22 @@ typedef enum res {
     R_STACK,      /* arn:P:cloudformation:REGION:ACCOUNT:stack/NAME/ * */
     R_STACK_RULE, /* the stack's rule: arn:P:events:REGION:ACCOUNT:rule/NAME-* */
     R_STACK_FN,   /* the stack's function: arn:P:lambda:REGION:ACCOUNT:function:NAME-* */
+    /* deploy apply's own resources, by the names it gives them (deploy/apply.h); REGION and
+     * ACCOUNT from --region and --account, "*" without */
+    R_AP_BUCKET,  /* arn:P:s3:::rootwatch-trail-ACCOUNT-REGION */
+    R_AP_OBJECTS, /* its objects */
+    R_AP_TRAIL,   /* arn:P:cloudtrail:REGION:ACCOUNT:trail/rootwatch */
+    R_AP_LOGS,    /* arn:P:logs:REGION:ACCOUNT:log-group:rootwatch/cloudtrail, and :* */
+    R_AP_ROLE,    /* arn:P:iam::ACCOUNT:role/rootwatch-cloudtrail-logs */
+    R_AP_TOPIC,   /* arn:P:sns:*:ACCOUNT:rootwatch-root-activity (every region) */
+    R_AP_ALARM,   /* arn:P:cloudwatch:REGION:ACCOUNT:alarm:rootwatch-root-usage */
+    R_AP_RULE,    /* arn:P:events:*:ACCOUNT:rule/rootwatch-root-activity (every region) */
+    R_AP_CONFIG,  /* arn:P:config:REGION:ACCOUNT:config-rule/ * (AWS names it with an id) */
 } res;
 
 typedef struct stmt {
     const char *sid;
-    const char *actions[6];
+    const char *actions[12];
     need need;
     res res;
     bool always; /* written whatever is given (the function's role needs it all) */
@@ -158,13 +170,85 @@ static const stmt audit_stmts[] = {
     END,
 };
 
+/* rootwatch deploy apply and destroy (deploy/apply.c): reading the account (trails of any name,
+ * log groups, filters, alarms, rules and Config rules that may already do the job: on "*"), and
+ * making, tagging and deleting its own resources, each scoped to the name apply gives it. Tags
+ * given at creation need the service's tagging action too; the trail needs iam:PassRole for its
+ * delivery role. STS GetCallerIdentity needs no permission. */
+static const stmt deploy_apply_stmts[] = {
+    {"ReadAccount",
+     {"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors",
+      "logs:DescribeLogGroups", "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarms",
+      "cloudwatch:DescribeAlarmsForMetric", "events:ListRules", "events:ListTargetsByRule",
+      "config:DescribeConfigurationRecorderStatus", "config:DescribeConfigRules"},
+     N_BUCKET,
+     R_ANY,
+     true},
+    {"TrailBucket",
+     {"s3:CreateBucket", "s3:ListBucket", "s3:GetBucketTagging", "s3:PutBucketTagging",
+      "s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock",
+      "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration", "s3:GetBucketPolicy",
+      "s3:PutBucketPolicy", "s3:DeleteBucket"},
+     N_BUCKET,
+     R_AP_BUCKET,
+     true},
+    {"TrailBucketEmptied", {"s3:DeleteObject"}, N_BUCKET, R_AP_OBJECTS, true},
+    {"Trail",
+     {"cloudtrail:CreateTrail", "cloudtrail:AddTags", "cloudtrail:ListTags",
+      "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:StartLogging",
+      "cloudtrail:DeleteTrail"},
+     N_BUCKET,
+     R_AP_TRAIL,
+     true},
+    {"TrailLogGroup",
+     {"logs:CreateLogGroup", "logs:TagResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
+      "logs:PutMetricFilter", "logs:DeleteMetricFilter", "logs:DeleteLogGroup"},
+     N_BUCKET,
+     R_AP_LOGS,
+     true},
+    {"TrailDeliveryRole",
+     {"iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy",
+      "iam:PassRole", "iam:DeleteRolePolicy", "iam:DeleteRole"},
+     N_BUCKET,
+     R_AP_ROLE,
+     true},
+    {"Topics",
+     {"sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:CreateTopic", "sns:TagResource",
+      "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Subscribe", "sns:DeleteTopic"},
+     N_BUCKET,
+     R_AP_TOPIC,
+     true},
+    {"Alarm",
+     {"cloudwatch:ListTagsForResource", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource",
+      "cloudwatch:DeleteAlarms"},
+     N_BUCKET,
+     R_AP_ALARM,
+     true},
+    {"Rules",
+     {"events:DescribeRule", "events:ListTagsForResource", "events:PutRule", "events:TagResource",
+      "events:PutTargets", "events:RemoveTargets", "events:DeleteRule"},
+     N_BUCKET,
+     R_AP_RULE,
+     true},
+    {"ConfigRule",
+     {"config:ListTagsForResource", "config:PutConfigRule", "config:TagResource",
+      "config:DeleteConfigRule"},
+     N_BUCKET,
+     R_AP_CONFIG,
+     true},
+    END,
+};
+
 static const struct {
     const char *name;
     const stmt *stmts;
 } commands[] = {
-    [RW_POLICY_SCAN] = {"scan", scan_stmts},       [RW_POLICY_WATCH] = {"watch", watch_stmts},
-    [RW_POLICY_LAMBDA] = {"lambda", lambda_stmts}, [RW_POLICY_DEPLOY] = {"deploy", deploy_stmts},
+    [RW_POLICY_SCAN] = {"scan", scan_stmts},
+    [RW_POLICY_WATCH] = {"watch", watch_stmts},
+    [RW_POLICY_LAMBDA] = {"lambda", lambda_stmts},
+    [RW_POLICY_DEPLOY] = {"deploy", deploy_stmts},
     [RW_POLICY_AUDIT] = {"audit", audit_stmts},
+    [RW_POLICY_DEPLOY_APPLY] = {"deploy-apply", deploy_apply_stmts},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -183,7 +267,7 @@ const char *rw_policy_for_name(rw_policy_for f) {
 }
 
 const char *rw_policy_for_names(void) {
-    return "scan|watch|lambda|deploy|audit";
+    return "scan|watch|lambda|deploy|audit|deploy-apply";
 }
 
 static size_t count(const char *const *v) {
@@ -297,6 +381,9 @@ static int resources(rw_buf *out, rw_buf *missing, const rw_policy_input *in, re
     case R_STACK_FN:
         single = in->stack, ph = "<stack-name>", option = "--stack NAME";
         break;
+    default: /* deploy apply's: named by apply itself */
+        single = "";
+        break;
     }
     size_t n = single ? 1 : count(list);
     if (n == 0) {
@@ -342,6 +429,39 @@ static int resources(rw_buf *out, rw_buf *missing, const rw_policy_input *in, re
         case R_STACK_FN:
             rw_buf_printf(&one, "arn:%s:lambda:%s:%s:function:%s", part, region, account,
                           in->function ? in->function : RW_DEPLOY_DEFAULT_FUNCTION);
+            break;
+        case R_AP_BUCKET:
+        case R_AP_OBJECTS:
+            rw_buf_printf(&one, "arn:%s:s3:::" RW_APPLY_BUCKET_PREFIX "%s-%s%s", part, account,
+                          region, r == R_AP_OBJECTS ? "/*" : "");
+            break;
+        case R_AP_TRAIL:
+            rw_buf_printf(&one, "arn:%s:cloudtrail:%s:%s:trail/" RW_APPLY_TRAIL, part, region,
+                          account);
+            break;
+        case R_AP_LOGS:
+            /* the group itself (CreateLogGroup, tags) and with :* (its streams, filters) */
+            rw_buf_printf(&one, "arn:%s:logs:%s:%s:log-group:" RW_APPLY_LOG_GROUP, part, region,
+                          account);
+            rw_json_write_str(out, one.data, one.len);
+            rw_buf_puts(out, ", ");
+            rw_buf_puts(&one, ":*");
+            break;
+        case R_AP_ROLE:
+            rw_buf_printf(&one, "arn:%s:iam::%s:role/" RW_APPLY_ROLE, part, account);
+            break;
+        case R_AP_TOPIC:
+            rw_buf_printf(&one, "arn:%s:sns:*:%s:" RW_APPLY_TOPIC, part, account);
+            break;
+        case R_AP_ALARM:
+            rw_buf_printf(&one, "arn:%s:cloudwatch:%s:%s:alarm:" RW_APPLY_ALARM, part, region,
+                          account);
+            break;
+        case R_AP_RULE:
+            rw_buf_printf(&one, "arn:%s:events:*:%s:rule/" RW_APPLY_RULE, part, account);
+            break;
+        case R_AP_CONFIG:
+            rw_buf_printf(&one, "arn:%s:config:%s:%s:config-rule/*", part, region, account);
             break;
         }
         if (rc != RW_OK) break;

@@ -11,11 +11,12 @@
 #include "util/buf.h"
 
 typedef enum rw_policy_for {
-    RW_POLICY_SCAN,   /* rootwatch scan (s3://, --lookup-events) */
-    RW_POLICY_WATCH,  /* rootwatch watch (sqs, s3, lookup-events sources) */
-    RW_POLICY_LAMBDA, /* the function's role (what the CloudFormation stack grants) */
-    RW_POLICY_DEPLOY, /* rootwatch deploy test */
-    RW_POLICY_AUDIT,  /* rootwatch audit: read calls only, on "*" */
+    RW_POLICY_SCAN,         /* rootwatch scan (s3://, --lookup-events) */
+    RW_POLICY_WATCH,        /* rootwatch watch (sqs, s3, lookup-events sources) */
+    RW_POLICY_LAMBDA,       /* the function's role (what the CloudFormation stack grants) */
+    RW_POLICY_DEPLOY,       /* rootwatch deploy test */
+    RW_POLICY_AUDIT,        /* rootwatch audit: read calls only, on "*" */
+    RW_POLICY_DEPLOY_APPLY, /* rootwatch deploy apply and destroy: its own resources, by name */
 } rw_policy_for;
 
 /* What the command will use, and the resources the statements are scoped to. Lists are
@@ -42,7 +43,7 @@ typedef struct rw_policy_input {
     bool all_regions;          /* scan, watch: --regions all (ec2:DescribeRegions) */
 } rw_policy_input;
 
-/* "scan", "watch", "lambda", "deploy", "audit" -> *out; RW_EINVAL otherwise. */
+/* "scan", "watch", "lambda", "deploy", "audit", "deploy-apply" -> *out; RW_EINVAL otherwise. */
 int rw_policy_for_parse(rw_policy_for *out, const char *name);
 const char *rw_policy_for_name(rw_policy_for f);
 /* The names rw_policy_for_parse takes, separated by '|' (a static string). */

@@ -37,7 +37,7 @@ class Output(unittest.TestCase):
     """What is printed, without AWS."""
 
     def test_every_command_prints_a_valid_policy_without_wildcard_actions(self):
-        for what in ("scan", "watch", "lambda", "deploy", "audit"):
+        for what in ("scan", "watch", "lambda", "deploy", "audit", "deploy-apply"):
             p = rwtest.run(["iam-policy", "--for", what])
             self.assertEqual(p.returncode, 0, p.stderr)
             doc = json.loads(p.stdout)
@@ -53,6 +53,64 @@ class Output(unittest.TestCase):
             for ph in set(x for s in doc["Statement"] for r in s["Resource"]
                           for x in __import__("re").findall(r"<[a-z-]+>", r)):
                 self.assertIn(ph + ":", p.stderr_text, (what, p.stderr_text))
+
+    def test_deploy_apply_policy_is_the_calls_apply_makes(self):
+        """--for deploy-apply: each AWS operation src/deploy/apply.c calls has its permission, and
+        nothing more is granted but what those calls imply (the tagging action of a create that
+        tags, iam:PassRole for the trail's role); reads of what may be the user's on "*", every
+        change scoped to apply's own names. deploy test's statements (--for deploy) are as they
+        were."""
+        import re
+        doc = policy("--for", "deploy-apply", "--region", "eu-west-1", "--account", "111122223333")
+        granted = {a: s for s in doc["Statement"] for a in s["Action"]}
+        with open(os.path.join(rwtest.REPO, "src", "deploy", "apply.c")) as f:
+            src = f.read()
+        service = {"cloudtrail": "cloudtrail", "logs": "logs", "events": "events",
+                   "configservice": "config", "sns": "sns", "cloudwatch": "cloudwatch",
+                   "iam": "iam"}
+        s3 = {"HeadBucket": "s3:ListBucket", "GetBucketTagging": "s3:GetBucketTagging",
+              "PutBucketTagging": "s3:PutBucketTagging", "CreateBucket": "s3:CreateBucket",
+              "GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+              "PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+              "GetBucketEncryption": "s3:GetEncryptionConfiguration",
+              "PutBucketEncryption": "s3:PutEncryptionConfiguration",
+              "GetBucketPolicy": "s3:GetBucketPolicy", "PutBucketPolicy": "s3:PutBucketPolicy",
+              "DeleteBucket": "s3:DeleteBucket", "DeleteObject": "s3:DeleteObject"}
+        needed = set()
+        for svc, op in re.findall(r"&rw_aws_(\w+),\s*(?:[\w>.-]+|NULL),\s*\"(\w+)\"", src):
+            if svc == "s3":
+                needed.add(s3[op])
+            elif svc != "sts":
+                needed.add("%s:%s" % (service[svc], op))
+        for svc, op in re.findall(r"jcall\(a, [\w>.-]+, &rw_aws_(\w+), \"(\w+)\"", src):
+            needed.add("%s:%s" % (service[svc], op))
+        for op in s3:  # S3's operations are named in apply.c's calls and tables
+            if re.search(r'"%s"' % op, src):
+                needed.add(s3[op])
+        needed.add("s3:DeleteObject")  # rw_aws_rest in on_object
+        needed.add("s3:ListBucket")    # rw_s3_list, emptying the bucket
+        self.assertGreater(len(needed), 50, sorted(needed))
+        implied = {"cloudtrail:AddTags", "logs:TagResource", "iam:TagRole", "iam:PassRole",
+                   "sns:TagResource", "cloudwatch:TagResource", "events:TagResource",
+                   "config:TagResource"}
+        self.assertEqual(sorted(set(granted) - implied), sorted(needed))
+        self.assertTrue(implied <= set(granted))
+        for a, s in granted.items():
+            if re.search(r":(Describe|List|Get)", a) and s["Resource"] == ["*"]:
+                continue
+            for r in s["Resource"]:
+                # a Config rule's ARN holds an id AWS gives it, not its name
+                self.assertRegex(r, r"rootwatch|:config-rule/\*$", (a, r))
+                self.assertNotEqual(r, "*", a)
+        self.assertEqual(granted["cloudtrail:CreateTrail"]["Resource"],
+                         ["arn:aws:cloudtrail:eu-west-1:111122223333:trail/rootwatch"])
+        self.assertEqual(granted["s3:CreateBucket"]["Resource"],
+                         ["arn:aws:s3:::rootwatch-trail-111122223333-eu-west-1"])
+        self.assertEqual(granted["sns:CreateTopic"]["Resource"],
+                         ["arn:aws:sns:*:111122223333:rootwatch-root-activity"])
+        # deploy test's policy is untouched
+        self.assertEqual([s["Sid"] for s in policy("--for", "deploy")["Statement"]],
+                         ["ReadStack", "ReadRule", "TestPattern", "InvokeFunction"])
 
     def test_audit_policy_is_exactly_the_calls_audit_makes(self):
         """--for audit: every permission src/audit names for a call it makes (the ERROR of a
