@@ -287,6 +287,38 @@ class WatchMetrics(unittest.TestCase):
         s.wait(lambda: s.get("/healthz")[0] == 200, 10, "/healthz ok once an alert is stored again")
         self.assertEqual(s.stop(), 0, s.stderr())
 
+    def test_healthz_says_stopping_while_draining(self):
+        """After SIGTERM, while the delivery in flight finishes (a receiver that takes 3 s to
+        answer), /healthz answers 503 "stopping (SIGTERM)": a load balancer stops sending here."""
+        import http.server
+        import threading
+        got = threading.Event()
+
+        class Slow(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                got.set()
+                time.sleep(3)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.addCleanup(srv.server_close)
+        self.addCleanup(srv.shutdown)
+        s = self.start("  - name: hook\n    type: webhook\n    url: http://127.0.0.1:%d/alerts\n"
+                       "    timeout_ms: 10000\n" % srv.server_address[1])
+        self.drop("s.json.gz", [rwtest.record("d-root-1", time=utc(time.time()))])
+        self.assertTrue(got.wait(20 * SLOW), s.stderr())
+        s.proc.send_signal(signal.SIGTERM)
+        status, body, _ = s.wait(lambda: (lambda r: r if r[0] == 503 else None)(s.get("/healthz")), 5,
+                                 "/healthz to say stopping")
+        self.assertTrue(body.startswith("stopping (SIGTERM)"), body)
+        self.assertEqual(s.stop(), 0, s.stderr())
+
     def test_bad_address_is_a_usage_error(self):
         cfg = os.path.join(self.dir, "rootwatch.yaml")
         with open(cfg, "w") as f:
