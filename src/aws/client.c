@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdatomic.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,6 +389,17 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
     rw_buf_printf(&spath, "%s%s", base_path ? base_path : "", kpath);
     char *host = url_authority(endpoint);
     int s3 = k->svc->protocol == RW_AWS_REST_XML;
+    /* S3 wants Content-MD5 on the PUTs that configure a bucket (PutBucketTagging,
+     * PutPublicAccessBlock, PutBucketEncryption: rootwatch deploy apply); sent with every S3 PUT
+     * or POST that has a body */
+    char md5[32] = "";
+    if (s3 && !strcmp(k->svc->id, "s3") && k->body_len &&
+        (!strcmp(k->method, "PUT") || !strcmp(k->method, "POST"))) {
+        unsigned char d[EVP_MAX_MD_SIZE];
+        unsigned int dl = 0;
+        if (EVP_Digest(k->body, k->body_len, d, &dl, EVP_md5(), NULL) == 1 && dl == 16)
+            EVP_EncodeBlock((unsigned char *)md5, d, (int)dl);
+    }
     int max_attempts = c->cfg && c->cfg->max_attempts > 0 ? c->cfg->max_attempts : 5;
     int rc = RW_EIO;
     int attempt;
@@ -404,7 +416,7 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
         char amz_date[17], payload[65];
         rw_sigv4_amz_date(now, amz_date);
         rw_sigv4_sha256_hex(k->body ? k->body : "", k->body_len, payload);
-        rw_http_header h[9];
+        rw_http_header h[10];
         size_t nh = 0;
         h[nh++] = (rw_http_header){"Host", host};
         h[nh++] = (rw_http_header){"X-Amz-Date", amz_date};
@@ -413,6 +425,7 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
         if (k->content_type) h[nh++] = (rw_http_header){"Content-Type", k->content_type};
         if (k->target) h[nh++] = (rw_http_header){"X-Amz-Target", k->target};
         if (s3) h[nh++] = (rw_http_header){"X-Amz-Content-SHA256", payload};
+        if (md5[0]) h[nh++] = (rw_http_header){"Content-MD5", md5};
         rw_sigv4_request sr = {.method = k->method,
                                .path = spath.data,
                                .query = k->query,

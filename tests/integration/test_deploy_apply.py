@@ -20,7 +20,9 @@ What moto cannot show, and so is not tested here:
 PutBucketEncryption, PutPublicAccessBlock and the bucket policy are read back through moto, which
 stores them.
 """
+import base64
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -126,6 +128,8 @@ class DeployApply(unittest.TestCase):
         self.front.clear()
         p = rwtest.run(list(args), env=env, timeout=180)
         p.ops = self.front.operations()
+        with self.front._lock:
+            p.requests = list(self.front.requests)
         if code is not None:
             self.assertEqual(p.returncode, code, "%s\n%s\n%s" % (args, p.stdout_text, p.stderr_text))
         return p
@@ -155,6 +159,14 @@ class DeployApply(unittest.TestCase):
         self.assertEqual(len(self.lines(p, "created")), 12, p.stdout_text)
         self.assertIn("never creates one", p.stdout_text)  # the Config recorder
         self.assertIn("confirm the subscription", p.stdout_text)
+        # S3's bucket settings carry Content-MD5 (AWS refuses PutBucketTagging,
+        # PutPublicAccessBlock and PutBucketEncryption without it; moto does not check)
+        puts = [r for r in p.requests if r.method == "PUT" and r.body and
+                not r.header("x-amz-target") and b"Action=" not in r.body]
+        self.assertEqual(len(puts), 4, [r.path for r in puts])
+        for r in puts:
+            self.assertEqual(r.header("content-md5"),
+                             base64.b64encode(hashlib.md5(r.body).digest()).decode(), r.path)
         # the bucket
         s3 = self.client("s3")
         pol = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
