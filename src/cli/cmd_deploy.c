@@ -2,7 +2,7 @@
  * (src/deploy/template.c; docs/lambda.md, "The stack"); `deploy test` proves a deployed one end to
  * end (src/deploy/stacktest.c; docs/lambda.md, "deploy test"); `deploy apply` and `deploy destroy`
  * create through the APIs what audit would fail on, and remove it (src/deploy/apply.c;
- * docs/audit.md, "deploy apply / destroy"). Subcommands are rows of one table.
+ * docs/deploy.md). Subcommands are rows of one table.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -240,7 +240,7 @@ static const char apply_help[] =
     "Each carries the tag rootwatch:managed=true. A resource of the same name without it is\n"
     "refused, never changed; a trail, filter, alarm or rule of yours that already does the job\n"
     "is left as it is. Confirming the subscription and root MFA are a person's to do.\n"
-    "docs/audit.md (\"deploy apply / destroy\") says what it costs.\n"
+    "docs/deploy.md says what it costs.\n"
     "\n"
     "options:\n"
     "      --email ADDRESS     subscribed to each topic (required)\n"

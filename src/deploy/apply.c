@@ -1,4 +1,4 @@
-/* rootwatch deploy apply / destroy (deploy/apply.h; docs/audit.md, "deploy apply / destroy").
+/* rootwatch deploy apply / destroy (deploy/apply.h; docs/deploy.md).
  *
  * The resources, in the order apply makes them (destroy goes the other way):
  *   bucket        rootwatch-trail-ACCOUNT-REGION: the bucket policy CloudTrail needs (with an

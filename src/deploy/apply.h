@@ -1,4 +1,4 @@
-/* rootwatch deploy apply / destroy (issue 14; docs/audit.md, "deploy apply / destroy"): creates
+/* rootwatch deploy apply / destroy (issue 14; docs/deploy.md): creates
  * through the AWS APIs what `rootwatch audit` would fail on and is safe to create, and removes it
  * again. One function per resource kind (bucket, log group, role, trail, metric filter, topic,
  * alarm, EventBridge rule, Config rule), each finding its resource, creating and tagging it, or
