@@ -11,7 +11,9 @@
  *
  * Failures: a refused or broken connection, a timeout, TLS trouble and 4xx replies are worth
  * another try; 5xx replies and refused authentication are not. */
+#ifndef RW_NO_LIBCURL
 #include <curl/curl.h>
+#endif
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +48,29 @@ static const rw_opt_spec opts[] = {
     {NULL, 0, NULL, false, NULL},
 };
 
+#ifdef RW_NO_LIBCURL
+/* rootwatch-lambda, the Lambda function's program (issue 12), links no libcurl, which would bring
+ * some thirty libraries to every cold start: an smtp channel is refused when the configuration is
+ * loaded, which in the function is at init (docs/lambda.md, "Notification channels"). */
+static int open_smtp(rw_channel *ch) {
+    return rw_error_set(RW_EINVAL,
+                        "channel %s: the smtp channel is not available in the Lambda function's "
+                        "build (rootwatch-lambda links no libcurl): email the alerts through the "
+                        "SNS topic (an email subscription) or from rootwatch watch",
+                        ch->name);
+}
+
+static int send_smtp(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
+    (void)n;
+    snprintf(res->error, sizeof res->error, "channel %s: smtp is not in this build", ch->name);
+    res->retryable = false;
+    return rw_error_set(RW_EIO, "%s", res->error);
+}
+
+static void close_smtp(rw_channel *ch) {
+    (void)ch;
+}
+#else
 typedef struct smtp_state {
     char *url;
     char where[300];   /* "host:port", for messages */
@@ -608,6 +633,8 @@ static int send_smtp(rw_channel *ch, const rw_notice *n, rw_send_result *res) {
     res->retryable = retry;
     return rw_error_set(retry ? RW_ERETRY : RW_EIO, "%s", res->error);
 }
+
+#endif /* RW_NO_LIBCURL */
 
 const rw_channel_type rw_channel_smtp = {
     .type = "smtp",
