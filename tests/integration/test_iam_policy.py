@@ -270,11 +270,18 @@ class Enforced(unittest.TestCase):
         user also gets s3:HeadBucket, for moto only.
         moto does not scope SNS calls to their topic (it checks them against the resource "*"),
         so SNS statements get the resource "*" here; that their resource is the topic given is
-        checked in Output.test_resources_come_from_the_options."""
+        checked in Output.test_resources_come_from_the_options.
+        moto checks SQS's DeleteMessageBatch as the action sqs:DeleteMessageBatch, which AWS does
+        not have ("You cannot set permissions explicitly for SendMessageBatch, DeleteMessageBatch,
+        or ChangeMessageVisibilityBatch": sqs:DeleteMessage grants it, SQS Developer Guide, "Amazon
+        SQS batch actions"): where the policy grants sqs:DeleteMessage, the user also gets
+        sqs:DeleteMessageBatch, for moto only."""
         doc = json.loads(json.dumps(doc))
         for s in doc["Statement"]:
             if s["Action"] == ["s3:ListBucket"]:
                 s["Action"].append("s3:HeadBucket")
+            if "sqs:DeleteMessage" in s["Action"]:
+                s["Action"].append("sqs:DeleteMessageBatch")
             if all(a.startswith("sns:") for a in s["Action"]):
                 s["Resource"] = ["*"]
         name = "u-%s" % uuid.uuid4().hex[:8]
