@@ -37,7 +37,8 @@ static void usage(FILE *out) {
           "      --days N            root-recent-use: root used within N days fails (90)\n"
           "      --check ID          run only this check (repeatable; --list-checks names them)\n"
           "      --list-checks       print the checks, their controls and titles, and exit\n"
-          "  -f, --format FMT        table (default), json, csv or sarif\n" RW_CLI_VERBOSITY_HELP
+          "  -f, --format FMT        table, json, csv or sarif (default: table on a\n"
+          "                          terminal, json otherwise)\n" RW_CLI_VERBOSITY_HELP
           "  -h, --help              show this help\n"
           "\n"
           "Exit status: 0 nothing failed (PASS, WARN, NOT_APPLICABLE); 1 a check failed; 2 a\n"
@@ -72,7 +73,8 @@ int rw_cmd_audit(int argc, char **argv) {
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     rw_aws_opts ao = {0};
-    rw_audit_format fmt = RW_AUDIT_TABLE;
+    /* as scan: a table for a person at a terminal, JSON for a program */
+    rw_audit_format fmt = isatty(STDOUT_FILENO) ? RW_AUDIT_TABLE : RW_AUDIT_JSON;
     char **regions = NULL, **only = NULL;
     int days = 90, c, rc = 2;
     optind = 1;

@@ -663,7 +663,9 @@ class Audit(unittest.TestCase):
             import jsonschema
             with open(schema) as f:
                 jsonschema.validate(doc, json.load(f))
-        p = rwtest.run(base, env=env)  # table
+        p = rwtest.run(base, env=env)  # not a terminal: JSON, as scan's NDJSON
+        self.assertEqual(len(json.loads(p.stdout)), len(CHECKS))
+        p = rwtest.run(base + ["--format", "table"], env=env)
         self.assertEqual(p.returncode, 1)
         self.assertRegex(p.stdout_text, r"(?m)^FAIL +root-access-keys +global ")
         self.assertRegex(p.stdout_text, r"(?m)^PASS +root-mfa +global ")
