@@ -658,11 +658,29 @@ class Audit(unittest.TestCase):
         passed = [r for r in run["results"] if r["ruleId"] == "root-mfa"][0]
         self.assertEqual((passed["kind"], passed["level"]), ("pass", "none"))
         self.assertTrue(run["invocations"][0]["executionSuccessful"])
-        schema = os.environ.get("RW_SARIF_SCHEMA")  # sarif-schema-2.1.0.json, where one is at hand
+        # a refused call: a result of kind review, and a tool execution notification
+        self.front.state[B]["deny"] = {"ListVirtualMFADevices"}
+        p = rwtest.run(base + ["--format", "sarif"], env=env)
+        self.assertEqual(p.returncode, 2)
+        denied = json.loads(p.stdout)
+        run2 = denied["runs"][0]
+        res = [r for r in run2["results"] if r["ruleId"] == "root-hardware-mfa"][0]
+        self.assertEqual((res["kind"], res["level"]), ("review", "none"))
+        self.assertEqual(res["properties"]["permission"], "iam:ListVirtualMFADevices")
+        inv = run2["invocations"][0]
+        self.assertFalse(inv["executionSuccessful"])
+        self.assertEqual([n["associatedRule"]["id"] for n in inv["toolExecutionNotifications"]],
+                         ["root-hardware-mfa"])
+        self.front.state[B]["deny"] = set()
+        # against the SARIF 2.1.0 JSON schema where a copy is at hand (none is kept here): e.g.
+        # the one npm's @microsoft/jest-sarif ships, lib/schemas/sarif-2.1.0-rtm.5.json
+        schema = os.environ.get("RW_SARIF_SCHEMA")
         if schema:
             import jsonschema
             with open(schema) as f:
-                jsonschema.validate(doc, json.load(f))
+                schema = json.load(f)
+            jsonschema.validate(doc, schema)
+            jsonschema.validate(denied, schema)
         p = rwtest.run(base, env=env)  # not a terminal: JSON, as scan's NDJSON
         self.assertEqual(len(json.loads(p.stdout)), len(CHECKS))
         p = rwtest.run(base + ["--format", "table"], env=env)
