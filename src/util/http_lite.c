@@ -5,7 +5,8 @@
  * (tests/unit/test_aws_http.c and test_notify_http.c are built against both):
  * - one connection per handle, kept alive between requests to the same scheme, host and port, and
  *   opened again (once) when a kept connection turns out to have been closed by the server;
- * - TLS always verified: the system's default CA paths, or AWS_CA_BUNDLE; SNI; the host name (or
+ * - TLS always verified: AWS_CA_BUNDLE, else libcurl's Debian defaults (/etc/ssl/certs/
+ *   ca-certificates.crt and /etc/ssl/certs), else OpenSSL's default paths; SNI; the host name (or
  *   IP address) checked against the certificate; TLS 1.2 at least;
  * - plain http only to loopback addresses, and to the metadata endpoints when the request allows
  *   it; no redirect followed; no proxy at all (Lambda has none: HTTPS_PROXY and the like are not
@@ -55,6 +56,8 @@
 #define HTTP_MAX_URL ((size_t)1 << 20)
 #define SIGNAL_SLICE_MS 100
 #define READ_CHUNK 16384
+#define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define DEFAULT_CA_DIR "/etc/ssl/certs"
 
 #ifndef RW_VERSION
 #define RW_VERSION "0"
@@ -514,7 +517,15 @@ static failure tls_context(xfer *x) {
             SSL_CTX_free(ctx);
             return set_fail(x, F_CACERT, "error setting certificate file: %.150s", h->ca_bundle);
         }
-    } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+    } else if (access(DEFAULT_CA_FILE, R_OK) == 0) {
+        /* Debian's libcurl's own defaults (its CURLOPT_CAINFO and CAPATH), which util/http.c
+         * uses; bootstrap points AWS_CA_BUNDLE at Amazon Linux's bundle where this file is not */
+        if (SSL_CTX_load_verify_locations(ctx, DEFAULT_CA_FILE, DEFAULT_CA_DIR) != 1) {
+            ssl_detail(why, sizeof why);
+            SSL_CTX_free(ctx);
+            return set_fail(x, F_CACERT, "error setting certificate file: %s", DEFAULT_CA_FILE);
+        }
+    } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) { /* OpenSSL's: SSL_CERT_FILE, ... */
         ssl_detail(why, sizeof why);
         SSL_CTX_free(ctx);
         return set_fail(x, F_CACERT, "cannot load the system's CA certificates: %s", why);
