@@ -111,7 +111,7 @@ class Front(awsfake.FaultServer):
                              "root_row": {"password_last_used": iso(200),
                                           "access_key_1_last_used_date": "N/A",
                                           "access_key_2_last_used_date": "N/A"},
-                             "in_progress": 0, "deny": set()}
+                             "in_progress": 0, "expired": 0, "deny": set()}
                       for acct in (A, B)}
 
     def account(self, req):
@@ -140,6 +140,9 @@ class Front(awsfake.FaultServer):
             if st["in_progress"] > 0:
                 st["in_progress"] -= 1
                 return query_error(404, "ReportInProgress", "Credential report is being generated.")
+            if st["expired"] > 0:
+                st["expired"] -= 1
+                return query_error(410, "ReportExpired", "Credential report is expired.")
             status, headers, body = self.forward(req)
             if status != 200:
                 return status, headers, body
@@ -581,11 +584,16 @@ class Audit(unittest.TestCase):
                           "access_key_1_last_used_date": iso(3),
                           "access_key_2_last_used_date": "N/A"}
         st["in_progress"] = 2  # ReportInProgress twice, then the report
+        st["expired"] = 1  # then ReportExpired once: a new report is generated
         p = self.audit(B)
         self.assertEqual(p.returncode, 1)
         f = self.assert_result(p, "root-recent-use", "FAIL", "within the last 90 days",
                                "access key 1 on", "no_information (not used since October 2014")
-        self.assertEqual(st["in_progress"], 0)
+        self.assertEqual((st["in_progress"], st["expired"]), (0, 0))
+        ops = [operation(r) for r in self.front.requests if "Credential" in operation(r)]
+        self.assertEqual(ops[-6:], ["GenerateCredentialReport", "GetCredentialReport",
+                                    "GetCredentialReport", "GetCredentialReport",
+                                    "GenerateCredentialReport", "GetCredentialReport"])
         p = self.audit(B, "--days", "2")
         self.assert_result(p, "root-recent-use", "PASS", "not used within the last 2 days",
                            "3 days ago")
