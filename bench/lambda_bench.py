@@ -24,6 +24,7 @@ import os
 import platform
 import queue
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -324,8 +325,12 @@ def main():
                         published += len(got)
                         sqs.delete_message_batch(QueueUrl=qurl, Entries=[
                             {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(got)])
+    except BaseException:
+        sys.stderr.write("lambda_bench: the package, the store and bootstrap's logs are kept in %s\n" % tmp)
+        raise
     finally:
         log.close()
+    shutil.rmtree(tmp, ignore_errors=True)  # the unzipped package, the stores, the logs
     load_after = os.getloadavg()
 
     boot_ms, py_ms = statistics.median(boot) * 1000, statistics.median(py) * 1000
