@@ -1426,16 +1426,17 @@ static bool alarm_good(const rw_xml *x, const char *want_topic) {
 }
 
 static int alarm_apply(ap *a) {
+    /* in the metric's region (the log group's), with that region's topic */
+    const char *region = a->group_region ? a->group_region : a->home;
     size_t home_i = 0;
     for (size_t i = 0; a->regions[i]; i++)
-        if (!strcmp(a->regions[i], a->home)) home_i = i;
-    const char *region = a->group_region ? a->group_region : a->home;
+        if (!strcmp(a->regions[i], region)) home_i = i;
     if (a->metric == H_NONE) {
         say(a, "skipped", "alarm", "no metric filter catches root use (see above)");
         return a->trail_mode == T_OURS ? RW_EIO : RW_OK;
     }
     if (a->topics[home_i] == H_NONE) {
-        say(a, "skipped", "alarm", "depends on the topic in %s (see above)", a->home);
+        say(a, "skipped", "alarm", "depends on the topic in %s (see above)", region);
         return RW_EIO;
     }
     char *t = topic_arn(a, region);
@@ -1544,21 +1545,21 @@ out:
     return rc;
 }
 
-static int alarm_destroy(ap *a) {
+static int alarm_destroy(ap *a, const char *region) {
     rw_xml *x = NULL;
     const char *p1[] = {"AlarmNames.member.1", ALARM_NAME, NULL};
-    if (rw_aws_query(a->c, &rw_aws_cloudwatch, a->home, "DescribeAlarms", p1, &x) != RW_OK)
+    if (rw_aws_query(a->c, &rw_aws_cloudwatch, region, "DescribeAlarms", p1, &x) != RW_OK)
         return fail(a, "alarm", "CloudWatch DescribeAlarms");
     const rw_xml *m = rw_xml_find(x, "DescribeAlarmsResult/MetricAlarms/member");
     const char *aarn = m ? rw_xml_text(m, "AlarmArn") : NULL;
     int rc = RW_OK;
     if (!m || !aarn) {
-        say(a, "not there", "alarm", ALARM_NAME " (%s)", a->home);
+        say(a, "not there", "alarm", ALARM_NAME " (%s)", region);
         goto out;
     }
     const char *p2[] = {"ResourceARN", aarn, NULL};
     rw_xml *tx = NULL;
-    if (rw_aws_query(a->c, &rw_aws_cloudwatch, a->home, "ListTagsForResource", p2, &tx) != RW_OK) {
+    if (rw_aws_query(a->c, &rw_aws_cloudwatch, region, "ListTagsForResource", p2, &tx) != RW_OK) {
         rc = fail(a, "alarm", "CloudWatch ListTagsForResource");
         goto out;
     }
@@ -1571,7 +1572,7 @@ static int alarm_destroy(ap *a) {
     else {
         const char *p3[] = {"AlarmNames.member.1", ALARM_NAME, NULL};
         rw_xml *dx = NULL;
-        if (rw_aws_query(a->c, &rw_aws_cloudwatch, a->home, "DeleteAlarms", p3, &dx) != RW_OK)
+        if (rw_aws_query(a->c, &rw_aws_cloudwatch, region, "DeleteAlarms", p3, &dx) != RW_OK)
             rc = fail(a, "alarm", "CloudWatch DeleteAlarms");
         else
             say(a, "deleted", "alarm", "%s", aarn);
@@ -2101,6 +2102,13 @@ int rw_deploy_apply(rw_aws_session *s, const rw_apply_opts *o) {
         rc = rw_error_set(RW_EIO, "could not read the account");
         goto out;
     }
+    if (a.group_region) { /* a trail of yours delivering to another region: a topic there too */
+        size_t n = 0;
+        while (a.regions[n]) n++;
+        add_region(&a.regions, &n, a.group_region);
+        a.topics = rw_xrealloc(a.topics, (n + 1) * sizeof *a.topics);
+        memset(a.topics, 0, (n + 1) * sizeof *a.topics);
+    }
     bucket_apply(&a, ours);
     group_apply(&a);
     role_apply(&a);
@@ -2132,7 +2140,7 @@ int rw_deploy_destroy(rw_aws_session *s, const rw_apply_opts *o) {
     }
     for (size_t i = 0; a.regions[i]; i++) rule_destroy(&a, a.regions[i]);
     config_destroy(&a);
-    alarm_destroy(&a);
+    for (size_t i = 0; a.regions[i]; i++) alarm_destroy(&a, a.regions[i]);
     for (size_t i = 0; a.regions[i]; i++) topic_destroy(&a, a.regions[i]);
     trail_destroy(&a);
     group_destroy(&a);

@@ -403,6 +403,26 @@ class DeployApply(unittest.TestCase):
         self.assertEqual(self.client("events", "eu-west-1").list_rules()["Rules"], [])
         self.assertEqual([r["Name"] for r in ev.list_rules()["Rules"]], ["my-root-rule"])
 
+    def test_a_users_trail_without_a_log_group_is_neither_changed_nor_doubled(self):
+        """A trail of the user's that records root use but delivers to no log group: apply makes
+        no second trail (a paid copy of every management event) and changes none of theirs; it
+        says what to run, and makes what needs no log group (topics, rules)."""
+        self.client("s3").create_bucket(Bucket="my-trail-bucket")
+        ct = self.client("cloudtrail")
+        ct.create_trail(Name="main", S3BucketName="my-trail-bucket", IsMultiRegionTrail=True,
+                        IncludeGlobalServiceEvents=True)
+        ct.start_logging(Name="main")
+        before = ct.describe_trails()["trailList"]
+        p = self.apply()
+        self.assertRegex(p.stdout_text, r"yours +trail +arn:aws:cloudtrail:us-east-1:%s:trail/main" % ACCOUNT)
+        self.assertRegex(p.stdout_text, r"skipped +log group +your trail .* delivers to no log group.*"
+                                        r"aws cloudtrail update-trail")
+        self.assertRegex(p.stdout_text, r"skipped +metric filter")
+        self.assertRegex(p.stdout_text, r"skipped +alarm")
+        self.assertEqual(ct.describe_trails()["trailList"], before)
+        self.assertEqual(self.client("logs").describe_log_groups()["logGroups"], [])
+        self.assertEqual(len(self.lines(p, "created")), 6, p.stdout_text)  # 2 topics, 2 subs, 2 rules
+
     # ---- destroy -------------------------------------------------------------------------
 
     def test_destroy_leaves_nothing_of_its_own_and_the_users_resources(self):
