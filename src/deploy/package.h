@@ -45,10 +45,12 @@ void rw_package_free(rw_package *p);
 
 /* The machine this program itself runs on (RW_ELF_X86_64, ...). */
 int rw_package_native_machine(void);
-/* The program to package for machine: this very program when it is built for machine, else a
- * build for machine found beside it (rootwatch-arm64 in its folder, or ../build-arm64/rootwatch,
- * the folder docs/lambda.md builds into); RW_ENOTFOUND with a message that says how to build one
- * (Debian's cross toolchain) when there is none. *out is freed with free(). */
+/* The program to package for machine: rootwatch-lambda (the lambda command without libcurl, issue
+ * 12) built for machine beside this program (rootwatch-lambda, rootwatch-lambda-arm64, or
+ * ../build-arm64/rootwatch-lambda, the folder docs/lambda.md builds into), else this very program
+ * when it is built for machine, else rootwatch-arm64 or ../build-arm64/rootwatch; RW_ENOTFOUND with
+ * a message that says how to build one (Debian's cross toolchain) when there is none. *out is
+ * freed with free(). */
 int rw_package_find_binary(char **out, int machine);
 /* "x86_64" or "arm64" (also "amd64", "aarch64") to a machine; 0 if unknown. */
 int rw_package_machine_parse(const char *arch);

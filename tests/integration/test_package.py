@@ -222,11 +222,18 @@ class PackageTest(unittest.TestCase):
             self.assertRegex(out, r"\n  %s " % re.escape(n))
         self.assertEqual(names[0], "bootstrap")
         self.assertIn("bin/rootwatch", names)
-        for lib in (LOADER, "libc.so.6", "libexpat.so.1", "libcurl.so.4", "libcrypto.so.3"):
+        for lib in (LOADER, "libc.so.6", "libexpat.so.1", "libssl.so.3", "libcrypto.so.3"):
             self.assertIn("lib/" + lib, names)
         self.assertRegex(out, r"lib/libc\.so\.6 .*the C library \(glibc 2\.\d+\)")
+        # the program is rootwatch-lambda, built beside rootwatch (issue 12): no libcurl, and none
+        # of the libraries libcurl brings, nor libmicrohttpd
+        lean = os.path.join(os.path.dirname(rwtest.ROOTWATCH), "rootwatch-lambda")
+        self.assertRegex(out, r"\n  bin/rootwatch .*%s" % re.escape(os.path.realpath(lean)))
+        for lib in ("libcurl.so.4", "libgnutls.so.30", "libldap-2.5.so.0", "libmicrohttpd.so.12"):
+            self.assertNotIn("lib/" + lib, names)
+        self.assertLessEqual(len([n for n in names if n.startswith("lib/")]), 12, names)
         # what ldd lists (but the vDSO) is bundled: the two ways of finding libraries agree
-        ldd = subprocess.run(["ldd", rwtest.ROOTWATCH], capture_output=True, text=True).stdout
+        ldd = subprocess.run(["ldd", lean], capture_output=True, text=True).stdout
         for line in ldd.splitlines():
             name = line.split()[0]
             if "vdso" not in name:
@@ -372,7 +379,7 @@ class PackageTest(unittest.TestCase):
     @unittest.skipUnless(awsfake.MotoServer.available(), "moto_server is not installed")
     @unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed")
     def test_publishes_a_root_alert_from_the_package(self):
-        """The bundled libcurl, OpenSSL and expat at work: a root event published to moto's SNS,
+        """The bundled OpenSSL (http_lite) and expat at work: a root event published to moto's SNS,
         delivered to a subscribed SQS queue."""
         if not self._lambda_exists():
             self.skipTest("rootwatch lambda does not exist yet")
