@@ -130,8 +130,6 @@ int rw_cmd_audit(int argc, char **argv) {
                        .days = days,
                        .now = rw_time_now(),
                        .only = (const char *const *)only};
-    const char *wait = getenv("ROOTWATCH_AUDIT_REPORT_WAIT_MS"); /* tests */
-    if (wait) o.report_wait_ms = strtol(wait, NULL, 10);
     rw_aws_session s;
     if (rw_aws_session_open(&s, &ao) != RW_OK) {
         rw_aws_session_close(&s);
