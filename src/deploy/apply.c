@@ -463,8 +463,9 @@ static int bucket_apply(ap *a, const rw_json *our_trail) {
     } else if (head != RW_ENOTFOUND) {
         if (rw_aws_client_error(a->c)->status == 403)
             say(a, "REFUSED", "bucket",
-                "s3://%s exists and belongs to someone else (HeadBucket: 403): choose another "
-                "region, or delete it",
+                "s3://%s: HeadBucket answered 403: the bucket belongs to another account (bucket "
+                "names are global: choose another --region), or this identity may not read it "
+                "(s3:ListBucket)",
                 a->bucket_name);
         else
             fail(a, "bucket", "S3 HeadBucket");

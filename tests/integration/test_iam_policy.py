@@ -355,6 +355,78 @@ class Enforced(unittest.TestCase):
             named = set(f["permission"] for f in findings if f["result"] == "ERROR")
             self.assertTrue(named & set(s["Action"]), (s["Sid"], named))
 
+    def test_deploy_apply_and_destroy_work_under_the_policy_and_need_each_statement(self):
+        """rootwatch deploy apply, then destroy --delete-bucket, under exactly `iam-policy --for
+        deploy-apply --account A --region R`, in an account with a Config recorder running (so
+        that the Config rule is made): every step ends well. With each statement taken out, apply
+        (or, for TrailBucketEmptied, destroy --delete-bucket of a bucket holding a log file)
+        fails with a step refused by IAM. For moto: CloudWatch is checked as monitoring:ACTION,
+        S3's HeadBucket as s3:HeadBucket, and every call of the services but S3 against the
+        resource "*" (so those statements get "*" here: their scoping to apply's names is
+        checked in Output.test_deploy_apply_policy_is_the_calls_apply_makes); the actions a
+        call implies (tagging at creation, iam:PassRole for the trail's role) are not checked by
+        moto."""
+        ct = self.client("cloudtrail")
+        for t in ct.describe_trails()["trailList"]:  # another test's trail would do the job
+            ct.delete_trail(Name=t["Name"])
+        cfg = self.client("config")
+        cfg.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": "arn:aws:iam::%s:role/config" % ACCOUNT,
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+        cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": self.bucket})
+        cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+        doc = policy("--for", "deploy-apply", "--account", ACCOUNT, "--region", REGION)
+        bucket = "rootwatch-trail-%s-%s" % (ACCOUNT, REGION)
+
+        def env(d):
+            d = json.loads(json.dumps(d))
+            for s in d["Statement"]:
+                if not all(a.startswith("s3:") for a in s["Action"]):
+                    s["Resource"] = ["*"]
+                s["Action"] += ["monitoring:" + a.split(":")[1] for a in s["Action"]
+                                if a.startswith("cloudwatch:")]
+                if "s3:ListBucket" in s["Action"]:
+                    s["Action"].append("s3:HeadBucket")
+            return self.user_env(d)
+
+        def run(d, *args):
+            return rwtest.run(["deploy"] + list(args), env=env(d), timeout=300)
+
+        def apply(d):
+            return run(d, "apply", "--email", "oncall@example.com")
+
+        def destroy(d):
+            return run(d, "destroy", "--delete-bucket")
+
+        try:
+            p = apply(doc)
+            self.assertEqual(p.returncode, 0, p.stdout_text + p.stderr_text)
+            self.assertNotRegex(p.stdout_text, r"FAILED|REFUSED|skipped +config")
+            self.assertRegex(p.stdout_text, r"created +config rule")
+            self.assertRegex(p.stdout_text, r"created +trail")
+            self.client("s3").put_object(Bucket=bucket, Key="AWSLogs/%s/x.json.gz" % ACCOUNT,
+                                         Body=b"x")
+            p = destroy(without(doc, "TrailBucketEmptied"))
+            self.assertEqual(p.returncode, 1, p.stdout_text + p.stderr_text)
+            self.assertRegex(p.stdout_text, r"FAILED +bucket +emptying the bucket: .*(AccessDenied"
+                                            r"|not authorized)")
+            p = destroy(doc)
+            self.assertEqual(p.returncode, 0, p.stdout_text + p.stderr_text)
+            self.assertRegex(p.stdout_text, r"deleted +bucket")
+            self.assertIn("destroy: nothing changed", destroy(doc).stdout_text)
+            for s in doc["Statement"]:
+                if s["Sid"] == "TrailBucketEmptied":
+                    continue
+                p = apply(without(doc, s["Sid"]))
+                self.assertEqual(p.returncode, 1, (s["Sid"], p.stdout_text, p.stderr_text))
+                self.assertRegex(p.stdout_text, r"(FAILED|REFUSED) .*(AccessDenied|not authorized"
+                                                r"|403)", s["Sid"])
+                self.assertEqual(destroy(doc).returncode, 0, s["Sid"])
+        finally:
+            cfg.stop_configuration_recorder(ConfigurationRecorderName="default")
+            cfg.delete_delivery_channel(DeliveryChannelName="default")
+            cfg.delete_configuration_recorder(ConfigurationRecorderName="default")
+
     def test_scan_s3_works_under_the_policy_and_needs_each_statement(self):
         doc = policy("--for", "scan", "--bucket", self.bucket)
         self.assertEqual(sorted(s["Sid"] for s in doc["Statement"]),
