@@ -37,6 +37,7 @@
 #include "engine/engine.h"
 #include "notify/dispatch.h"
 #include "notify/notify.h"
+#include "report/format.h"
 #include "sources/watch.h"
 #include "sources/watch_config.h"
 #include "store/store.h"
@@ -162,6 +163,13 @@ static rw_aws_session *env_aws(rw_watch_env *env) {
 
 /* ---- alerts ---------------------------------------------------------------------------------- */
 
+static char *safe_copy(const char *s) {
+    if (!s) return NULL;
+    char *c = rw_xstrdup(s);
+    rw_format_term_safe(c, strlen(c));
+    return c;
+}
+
 static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
     watch *w = ctx;
     bool added = false;
@@ -176,12 +184,19 @@ static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
                            "Seconds from a root event's eventTime to its alert stored",
                            (double)(rw_time_now_ms() - t * 1000) / 1000.0, NULL);
     const char *sev = rw_alert_severity_name(a->severity);
-    const char *fields[] = {"unit",      rw_unit_name(u), "eventID", a->event_id, "rule",
-                            a->rule,     "severity",      sev,       "account",   a->account,
-                            "eventName", a->event_name,   NULL};
-    rw_log_fields(RW_LOG_INFO, fields, "alert: %s %s in account %s (%s)%s",
-                  a->event_name ? a->event_name : "?", sev, a->account ? a->account : "?",
-                  a->rule ? a->rule : "?", added ? "" : ": stored already, not sent again");
+    /* what the record says, made safe for a terminal and a text log (a control character in an
+     * event name must not forge a log line) */
+    char *id = safe_copy(a->event_id), *account = safe_copy(a->account);
+    char *name = safe_copy(a->event_name);
+    const char *fields[] = {
+        "unit", rw_unit_name(u), "eventID", id,          "rule", a->rule, "severity",
+        sev,    "account",       account,   "eventName", name,   NULL};
+    rw_log_fields(RW_LOG_INFO, fields, "alert: %s %s in account %s (%s)%s", name ? name : "?", sev,
+                  account ? account : "?", a->rule ? a->rule : "?",
+                  added ? "" : ": stored already, not sent again");
+    free(id);
+    free(account);
+    free(name);
     rw_metrics_add(w->metrics, added ? "rootwatch_alerts_total" : "rootwatch_alerts_known_total",
                    added ? "Alerts found and stored, per rule and severity"
                          : "Alerts found again that the store held already (not sent again)",
@@ -363,6 +378,10 @@ static void reload(watch *w) {
                      rw_error_last());
         return;
     }
+    if (g->ncfg->store_path && strcmp(g->ncfg->store_path, w->store_path))
+        rw_log_warn("SIGHUP: store: %s is not the store in use (%s): a new store takes effect at "
+                    "the next start",
+                    g->ncfg->store_path, w->store_path);
     gen *old = w->cur;
     stop_sources(old); /* first: a new source may need what an old one holds (a port) */
     pthread_mutex_lock(&w->dlock);

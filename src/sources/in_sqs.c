@@ -186,7 +186,7 @@ static void delete_later(sqs_src *s, const char *id, const char *receipt) {
 
 static void delete_batch(sqs_src *s, rw_aws_client *c, to_delete *v, size_t n) {
     const char *receipts[10];
-    bool ok[10];
+    bool ok[10] = {false};
     for (size_t i = 0; i < n; i++) receipts[i] = v[i].receipt;
     int rc = c ? rw_sqs_delete_batch(c, s->region, s->queue_url, receipts, n, ok)
                : rw_error_set(RW_EINVAL, "no AWS session");
@@ -425,6 +425,10 @@ static void sqs_settle(rw_source *src, rw_unit *u, bool ok) {
         return;
     }
     count(s, "rootwatch_sqs_failed_total", "Messages that failed (left to be received again)");
+    if (m->m.receive_count == 0) /* SQS always says; an emulator might not */
+        rw_log_warn("%s: message %s: SQS gave no ApproximateReceiveCount: it cannot be told "
+                    "poison; the queue's redrive policy, if any, is what ends its retries",
+                    s->name, m->m.id);
     if (m->m.receive_count < s->max_receives) {
         rw_log_warn("%s: message %s failed on receive %ld of at most %d: it will be received "
                     "again after its visibility timeout",

@@ -96,8 +96,15 @@ static void vlog(enum rw_log_level level, const char *const *fields, const char 
         rw_buf b;
         rw_buf_init(&b, 0);
         rw_buf_printf(&b, "rootwatch: %s: %s", names[level], n < 0 ? fmt : line);
-        for (size_t i = 0; fields[i]; i += 2)
-            if (fields[i + 1]) rw_buf_printf(&b, " %s=%s", fields[i], fields[i + 1]);
+        for (size_t i = 0; fields[i]; i += 2) {
+            const char *v = fields[i + 1];
+            if (!v) continue;
+            rw_buf_printf(&b, " %s=", fields[i]);
+            if (!*v || strpbrk(v, " \"=\\") || strpbrk(v, "\n\r\t")) /* quoted as JSON */
+                rw_json_write_str(&b, v, strlen(v));
+            else
+                rw_buf_puts(&b, v);
+        }
         rw_buf_putc(&b, '\n');
         pthread_mutex_lock(&lock);
         fwrite(b.data, 1, b.len, stderr);

@@ -16,7 +16,8 @@ void rw_log(enum rw_log_level level, const char *fmt, ...) __attribute__((format
 void rw_log_set_time(int on);
 /* A line with fields: name, value pairs (NULL-terminated; a NULL value leaves its pair out), as
  * members of the JSON line ({"time":...,"level":"info","message":"...","source":"q",
- * "eventID":"..."}), or after the message as " name=value" in text. */
+ * "eventID":"..."}), or after the message as " name=value" in text (the value quoted as a JSON
+ * string when it is empty or holds a space, a quote, '=', a backslash or a control character). */
 void rw_log_fields(enum rw_log_level level, const char *const *fields, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

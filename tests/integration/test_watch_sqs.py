@@ -176,20 +176,24 @@ class WatchSqsTest(unittest.TestCase):
         bodies.insert(7, eb(rwtest.record("root-signin", source="signin.amazonaws.com",
                                           name="ConsoleLogin", eventType="AwsConsoleSignIn"),
                             "AWS Console Sign In via CloudTrail"))
+        # a record that tries to forge a log line through its event name
+        bodies.append(eb(rwtest.record("root-forge", name="CreateUser\nrootwatch: error: forged")))
         self.send(url, bodies)
         w = self.watch(self.config(self.sqs_source("trail-queue", url)))
         self.assertTrue(wait_until(lambda: self.left(url) == 0, 60),
                         "messages left in the queue:\n" + w.stderr())
-        self.assertTrue(wait_until(lambda: len(w.alerts()) >= 6, 10), w.stderr())
+        self.assertTrue(wait_until(lambda: len(w.alerts()) >= 7, 10), w.stderr())
         self.assertEqual(w.stop(), 0, w.stderr())
-        want = {"root-eb-%d" % i for i in range(5)} | {"root-signin"}
+        want = {"root-eb-%d" % i for i in range(5)} | {"root-signin", "root-forge"}
         got = [a["eventID"] for a in w.alerts()]
         self.assertEqual(sorted(got), sorted(want))  # exactly the root ones, each once
         self.assertEqual(sorted(store_ids(self.store)), sorted(want))
         err = w.stderr()
-        self.assertEqual(err.count("rootwatch: info: alert: "), 6, err)
+        self.assertEqual(err.count("rootwatch: info: alert: "), 7, err)
         self.assertIn("eventID=root-eb-0", err)
-        self.assertNotIn("error", err)
+        self.assertNotIn("\nrootwatch: error: forged", err)
+        self.assertIn("CreateUser?rootwatch: error: forged", err)
+        self.assertEqual([l for l in err.splitlines() if l.startswith("rootwatch: error")], [])
 
     def test_json_logs(self):
         url, _ = self.queue("logs")
