@@ -433,5 +433,60 @@ class WatchDocs(unittest.TestCase):
                          "metrics missing from docs/watch.md's table")
 
 
+class WatchDocsAws(unittest.TestCase):
+    @unittest.skipUnless(shutil.which("moto_server") and shutil.which("aws") and shutil.which("bash"),
+                         "needs moto_server and the AWS CLI (pip install 'moto[server]' awscli)")
+    def test_setup_commands_of_the_docs_run(self):
+        """docs/watch.md's "Setting up AWS" commands, as written, run against moto with the AWS CLI
+        (the queue, its dead-letter queue, the rule, the queue policy, the target, the bucket's
+        notifications, iam-policy), and a root event put on the bus then reaches the queue while an
+        ordinary one does not."""
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import awsfake
+        with open(os.path.join(rwtest.REPO, "docs", "watch.md"), encoding="utf-8") as f:
+            doc = f.read()
+        blocks = re.findall(r"```sh\n(.*?)```", doc, re.S)
+        rule = [b for b in blocks if "aws events put-rule" in b]
+        org = [b for b in blocks if "put-bucket-notification-configuration" in b]
+        self.assertEqual((len(rule), len(org)), (1, 1))
+        script = ("set -eu\n" + rule[0].replace("rootwatch test-pattern", ": rootwatch test-pattern")
+                  .replace("rootwatch watch --sqs", ": rootwatch watch --sqs")
+                  + "aws s3api create-bucket --bucket acme-org-trail >/dev/null\n" + org[0]
+                  + 'echo "QUEUE_URL=$QUEUE_URL"\n')
+        script = script.replace("rootwatch iam-policy", '"$RW" iam-policy')
+        d = tempfile.mkdtemp(prefix="rw-docs-aws-")
+        self.addCleanup(shutil.rmtree, d, True)
+        with awsfake.MotoServer() as moto:
+            env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                       AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+                       AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="", RW=rwtest.ROOTWATCH,
+                       NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
+            for k in ("AWS_PROFILE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+                env.pop(k, None)
+            # the AWS CLI before 1.29/2.13 ignores AWS_ENDPOINT_URL
+            wrapper = 'aws() { command aws --endpoint-url "%s" "$@"; }\n' % moto.url
+            p = subprocess.run(["bash", "-c", wrapper + script], cwd=d, env=env, capture_output=True,
+                               text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
+            self.assertIn('"Sid": "QueueConsume"', p.stdout)
+            self.assertIn('"arn:aws:s3:::acme-org-trail/AWSLogs/*"', p.stdout)
+            queue_url = re.findall(r"^QUEUE_URL=(\S+)$", p.stdout, re.M)[-1]
+            events = moto.boto3_client("events")
+            sqs = moto.boto3_client("sqs")
+            for who, eid in (("user", "docs-user-1"), ("root", "docs-root-1")):
+                events.put_events(Entries=[{"Source": "aws.iam", "DetailType": "AWS API Call via CloudTrail",
+                                            "Detail": json.dumps(rwtest.record(eid, who=who))}])
+            ids = []  # the EventBridge events on the queue (S3's test event of the notifications aside)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and "docs-root-1" not in ids:
+                for m in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1,
+                                             MaxNumberOfMessages=10).get("Messages", []):
+                    body = json.loads(m["Body"])
+                    if "detail" in body:
+                        ids.append(body["detail"]["eventID"])
+                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+            self.assertEqual(ids, ["docs-root-1"])
+
+
 if __name__ == "__main__":
     rwtest.main()
