@@ -175,8 +175,10 @@ int rw_lambda_fn_new(rw_lambda_fn **out, const rw_lambda_fn_opts *opts) {
         goto fail;
     }
     if ((rc = aws_check(fn)) != RW_OK) goto fail;
-    /* in /tmp, which dies with the instance: no fsync (rw_store_open_volatile); makes its folder */
-    if ((rc = rw_store_open_volatile(&fn->store, fn->store_path)) != RW_OK) {
+    /* in /tmp, which dies with the instance: no fsync (rw_store_open_volatile), opened at the
+     * first alert (most invocations have none, and a cold start is then spared SQLite's schema);
+     * what could keep it from opening is checked now: its folder made, the file created (0600) */
+    if ((rc = rw_store_check_file(fn->store_path)) != RW_OK) {
         rc = rw_error_wrap(rc, "ROOTWATCH_STORE (the instance's store, %s)", fn->store_path);
         goto fail;
     }
@@ -248,7 +250,10 @@ static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
     for (size_t i = 0; fn->o.extra && i < fn->o.extra->nchannels; i++)
         chans[k++] = fn->o.extra->channels[i];
     bool added = false;
-    int rc = rw_dispatch_store(fn->store, NULL, a, chans, k, &added);
+    int rc = RW_OK;
+    if (!fn->store && (rc = rw_store_open_volatile(&fn->store, fn->store_path)) != RW_OK)
+        rw_error_wrap(rc, "ROOTWATCH_STORE (the instance's store, %s)", fn->store_path);
+    if (rc == RW_OK) rc = rw_dispatch_store(fn->store, NULL, a, chans, k, &added);
     free(chans);
     rw_store_alert_info *ai = NULL;
     if (rc == RW_OK) rc = rw_store_find(fn->store, a->event_id, &ai);

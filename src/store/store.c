@@ -149,6 +149,27 @@ out:
     return ret;
 }
 
+int rw_store_check_file(const char *path) {
+    if (!path || !*path) return rw_error_set(RW_EINVAL, "store: no path given");
+    int ret = make_parent(path);
+    if (ret) return ret;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return rw_error_set(RW_EIO, "store %s: cannot open the store to write: %s", path,
+                            strerror(errno));
+    char head[16];
+    ssize_t n = read(fd, head, sizeof head);
+    int err = errno;
+    close(fd);
+    if (n < 0)
+        return rw_error_set(RW_EIO, "store %s: cannot read the store: %s", path, strerror(err));
+    if (n > 0 && (n < (ssize_t)sizeof head || memcmp(head, "SQLite format 3", 16) != 0))
+        return rw_error_set(RW_EIO, "store %s: not a rootwatch store (not a SQLite database)",
+                            path);
+    return RW_OK;
+}
+
 static void store_free(rw_store *s) {
     if (!s) return;
     for (int i = 0; i < RW_ST_COUNT_; i++) sqlite3_finalize(s->st[i]);

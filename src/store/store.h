@@ -39,6 +39,12 @@ int rw_store_open(rw_store **out, const char *path);
  * nothing (the kernel holds what was written); only a crash of the machine could, and that takes
  * the store away anyway. Creating a store then costs no fsync (six with rw_store_open). */
 int rw_store_open_volatile(rw_store **out, const char *path);
+/* What opening a store at path would find wrong before SQLite is involved, at the cost of a few
+ * system calls: makes its folder, creates the file (mode 0600) when there is none, and checks that
+ * it is a file rootwatch can read and write holding nothing or a SQLite database. rootwatch lambda
+ * checks its store so at init and opens it at the first alert (issue 12: a cold start without
+ * SQLite's work). RW_EIO (naming path and why) otherwise. */
+int rw_store_check_file(const char *path);
 void rw_store_close(rw_store *s);
 /* The default path: $ROOTWATCH_STORE, else $XDG_STATE_HOME/rootwatch/rootwatch.db, else
  * ~/.local/state/rootwatch/rootwatch.db (a new string: the caller frees it). */
