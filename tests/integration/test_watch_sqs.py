@@ -238,6 +238,34 @@ class WatchSqsTest(unittest.TestCase):
         self.assertIn("skipped: an S3 notification of no new trail file", err)  # the digest
         self.assertNotIn("error", err)
 
+    def test_visibility_extended_while_a_slow_object_is_read(self):
+        """A trail file that takes longer to fetch than the visibility timeout: the message is
+        kept hidden meanwhile (ChangeMessageVisibility), so that it is read once, not handed to
+        a consumer again while the first still reads it."""
+        url, arn = self.queue("slow", VisibilityTimeout="2")
+        self.s3.create_bucket(Bucket="slow-trail")
+        key = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/slow.json.gz"
+        self.s3.put_object(Bucket="slow-trail", Key=key, Body=gzip.compress(rwtest.trail_bytes(
+            [rwtest.record("root-slow-1"), rwtest.record("user-slow-1", who="user")])))
+        note = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+                             "eventName": "ObjectCreated:Put",
+                             "s3": {"bucket": {"name": "slow-trail"}, "object": {"key": key, "size": 300}}}]}
+        self.send(url, [json.dumps(note)])
+        # S3 answers the GET after 7 s: more than three visibility timeouts
+        with awsfake.FaultServer([("slow", 7, ("proxy", self.moto.url))],
+                                 default=("proxy", self.moto.url)) as slow_s3:
+            env = dict(self.env, AWS_ENDPOINT_URL_S3=slow_s3.url)
+            w = Watch(["--config", self.config(self.sqs_source("q", url))], env, self.dir)
+            self.watches.append(w)
+            self.assertTrue(wait_until(lambda: len(w.alerts()) == 1, 60), w.stderr())
+            self.assertTrue(wait_until(lambda: self.left(url) == 0, 10), w.stderr())
+            self.assertEqual(w.stop(), 0, w.stderr())
+            gets = [r for r in slow_s3.requests if r.method == "GET"]
+        err = w.stderr()
+        self.assertIn("still reading its S3 objects: hidden for 2 s more", err)
+        self.assertEqual(len(gets), 1, "the message was handed out again while it was read:\n" + err)
+        self.assertEqual([a["eventID"] for a in w.alerts()], ["root-slow-1"])
+
     def test_sns_wrapped_raw_and_not_raw(self):
         url_raw, arn_raw = self.queue("sns-raw")
         url_env, arn_env = self.queue("sns-envelope")
