@@ -10,11 +10,13 @@ the root ones and the traps (records that look like root activity without being 
 ground truth, each sent as EventBridge delivers it to a rule's target (ctgen.envelope), with a
 fresh eventID per message so that nothing is deduplicated away.
 
-  speed   throughput: N messages preloaded (SendMessageBatch), the consumer started, the time
-          until the queue is empty and every root alert has arrived at the receiver; events per
-          second = N / time. RUNS runs of each consumer, interleaved, and of moto alone (receive
-          and delete only: the floor every consumer stands on), peak resident memory of each
-          consumer (VmHWM). Latency: the consumer idle on its long poll, RATE events per second
+  speed   throughput: the consumer started and idle, then N messages fed (SendMessageBatch) so
+          that the queue stays about DEPTH visible messages deep (Feeder: stock moto cannot serve
+          a deep queue), the time until the queue is empty and every root alert has arrived at the
+          receiver; events per second = N / time. RUNS runs of each consumer, interleaved, and of
+          a bare boto3 loop (receive and delete only: the floor every consumer stands on), peak
+          resident memory of each consumer (VmHWM), the CPU time of the consumer and of
+          moto_server. Latency: the consumer idle on its long poll, RATE events per second
           sent for SECONDS seconds (SendMessage each), the time from SendMessage's return (the
           event is in the queue) to the alert's arrival at the receiver, per root event.
   soak    rootwatch watch for SOAK_MINUTES with SOAK_RATE events per second, its resident size
@@ -26,7 +28,7 @@ docs/benchmarks.md is written from both (a part not run this time is taken from 
 its own date and commit).
 
 Usage: watch_bench.py BUILD_DIR
-  env: PARTS="speed soak" N=20000 RUNS=3 ROOT_EVERY=100 RATE=50 SECONDS=30 LAT_ROOT_EVERY=5
+  env: PARTS="speed soak" N=3000 RUNS=3 ROOT_EVERY=50 DEPTH=30 RATE=50 SECONDS=30 LAT_ROOT_EVERY=5
        SOAK_MINUTES=30 SOAK_RATE=20 SOAK_ROOT_EVERY=20 NOTE=...
 """
 import glob
@@ -268,21 +270,6 @@ def left(sqs, url):
     return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
 
 
-def preload(moto, url, bodies, threads=4):
-    def send(part):
-        c = moto.boto3_client("sqs", REGION)
-        for i in range(0, len(part), 10):
-            r = c.send_message_batch(QueueUrl=url, Entries=[{"Id": str(k), "MessageBody": b}
-                                                            for k, b in enumerate(part[i:i + 10])])
-            if r.get("Failed"):
-                raise SystemExit("watch_bench: SendMessageBatch failed: %s" % r["Failed"][:2])
-    ts = [threading.Thread(target=send, args=(bodies[k::threads],)) for k in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-
-
 def pct(values, q):
     v = sorted(values)
     if not v:
@@ -381,8 +368,13 @@ def throughput_run(kind, build, moto, sqs, receiver, events, n, root_every, dept
     if rc != 0 or missing or dup or extra:
         raise SystemExit("watch_bench: %s: exit %s, %d root alerts missing, %d twice, %d unexpected\n%s"
                          % (kind, rc, len(missing), len(dup), len(extra), c.stderr()[-3000:]))
+    recv = {}
+    for line in c.stderr().splitlines():
+        if line.startswith("watch_py_consumer: {"):
+            recv = json.loads(line.split(": ", 1)[1])
     sqs.delete_queue(QueueUrl=url)
     return {"kind": kind, "n": n, "roots": len(roots), "seconds": took, "per_second": n / took,
+            "receive_ms_p50": recv.get("receive_ms_p50"), "messages_per_receive": recv.get("messages_per_receive"),
             "hwm_kib": hwm, "depth": depth, "feeder_polls": feeder.polls, "cpu_seconds": cpu,
             "moto_cpu_seconds": moto_cpu}
 
@@ -476,7 +468,7 @@ def speed(build, tmp):
            "load_before": load_before[0], "load_after": os.getloadavg()[0],
            "settings": {"N": n, "RUNS": runs, "ROOT_EVERY": root_every, "DEPTH": depth, "RATE": rate,
                         "SECONDS": seconds, "LAT_ROOT_EVERY": lat_root_every},
-           "delete_batch": batch, "build": os.path.realpath(build),
+           "delete_batch": batch, "build": os.path.realpath(build), "built_from": built_from(build),
            "binary_time": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(
                os.path.join(build, "rootwatch")))),
            "moto": motomod.__version__, "pool": {"root": len(events.root), "other": len(events.other),
@@ -561,6 +553,7 @@ def soak(build, tmp):
            "load_before": load_before[0], "load_after": os.getloadavg()[0],
            "settings": {"SOAK_MINUTES": minutes, "SOAK_RATE": rate, "SOAK_ROOT_EVERY": root_every},
            "build": os.path.realpath(build), "delete_batch": rootwatch_batches_deletes(build),
+           "built_from": built_from(build),
            "binary_time": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(
                os.path.join(build, "rootwatch")))),
            "sent": total, "roots": len(sent), "late_sends": late, "missing": len(missing),
@@ -576,6 +569,19 @@ def soak(build, tmp):
 
 # ---- the report ----
 
+def built_from(build):
+    """The source folder of a build when it is not this checkout (a `git archive` of a commit,
+    say), else None."""
+    try:
+        for line in open(os.path.join(build, "CMakeCache.txt")):
+            if line.startswith("CMAKE_HOME_DIRECTORY:"):
+                src = line.split("=", 1)[1].strip()
+                return None if os.path.realpath(src) == os.path.realpath(HERE) else src
+    except OSError:
+        pass
+    return None
+
+
 def git_commit():
     return subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True).stdout.strip()
@@ -586,6 +592,14 @@ def cpu_name():
         return [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
     except Exception:  # noqa: BLE001
         return "unknown"
+
+
+def origin(r):
+    """What was measured: this checkout's commit, or the folder the build was made from."""
+    if r.get("built_from"):
+        return "rootwatch built %s from %s; the checkout at %s" % (r.get("binary_time", "?"), r["built_from"],
+                                                                   r["commit"])
+    return "commit %s, rootwatch built %s" % (r["commit"], r.get("binary_time", "?"))
 
 
 def mb(kib):
@@ -628,7 +642,7 @@ def speed_text(s):
     c = lambda k: "%.0f%% / %.0f%%" % (cols[k][0] * 100, cols[k][1] * 100)  # noqa: E731
     return f"""### Throughput and latency
 
-`{cmd}` ({s['date']}, commit {s['commit']}, rootwatch built {s.get('binary_time', '?')}; load average {s['load_before']:.1f} before, {s['load_after']:.1f} after).
+`{cmd}` ({s['date']}, {origin(s)}; load average {s['load_before']:.1f} before, {s['load_after']:.1f} after).
 Events: {s['pool']['root']} root records and {s['pool']['other']} others ({s['pool']['traps']} of them
 traps: root-looking records that must not alert) from `tools/ctgen.py`, each sent with a fresh
 eventID as EventBridge delivers CloudTrail events to a rule's target. Moto {s['moto']}. The rootwatch
@@ -640,9 +654,10 @@ started first and idle on its long poll, then the messages fed so that the queue
 and every root alert has arrived; events per second = {st['N']:,} / that time. Not preloaded: stock moto's
 ReceiveMessage spends time in proportion to the queue's depth for every message it hands out (its
 retention check, `is_message_valid_based_on_retention_period`, computes every attribute of the queue,
-ApproximateNumberOfMessages among them, once per message), so a queue of 20,000 gives one receive of 10
-in tens of seconds, and a preloaded run would measure only that (1,000 preloaded messages: about 11
-events per second for every consumer, moto alone included). CPU is the share of the run's wall time
+ApproximateNumberOfMessages among them, once per message: seen with cProfile, 12 clock reads per
+message in the queue per message returned). With 1,000 messages preloaded one receive of 10 took about
+1 s and every consumer, the bare loop included, ran at about 11 events per second; 20,000 preloaded
+would be some twenty times slower again, so a preloaded run measures moto and nothing else. CPU is the share of the run's wall time
 the consumer, and moto_server, were on a CPU (2 cores: 100% is one core).
 
 | {st['N']:,} messages, queue ~{st['DEPTH']} deep | events per second (median of {runs}) | runs | peak RSS (VmHWM, median) | CPU: consumer / moto |
@@ -692,7 +707,7 @@ def soak_text(k):
     trace = ", ".join("%.1f" % mb(x[1]) for x in smp[::max(1, len(smp) // 12)])
     return f"""### Soak: memory over {st['SOAK_MINUTES']:g} minutes
 
-`{cmd}` ({k['date']}, commit {k['commit']}, rootwatch built {k.get('binary_time', '?')}; load average {k['load_before']:.1f} before, {k['load_after']:.1f} after).
+`{cmd}` ({k['date']}, {origin(k)}; load average {k['load_before']:.1f} before, {k['load_after']:.1f} after).
 One `rootwatch watch --sqs URL` for {st['SOAK_MINUTES']:g} minutes, {st['SOAK_RATE']} events a second
 (SendMessage each; 1 in {st['SOAK_ROOT_EVERY']} root: {k['sent']:,} events, {k['roots']:,} root alerts), resident
 size (VmRSS) sampled every 30 s.
@@ -704,7 +719,7 @@ size (VmRSS) sampled every 30 s.
 | max after the first minute / overall | {mb(mx_after):.1f} MB / {mb(mx):.1f} MB |
 | moto_server, start and end, for scale | {mb(start[3]):.0f} MB, {mb(end[3]):.0f} MB |
 
-Samples (MB, about every {max(1, len(smp) // 12) * 30 // 60 or 1} min): {trace}. Store at the end: {k['store_bytes'] / 1e6:.1f} MB
+Samples (MB, every {max(1, len(smp) // 12) * 0.5:g} min): {trace}. Store at the end: {k['store_bytes'] / 1e6:.1f} MB
 (SQLite and its WAL). Alerts: {verdict}. Latency over the soak, SendMessage's return to arrival:
 median {k['p50_ms']:.1f} ms, p99 {k['p99_ms']:.1f} ms, max {k['max_ms']:.0f} ms. Warnings and errors
 in rootwatch's log: {k['nlog_problems']}.
@@ -747,43 +762,52 @@ def findings(s):
     med = statistics.median
 
     def col(kind, key):
-        return med([r[key] for r in rows if r["part"] == "throughput" and r["kind"] == kind])
+        v = [r[key] for r in rows if r["part"] == "throughput" and r["kind"] == kind and r.get(key) is not None]
+        return med(v) if v else None
 
     def share(kind, key):
         return med([r[key] / r["seconds"] for r in rows if r["part"] == "throughput" and r["kind"] == kind])
 
     rw, py = col("rootwatch", "per_second"), col("python", "per_second")
     same = "floor-batch" if s.get("delete_batch") else "floor"
-    fs, fb = col(same, "per_second"), col("floor-batch", "per_second")
+    fs, fl, fb = col(same, "per_second"), col("floor", "per_second"), col("floor-batch", "per_second")
     rw_cpu, moto_cpu = share("rootwatch", "cpu_seconds"), share("rootwatch", "moto_cpu_seconds")
     py_cpu = share("python", "cpu_seconds")
     us_per_event = med([r["cpu_seconds"] / r["n"] * 1e6 for r in rows
                         if r["part"] == "throughput" and r["kind"] == "rootwatch"])
     py_us = med([r["cpu_seconds"] / r["n"] * 1e6 for r in rows
                  if r["part"] == "throughput" and r["kind"] == "python"])
+    recv_ms, per_recv = col(same, "receive_ms_p50"), col(same, "messages_per_receive")
     out = ["### Reading it", ""]
-    if moto_cpu >= 0.7 and rw_cpu < 0.5:
+    if rw_cpu < 0.25:
         out.append(
-            f"The emulator is the bottleneck, not rootwatch. While rootwatch emptied the queue, moto_server "
-            f"was on a CPU {moto_cpu:.0%} of the time (one Python process: it cannot use more than about one "
-            f"core) and rootwatch {rw_cpu:.0%}: rootwatch spent {us_per_event:.0f} us of CPU per event "
-            f"(receiving, parsing, the root test, storing, deleting, posting), the boto3 consumer "
-            f"{py_us:.0f} us ({py_cpu:.0%} of its run). On real SQS a receive or a delete is a round trip "
-            f"of milliseconds to another machine, not CPU of this one, so these rates say how the two "
-            f"consumers compare on one machine against one emulator, not what either would do against AWS.")
+            f"The emulator is the bottleneck, not rootwatch. rootwatch was on a CPU {rw_cpu:.0%} of the time "
+            f"it took to empty the queue ({us_per_event:.0f} us of CPU per event: receiving, parsing, the root "
+            f"test, storing, posting, deleting), the boto3 consumer {py_cpu:.0%} ({py_us:.0f} us per event), "
+            f"moto_server {moto_cpu:.0%} (one Python process, serving the consumer and the feeder; the two cores "
+            f"are shared with the feeder, the receiver and other people's work, so its answers wait for a CPU "
+            f"too, and it is short of a full core). Each consumer spends the run waiting on moto: one "
+            f"ReceiveMessage in flight at a time"
+            + (f"; in the bare loop a receive took {recv_ms:.0f} ms (median) for {per_recv:.1f} messages, "
+               f"{per_recv / recv_ms * 1000:,.0f} events per second for receiving alone"
+               if recv_ms and per_recv else "")
+            + ". Against SQS itself a receive is a round trip of some milliseconds to another machine: the "
+              "same reasoning (messages per receive / its round trip) bounds one receive loop there, and "
+              "rootwatch's CPU per event says that a process has room for many times this rate; more "
+              "processes on the queue (competing consumers) add receive loops.")
     else:
         out.append(
             f"rootwatch was on a CPU {rw_cpu:.0%} of the run and moto_server {moto_cpu:.0%}: "
-            f"{us_per_event:.0f} us of rootwatch's CPU per event (the boto3 consumer: {py_us:.0f} us).")
+            f"{us_per_event:.0f} us of rootwatch's CPU per event (the boto3 consumer: {py_us:.0f} us, {py_cpu:.0%}).")
     out.append("")
     out.append(
         f"rootwatch is {rw / py:.2f} times as fast as the boto3 consumer and {rw / fs:.2f} times the bare "
-        f"boto3 loop making the same calls: the bare loop is not moto alone but moto plus boto3's own cost per "
-        f"call (signing, parsing, on the same two cores), which rootwatch's C client does not pay; rootwatch "
-        f"also receives on one thread while another settles (stores, deletes), so its calls overlap. "
-        + ("" if s.get("delete_batch") else
-           f"Deleting with DeleteMessageBatch would save nine calls in ten: the bare loop goes from {fs:,.0f} to "
-           f"{fb:,.0f} events per second with it."))
+        f"boto3 loop making the same calls. The bare loop is not moto alone but moto plus boto3's own cost "
+        f"per call (signing, parsing, on the same two cores), which rootwatch's C client does not pay, and "
+        f"rootwatch receives on one thread while others store, post and delete, so its calls overlap. "
+        + (f"Batching deletes is worth it here: the bare loop makes {fb:,.0f} events per second with "
+           f"DeleteMessageBatch against {fl:,.0f} with a DeleteMessage per message."
+           if fl and fb else ""))
     out.append("")
     return "\n".join(out)
 

@@ -7,7 +7,8 @@
 # docs/benchmarks.md. About 50 minutes with the full soak.
 #   PARTS="speed soak"  which parts to run (a part not run is taken from its last results,
 #                       bench/.data/watch-speed.json and watch-soak.json, with its own date and commit)
-#   N=20000 RUNS=3 ROOT_EVERY=100   throughput: messages a run, runs of each (medians), 1 in N root
+#   N=3000 RUNS=3 ROOT_EVERY=50 DEPTH=30   throughput: messages a run, runs of each (medians), 1 in
+#                       N root, the queue kept about DEPTH deep (stock moto slows down with depth)
 #   RATE=50 SECONDS=30 LAT_ROOT_EVERY=5   latency: events a second sent, for how long, 1 in N root
 #   SOAK_MINUTES=30 SOAK_RATE=20 SOAK_ROOT_EVERY=20   the soak run
 #   NOTE=...            a remark for the report (a shared machine, say)

@@ -29,6 +29,7 @@ import json
 import signal
 import sqlite3
 import sys
+import time
 import urllib.parse
 
 import boto3
@@ -75,9 +76,13 @@ def main():
         hook = urllib.parse.urlsplit(a.webhook)
         conn = http.client.HTTPConnection(hook.hostname, hook.port, timeout=10)
     failed_posts = 0
+    receive_ms = []  # the round trip of each receive that returned messages
     while not stop:
+        t = time.monotonic()
         got = sqs.receive_message(QueueUrl=a.queue_url, MaxNumberOfMessages=10,
                                   WaitTimeSeconds=a.wait).get("Messages", [])
+        if got:
+            receive_ms.append(((time.monotonic() - t) * 1000, len(got)))
         if a.floor_batch or (a.delete_batch and a.floor):
             if got:
                 sqs.delete_message_batch(QueueUrl=a.queue_url, Entries=[
@@ -122,6 +127,11 @@ def main():
                 {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(got)])
     if failed_posts:
         sys.stderr.write("watch_py_consumer: %d POSTs failed\n" % failed_posts)
+    if receive_ms:
+        ms = sorted(x[0] for x in receive_ms)
+        sys.stderr.write("watch_py_consumer: %s\n" % json.dumps(
+            {"receives": len(ms), "receive_ms_p50": ms[len(ms) // 2],
+             "messages_per_receive": sum(x[1] for x in receive_ms) / len(ms)}))
 
 
 if __name__ == "__main__":
