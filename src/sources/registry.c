@@ -7,6 +7,7 @@ extern const rw_watch_source_type rw_watch_source_sqs;
 extern const rw_watch_source_type rw_watch_source_s3, rw_watch_source_lookup_events,
     rw_watch_source_dir, rw_watch_source_sns_http;
 
+/* clang-format off: one line per type, so that adding one is a one-line change */
 const rw_watch_source_type *const rw_watch_source_types[] = {
     &rw_watch_source_sqs,
     &rw_watch_source_s3,
@@ -15,6 +16,7 @@ const rw_watch_source_type *const rw_watch_source_types[] = {
     &rw_watch_source_sns_http,
     NULL,
 };
+/* clang-format on */
 
 const rw_watch_source_type *rw_watch_source_type_find(const char *type) {
     for (size_t i = 0; type && rw_watch_source_types[i]; i++)
