@@ -196,6 +196,8 @@ static int get_report(rw_audit_ctx *a, rw_buf *out, rw_audit_finding *f) {
     long wait = a->o->report_wait_ms > 0 ? a->o->report_wait_ms : 60000;
     int64_t deadline = rw_time_now_ms() + wait;
     bool generated = false;
+    long pause = 250; /* between asks: 250 ms, doubling to 2 s (a small account's report is
+                         ready within a second; a large one's takes longer) */
     for (;;) {
         if (!generated) {
             rw_xml *x = NULL;
@@ -210,7 +212,8 @@ static int get_report(rw_audit_ctx *a, rw_buf *out, rw_audit_finding *f) {
             rw_xml_free(x);
             if (!generated) {
                 if (rw_time_now_ms() > deadline) break;
-                sleep_ms(1000);
+                sleep_ms(pause);
+                pause = pause < 2000 ? pause * 2 : 2000;
                 continue;
             }
         }
@@ -236,7 +239,8 @@ static int get_report(rw_audit_ctx *a, rw_buf *out, rw_audit_finding *f) {
             return RW_EIO;
         }
         if (rw_time_now_ms() > deadline) break;
-        sleep_ms(1000);
+        sleep_ms(pause);
+        pause = pause < 2000 ? pause * 2 : 2000;
     }
     rw_audit_set(f, RW_AUDIT_ERROR,
                  "IAM credential report: not ready after %ld ms of GenerateCredentialReport and "

@@ -231,11 +231,15 @@ class Audit(unittest.TestCase):
             self.comply(acct)
         self.client(A, "organizations").create_organization(FeatureSet="ALL")
 
+    _session = None
+
     def client(self, acct, service, region="us-east-1"):
         import boto3
         import botocore.config
         key, secret, token = self.creds[acct]
-        return boto3.session.Session().client(
+        if Audit._session is None:  # one session: its service models are loaded once
+            Audit._session = boto3.session.Session()
+        return Audit._session.client(
             service, region_name=region, endpoint_url=self.moto.url, aws_access_key_id=key,
             aws_secret_access_key=secret, aws_session_token=token,
             config=botocore.config.Config(proxies={}, retries={"max_attempts": 2}))
