@@ -7,7 +7,8 @@ extern const rw_watch_source_type rw_watch_source_sqs;
 extern const rw_watch_source_type rw_watch_source_s3, rw_watch_source_lookup_events,
     rw_watch_source_dir, rw_watch_source_sns_http;
 
-/* clang-format off: one line per type, so that adding one is a one-line change */
+/* one line per type, so that adding one is a one-line change */
+/* clang-format off */
 const rw_watch_source_type *const rw_watch_source_types[] = {
     &rw_watch_source_sqs,
     &rw_watch_source_s3,
