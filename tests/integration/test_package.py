@@ -502,5 +502,47 @@ class PackageOptionsTest(unittest.TestCase):
         self.assertIn("--arch", p.stdout_text)
 
 
+class LeanProgramTest(unittest.TestCase):
+    """rootwatch-lambda, the program the package holds (issue 12): the lambda command alone, no
+    libcurl, and an smtp channel (libcurl's SMTP) refused at init, naming the configuration."""
+
+    lean = os.path.join(os.path.dirname(rwtest.ROOTWATCH), "rootwatch-lambda")
+
+    def setUp(self):
+        if not os.path.exists(self.lean):
+            self.skipTest("no rootwatch-lambda beside %s" % rwtest.ROOTWATCH)
+
+    def test_no_libcurl_and_lambda_only(self):
+        needed = readelf(["-d"], self.lean)
+        self.assertIn("libssl.so.3", needed)
+        for lib in ("libcurl", "libmicrohttpd", "libgnutls"):
+            self.assertNotIn(lib, needed)
+        p = subprocess.run([self.lean, "scan", "x"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("lambda command only", p.stderr)
+        p = subprocess.run([self.lean, "--version"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("no libcurl", p.stdout)
+
+    def test_smtp_channel_is_an_init_error(self):
+        d = tempfile.mkdtemp(prefix="rw-lean-")
+        conf = os.path.join(d, "rootwatch.yaml")
+        with open(conf, "w") as f:
+            f.write("channels:\n  - name: mail\n    type: smtp\n"
+                    "    url: smtps://smtp.example.com:465\n    from: rootwatch@example.com\n"
+                    "    to: [ops@example.com]\n")
+        env = {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:1", "AWS_REGION": "us-east-1",
+               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+               "SNS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:root-alerts",
+               "ROOTWATCH_CONFIG": conf, "ROOTWATCH_STORE": os.path.join(d, "s", "rootwatch.db"),
+               "PATH": "/usr/bin:/bin"}
+        p = subprocess.run([self.lean, "lambda"], env=env, capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stderr, r"cannot start: ROOTWATCH_CONFIG: .*rootwatch.yaml:2:.*channel "
+                                   r"mail: the smtp channel is not available in the Lambda")
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     rwtest.main()
