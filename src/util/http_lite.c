@@ -653,6 +653,23 @@ static failure tcp_connect(xfer *x, const url_parts *u) {
     return F_NONE;
 }
 
+/* Is the kept connection still worth a request? Not when the server has closed it or sent what
+ * nobody asked for; a TLS 1.3 session ticket that came after the handshake is taken in, not a
+ * reason to drop it. */
+static bool conn_alive(rw_http *h) {
+    if (h->in_off < h->in.len) return false;
+    struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
+    if (poll(&pfd, 1, 0) <= 0) return true;
+    if (!h->ssl) return false;
+    char c;
+    size_t n = 0;
+    ERR_clear_error();
+    int r = SSL_peek_ex(h->ssl, &c, 1, &n);
+    int e = r == 1 ? SSL_ERROR_NONE : SSL_get_error(h->ssl, r);
+    ERR_clear_error();
+    return r != 1 && e == SSL_ERROR_WANT_READ;
+}
+
 /* ---- bytes in and out ---------------------------------------------------------------------- */
 
 static failure send_bytes(xfer *x, const char *p, size_t n) {
@@ -1162,7 +1179,8 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     response_state st = {.head = is_head, .max_body = h->opts.max_body};
     failure f = F_NONE;
     for (int attempt = 0; attempt < 2; attempt++) {
-        bool reused = h->fd >= 0 && h->conn_key && strcmp(h->conn_key, key) == 0;
+        bool reused = h->fd >= 0 && h->conn_key && strcmp(h->conn_key, key) == 0 &&
+                      (attempt > 0 || conn_alive(h));
         if (!reused) {
             conn_close(h);
             f = tcp_connect(&x, &u);
