@@ -170,6 +170,16 @@ static char *safe_copy(const char *s) {
     return c;
 }
 
+/* The configured name of a source the engine runs (its own name when not found). */
+static const char *source_name(watch *w, const rw_source *src) {
+    const char *name = src->name;
+    pthread_mutex_lock(&w->lmu);
+    for (size_t i = 0; i < w->nlabels; i++)
+        if (w->labels[i].src == src) name = w->labels[i].name;
+    pthread_mutex_unlock(&w->lmu);
+    return name;
+}
+
 static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
     watch *w = ctx;
     bool added = false;
@@ -188,9 +198,14 @@ static int on_alert(void *ctx, rw_unit *u, const rw_alert *a) {
      * event name must not forge a log line) */
     char *id = safe_copy(a->event_id), *account = safe_copy(a->account);
     char *name = safe_copy(a->event_name);
-    const char *fields[] = {
-        "unit", rw_unit_name(u), "eventID", id,          "rule", a->rule, "severity",
-        sev,    "account",       account,   "eventName", name,   NULL};
+    const char *fields[] = {"source",    source_name(w, rw_unit_source(u)),
+                            "unit",      rw_unit_name(u),
+                            "eventID",   id,
+                            "rule",      a->rule,
+                            "severity",  sev,
+                            "account",   account,
+                            "eventName", name,
+                            NULL};
     rw_log_fields(RW_LOG_INFO, fields, "alert: %s %s in account %s (%s)%s", name ? name : "?", sev,
                   account ? account : "?", a->rule ? a->rule : "?",
                   added ? "" : ": stored already, not sent again");

@@ -118,6 +118,10 @@ void *rw_unit_data(const rw_unit *u) {
     return u->data;
 }
 
+const rw_source *rw_unit_source(const rw_unit *u) {
+    return u->src;
+}
+
 void rw_unit_set_page(rw_unit *u, int page) {
     u->page = page;
 }

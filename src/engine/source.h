@@ -91,6 +91,8 @@ bool rw_emit_stopping(const rw_emit *e);
  * the unit is settled (after settle returns, the engine frees both). */
 const char *rw_unit_name(const rw_unit *u);
 void *rw_unit_data(const rw_unit *u);
+/* The source the unit came from (borrowed: the engine's until it finishes). */
+const rw_source *rw_unit_source(const rw_unit *u);
 /* Reads bytes of the unit (any container the trail reader knows, plain or gzip) from fd to its
  * end, or from memory, through the reader and the rules. A unit may be read in several pieces
  * (pages); offsets in problems count within the piece. Returns the reader's code (the problems

@@ -210,6 +210,8 @@ class WatchSqsTest(unittest.TestCase):
         alert = [l for l in lines if l["message"].startswith("alert: ")]
         self.assertEqual(len(alert), 1, lines)
         self.assertEqual(alert[0]["eventID"], "root-log-1")
+        self.assertEqual(alert[0]["source"], "q")  # the configured name
+        self.assertRegex(alert[0]["unit"], r"^queue logs, message [0-9a-f-]{36}$")
         self.assertEqual(alert[0]["rule"], "root-api-call")
         self.assertTrue(any("is not JSON" in l["message"] and l["level"] == "error" for l in lines), lines)
         # never a secret: the dummy secret key of the environment
