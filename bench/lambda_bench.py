@@ -393,6 +393,7 @@ and exit, so that even a start doing nothing else would be only {py_ms / floor_m
 import; the rest, about {max(boot_ms - floor_ms, 0):.1f} ms (a difference of two medians, so only roughly), is bootstrap's
 shell, rootwatch's own init (the rules, the SNS channel, the credentials, a check of the store's
 file in /tmp, which SQLite opens only at the first alert) and the first connection.
+
 Every invocation was answered with the right summary, and moto's SNS delivered {published} messages
 for the {runs * root_n} root events. The Python side is the import alone: the blog's function still
 has to create its clients and make its calls after it. The invocation rates measure rootwatch,
