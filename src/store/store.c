@@ -165,8 +165,8 @@ int rw_store_check_file(const char *path) {
     if (n < 0)
         return rw_error_set(RW_EIO, "store %s: cannot read the store: %s", path, strerror(err));
     if (n > 0 && (n < (ssize_t)sizeof head || memcmp(head, "SQLite format 3", 16) != 0))
-        return rw_error_set(RW_EIO, "store %s: not a rootwatch store (not a SQLite database)",
-                            path);
+        return rw_error_set(
+            RW_EIO, "store %s: not a rootwatch store (the file is not an SQLite database)", path);
     return RW_OK;
 }
 

@@ -833,6 +833,36 @@ static void test_not_a_database(void **state) {
     free(path);
 }
 
+/* rootwatch lambda's check at init (issue 12): what would keep the store from opening, without
+ * SQLite */
+static void test_check_file(void **state) {
+    (void)state;
+    char *path = path_of("new/folder/rootwatch.db");
+    assert_int_equal(rw_store_check_file(path), RW_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_size, 0);
+    assert_int_equal(rw_store_check_file(path), RW_OK); /* again: the empty file is fine */
+    rw_store *s = open_ok(path);                        /* and opens as a store */
+    rw_store_close(s);
+    assert_int_equal(rw_store_check_file(path), RW_OK); /* a store is fine */
+    free(path);
+    path = path_of("new"); /* a folder */
+    assert_int_equal(rw_store_check_file(path), RW_EIO);
+    assert_contains(rw_error_last(), path);
+    free(path);
+    path = path_of("text.db");
+    FILE *f = fopen(path, "w");
+    fputs("this is a text file, not a database\n", f);
+    fclose(f);
+    assert_int_equal(rw_store_check_file(path), RW_EIO);
+    assert_contains(rw_error_last(), "not a rootwatch store");
+    free(path);
+    assert_int_equal(rw_store_check_file("/proc/no-such-process/rootwatch.db"), RW_EIO);
+    assert_contains(rw_error_last(), "/proc/no-such-process");
+}
+
 static void test_read_only(void **state) {
     (void)state;
     assert_int_equal(chmod(tmpdir, 0755), 0);
@@ -1332,6 +1362,7 @@ int main(void) {
         cmocka_unit_test(test_open_readonly),
         cmocka_unit_test(test_create_and_migrate),
         cmocka_unit_test(test_not_a_database),
+        cmocka_unit_test(test_check_file),
         cmocka_unit_test(test_read_only),
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_default_path),
