@@ -44,9 +44,10 @@ struct rw_aws_client {
     rw_http *http;
     rw_aws_error err;
     uint64_t rng;
-    long min_interval_ms; /* the least time between two requests (rate limits), 0: none */
-    struct timespec last; /* when the last request went out */
-    long timeout_ms;      /* one request's time limit */
+    long min_interval_ms;    /* the least time between two requests (rate limits), 0: none */
+    struct timespec last;    /* when the last request went out */
+    long timeout_ms;         /* one request's time limit */
+    const atomic_bool *stop; /* rw_aws_client_set_stop's, or NULL */
 };
 
 /* rw_aws_set_deadline's (epoch milliseconds; 0: none) */
@@ -54,6 +55,10 @@ static _Atomic int64_t deadline_ms;
 
 void rw_aws_set_deadline(int64_t epoch_ms) {
     atomic_store(&deadline_ms, epoch_ms);
+}
+
+void rw_aws_client_set_stop(rw_aws_client *c, const atomic_bool *stop) {
+    c->stop = stop;
 }
 
 void rw_aws_client_set_rate(rw_aws_client *c, double per_second) {
@@ -456,7 +461,8 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
                               .headers = h,
                               .nheaders = nh,
                               .body = k->body,
-                              .body_len = k->body_len};
+                              .body_len = k->body_len,
+                              .stop = c->stop};
         bool secret = resp->body.secret; /* the caller's: the reply may hold credentials */
         rw_http_response_free(resp);
         rw_http_response_init(resp);
@@ -499,8 +505,9 @@ static int perform(rw_aws_client *c, const call *k, rw_http_response *resp) {
         } else {
             retry = resp->status >= 500 || resp->status == 429 || is_throttle(c->err.code);
         }
-        /* no time left for another attempt */
+        /* no time left for another attempt, or asked to stop */
         if (dl && rw_time_now_ms() + 100 >= dl) retry = 0;
+        if (c->stop && atomic_load(c->stop)) retry = 0;
         if (!retry || attempt == max_attempts) {
             if (c->err.status == 0 && rc == RW_ERETRY)
                 rc = attempt > 1 ? rw_error_set(RW_ERETRY, "%s %s: %s (gave up after %d attempts)",

@@ -12,6 +12,7 @@
 #ifndef RW_AWS_CLIENT_H
 #define RW_AWS_CLIENT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "aws/config.h"
@@ -52,6 +53,11 @@ typedef struct rw_aws_client rw_aws_client;
 rw_aws_client *rw_aws_client_new(const rw_aws_config *cfg, rw_aws_provider *creds,
                                  const rw_aws_env *env);
 void rw_aws_client_free(rw_aws_client *c);
+
+/* A flag (borrowed; NULL: none) that gives up this client's request in progress as soon as it is
+ * set, also while it waits for an answer (RW_ECANCELED; no retry): a watch source's long poll,
+ * stopped by a shutdown or a reload. */
+void rw_aws_client_set_stop(rw_aws_client *c, const atomic_bool *stop);
 
 /* Spaces this client's requests (retries included) at most per_second apart (CloudTrail's
  * LookupEvents allows 2 per second per account and region); 0 removes the limit. */

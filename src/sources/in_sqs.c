@@ -18,8 +18,8 @@
  *
  * Receiving that fails (throttling and outages outlasting the client's own retries, a queue that
  * is gone) is logged and tried again with a backoff of 1 s doubling to 60 s; the source never
- * ends by itself. A stop (env->stop, rw_emit_stopping) is seen between two receives: within
- * wait_seconds. */
+ * ends by itself. A stop (env->stop) gives up a receive still waiting for its answer within a
+ * second (the client's stop flag); rw_emit_stopping is seen between two receives. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -324,6 +324,10 @@ static int sqs_enumerate(rw_source *src, rw_emit *emit) {
     sqs_src *s = src->state;
     rw_aws_client *c = new_client(s);
     if (!c) return rw_error_wrap(RW_EINVAL, "%s", s->name);
+    /* a stop (shutdown, reload) gives up a long poll still waiting on an idle queue within a
+     * second (RW_HTTP_STOP_GRACE_MS), rather than after wait_seconds; an answer that comes within
+     * that second is read, and its messages handed back (visible again at once) */
+    rw_aws_client_set_stop(c, s->env->stop);
     pthread_mutex_lock(&s->lock);
     read_attributes(s);
     pthread_mutex_unlock(&s->lock);
@@ -339,6 +343,7 @@ static int sqs_enumerate(rw_source *src, rw_emit *emit) {
         size_t n = 0;
         if (rw_sqs_receive(c, s->region, s->queue_url, s->max, s->wait_s, s->vis_s, &v, &n) !=
             RW_OK) {
+            if (stopping(s, emit)) break; /* the poll given up: not a failure */
             backoff = backoff ? (backoff * 2 > 60 ? 60 : backoff * 2) : 1;
             failures++;
             count(s, "rootwatch_sqs_receive_errors_total",

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/secret.h"
 #include "util/signals.h"
+#include "util/timeutil.h"
 #include "util/xmalloc.h"
 
 #define HTTP_DEFAULT_CONNECT_MS 3000L
@@ -172,6 +173,8 @@ typedef struct exchange {
     size_t max_body;
     bool body_over; /* the body passed max_body */
     bool headers_over;
+    const rw_http_request *req;
+    int64_t stop_seen; /* when req->stop was first seen set (0: not yet) */
 } exchange;
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
@@ -192,8 +195,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
  * signal interrupts its wait; non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK) */
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow) {
-    (void)ud, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-    return rw_signal_stop_requested() != 0;
+    (void)dltotal, (void)ultotal, (void)ulnow;
+    exchange *x = ud;
+    const rw_http_request *req = x->req;
+    if (req->stop_on_signal && rw_signal_stop_requested()) return 1;
+    if (!req->stop || dlnow > 0 || !atomic_load(req->stop)) return 0;
+    int64_t now = rw_time_now_ms();
+    if (!x->stop_seen) x->stop_seen = now;
+    return now - x->stop_seen >= RW_HTTP_STOP_GRACE_MS;
 }
 
 static bool is_ws(char c) {
@@ -351,15 +360,19 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
 
     CURL *c = h->curl;
     curl_easy_reset(c); /* keeps live connections, TLS sessions and the DNS cache */
-    exchange x = {.resp = resp, .max_body = h->opts.max_body};
+    exchange x = {.resp = resp, .max_body = h->opts.max_body, .req = req};
     h->errbuf[0] = 0;
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
     curl_easy_setopt(c, CURLOPT_CURLU, u.u);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, req->stop_on_signal ? 0L : 1L);
-    if (req->stop_on_signal) curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    bool stoppable = req->stop_on_signal || req->stop;
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, stoppable ? 0L : 1L);
+    if (stoppable) {
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
+    }
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -420,6 +433,11 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     if (x.headers_over) {
         rc = rw_error_set(RW_ELIMIT, "%s %s://%s:%s: the response headers are over %zu bytes",
                           method, u.scheme, u.host, u.port, (size_t)HTTP_MAX_HEADERS);
+        goto done;
+    }
+    if (cc == CURLE_ABORTED_BY_CALLBACK && req->stop && atomic_load(req->stop)) {
+        rc = rw_error_set(RW_ECANCELED, "%s %s://%s:%s: given up: asked to stop", method, u.scheme,
+                          u.host, u.port);
         goto done;
     }
     if (cc == CURLE_ABORTED_BY_CALLBACK && req->stop_on_signal && rw_signal_stop_requested()) {

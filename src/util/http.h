@@ -6,6 +6,7 @@
 #ifndef RW_HTTP_H
 #define RW_HTTP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,7 +43,15 @@ typedef struct rw_http_request {
      * rw_signal_stop_requested), also while it waits for an answer: for a wait that may last (the
      * Lambda Runtime API's next invocation) */
     bool stop_on_signal;
+    /* non-NULL: the exchange is given up (RW_ECANCELED) when *stop has been set for
+     * RW_HTTP_STOP_GRACE_MS and no byte of the answer has come yet: a watch source told to stop
+     * while it long-polls an idle queue. An answer on its way within the grace (a busy queue's,
+     * whose messages the queue has already handed out) is read to its end, so that what it holds
+     * is not kept from others until its visibility timeout. */
+    const atomic_bool *stop;
 } rw_http_request;
+
+#define RW_HTTP_STOP_GRACE_MS 1000
 
 typedef struct rw_http_response {
     long status; /* 0 when no response came (a network error) */
@@ -59,10 +68,10 @@ void rw_http_free(rw_http *h);
 /* Performs the request. Returns RW_OK when a response arrived (whatever its status), RW_ERETRY
  * for network failures worth another try (refused, reset, timed out, DNS), RW_EINVAL for a URL
  * rootwatch refuses (plain http to a non-loopback host), RW_ELIMIT for a body over max_body,
- * RW_ECANCELED when stop_on_signal cut it short. The message names the host and what failed. req
- * and what it points to are only read during the call. resp is the caller's, initialised with
- * rw_http_response_init: its body and headers are emptied and refilled (their memory reused), and
- * the caller frees them with rw_http_response_free, whatever this returns. */
+ * RW_ECANCELED when stop_on_signal or stop cut it short. The message names the host and what
+ * failed. req and what it points to are only read during the call. resp is the caller's,
+ * initialised with rw_http_response_init: its body and headers are emptied and refilled (their
+ * memory reused), and the caller frees them with rw_http_response_free, whatever this returns. */
 int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp);
 /* An empty response; what it comes to hold is freed by rw_http_response_free (not r itself). */
 void rw_http_response_init(rw_http_response *r);

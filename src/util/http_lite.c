@@ -375,7 +375,9 @@ typedef struct xfer {
     int64_t stall_ms;      /* 0: none */
     int64_t last_progress; /* the last time a byte moved */
     bool stop_on_signal;
-    size_t received; /* response bytes received (for the messages) */
+    const atomic_bool *stop; /* rw_http_request's */
+    int64_t stop_seen;       /* when *stop was first seen set (0: not yet) */
+    size_t received;         /* response bytes received (for the messages) */
     failure fail;
     char detail[256];
 } xfer;
@@ -400,10 +402,20 @@ static failure set_fail(xfer *x, failure f, const char *fmt, ...) {
     return f;
 }
 
+/* Is the exchange to be given up (stop_on_signal and a signal; the caller's stop flag set for the
+ * grace with nothing of the answer come)? */
+static bool stopped(xfer *x) {
+    if (x->stop_on_signal && rw_signal_stop_requested()) return true;
+    if (!x->stop || x->received > 0 || !atomic_load(x->stop)) return false;
+    int64_t now = now_ms();
+    if (!x->stop_seen) x->stop_seen = now;
+    return now - x->stop_seen >= RW_HTTP_STOP_GRACE_MS;
+}
+
 /* Waits until fd is ready for events, within the limits. F_NONE when it is. */
 static failure wait_fd(xfer *x, int fd, short events, bool connecting) {
     for (;;) {
-        if (x->stop_on_signal && rw_signal_stop_requested()) return set_fail(x, F_CANCELED, NULL);
+        if (stopped(x)) return set_fail(x, F_CANCELED, NULL);
         int64_t now = now_ms();
         int64_t limit = x->deadline;
         if (connecting && x->connect_deadline < limit) limit = x->connect_deadline;
@@ -423,7 +435,7 @@ static failure wait_fd(xfer *x, int fd, short events, bool connecting) {
         int64_t wait = limit - now;
         if (x->stall_ms > 0 && x->last_progress + x->stall_ms - now < wait)
             wait = x->last_progress + x->stall_ms - now;
-        if (x->stop_on_signal && wait > SIGNAL_SLICE_MS) wait = SIGNAL_SLICE_MS;
+        if ((x->stop_on_signal || x->stop) && wait > SIGNAL_SLICE_MS) wait = SIGNAL_SLICE_MS;
         if (wait > INT_MAX) wait = INT_MAX;
         struct pollfd pfd = {.fd = fd, .events = events};
         int n = poll(&pfd, 1, (int)wait);
@@ -675,7 +687,7 @@ static bool conn_alive(rw_http *h) {
 static failure send_bytes(xfer *x, const char *p, size_t n) {
     rw_http *h = x->h;
     while (n > 0) {
-        if (x->stop_on_signal && rw_signal_stop_requested()) return set_fail(x, F_CANCELED, NULL);
+        if (stopped(x)) return set_fail(x, F_CANCELED, NULL);
         size_t w = 0;
         if (h->ssl) {
             ERR_clear_error();
@@ -725,7 +737,7 @@ static failure fill(xfer *x, bool *eof) {
         return set_fail(x, F_NOMEM, NULL);
     }
     for (;;) {
-        if (x->stop_on_signal && rw_signal_stop_requested()) return set_fail(x, F_CANCELED, NULL);
+        if (stopped(x)) return set_fail(x, F_CANCELED, NULL);
         char *dst = h->in.data + h->in.len;
         size_t got = 0;
         if (h->ssl) {
@@ -1167,7 +1179,7 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     long total_ms = req->timeout_ms > 0 ? req->timeout_ms : h->opts.timeout_ms;
     long connect_ms =
         req->connect_timeout_ms > 0 ? req->connect_timeout_ms : h->opts.connect_timeout_ms;
-    xfer x = {.h = h, .stop_on_signal = req->stop_on_signal};
+    xfer x = {.h = h, .stop_on_signal = req->stop_on_signal, .stop = req->stop};
     x.start = x.last_progress = now_ms();
     x.deadline = x.start + total_ms;
     x.connect_deadline = x.start + connect_ms;
@@ -1220,6 +1232,11 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     if (f == F_HEADERS_OVER) {
         rc = rw_error_set(RW_ELIMIT, "%s %s://%s:%s: the response headers are over %zu bytes",
                           method, u.scheme, u.host, u.port, (size_t)HTTP_MAX_HEADERS);
+        goto done;
+    }
+    if (f == F_CANCELED && !rw_signal_stop_requested()) {
+        rc = rw_error_set(RW_ECANCELED, "%s %s://%s:%s: given up: asked to stop", method, u.scheme,
+                          u.host, u.port);
         goto done;
     }
     if (f == F_CANCELED) {
