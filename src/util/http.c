@@ -4,6 +4,7 @@
  * Messages name scheme://host:port only: URLs may carry secrets in their query (presigned URLs)
  * and headers carry signatures and tokens. */
 #include "util/http.h"
+#include "util/http_impl.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -22,7 +23,6 @@
 #define HTTP_DEFAULT_CONNECT_MS 3000L
 #define HTTP_DEFAULT_TIMEOUT_MS 60000L
 #define HTTP_DEFAULT_MAX_BODY ((size_t)256 << 20)
-#define HTTP_MAX_HEADERS ((size_t)1 << 20) /* all of a response's headers together */
 
 #ifndef RW_VERSION
 #define RW_VERSION "0"
@@ -88,32 +88,6 @@ static int url_parse(url_parts *p, const char *url) {
     return RW_OK;
 }
 
-static bool host_is_loopback(const char *host) {
-    if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0) return true;
-    size_t n = strlen(host);
-    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-        char tmp[INET6_ADDRSTRLEN + 1];
-        if (n - 2 >= sizeof tmp) return false;
-        memcpy(tmp, host + 1, n - 2);
-        tmp[n - 2] = 0;
-        struct in6_addr a6;
-        return inet_pton(AF_INET6, tmp, &a6) == 1 && memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
-    }
-    struct in_addr a4;
-    if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
-    struct in6_addr a6;
-    return inet_pton(AF_INET6, host, &a6) == 1 && memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
-}
-
-/* The link-local endpoints of EC2's instance metadata and ECS/EKS container credentials. */
-static bool host_is_metadata(const char *host) {
-    static const char *const hosts[] = {"169.254.169.254", "169.254.170.2", "169.254.170.23",
-                                        "[fd00:ec2::254]", "[fd00:ec2::23]"};
-    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
-        if (strcasecmp(host, hosts[i]) == 0) return true;
-    return false;
-}
-
 bool rw_http_is_loopback(const char *url) {
     if (ensure_global()) return false;
     url_parts p;
@@ -121,7 +95,7 @@ bool rw_http_is_loopback(const char *url) {
         rw_error_clear();
         return false;
     }
-    bool yes = host_is_loopback(p.host);
+    bool yes = rw_http_host_is_loopback(p.host);
     url_parts_free(&p);
     return yes;
 }
@@ -151,19 +125,6 @@ void rw_http_free(rw_http *h) {
     curl_easy_cleanup(h->curl);
     free(h->ca_bundle);
     free(h);
-}
-
-void rw_http_response_init(rw_http_response *r) {
-    r->status = 0;
-    rw_buf_init(&r->body, 0);
-    rw_buf_init(&r->headers, HTTP_MAX_HEADERS);
-}
-
-void rw_http_response_free(rw_http_response *r) {
-    if (!r) return;
-    rw_buf_free(&r->body);
-    rw_buf_free(&r->headers);
-    r->status = 0;
 }
 
 /* ---- one exchange -------------------------------------------------------------------------- */
@@ -205,10 +166,6 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
     return now - x->stop_seen >= RW_HTTP_STOP_GRACE_MS;
 }
 
-static bool is_ws(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
     exchange *x = ud;
     size_t n = size * nmemb;
@@ -220,13 +177,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
         return n;
     }
     const char *e = data + n;
-    while (e > data && is_ws(e[-1])) e--;
+    while (e > data && rw_http_is_ws(e[-1])) e--;
     if (e == data) return n; /* the blank line that ends the headers */
     int rc = RW_OK;
     if (data[0] == ' ' || data[0] == '\t') {
         /* an obsolete folded line: it continues the last header's value */
         const char *s = data;
-        while (s < e && is_ws(*s)) s++;
+        while (s < e && rw_http_is_ws(*s)) s++;
         if (h->len > 0 && h->data[h->len - 1] == '\n') {
             h->len--;
             rc = rw_buf_putc(h, ' ');
@@ -237,9 +194,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
         const char *colon = memchr(data, ':', (size_t)(e - data));
         if (!colon) return n; /* not a header: ignored */
         const char *ne = colon;
-        while (ne > data && is_ws(ne[-1])) ne--;
+        while (ne > data && rw_http_is_ws(ne[-1])) ne--;
         const char *v = colon + 1;
-        while (v < e && is_ws(*v)) v++;
+        while (v < e && rw_http_is_ws(*v)) v++;
         size_t start = h->len;
         rc = rw_buf_append(h, data, (size_t)(ne - data));
         for (size_t i = start; !rc && i < h->len; i++)
@@ -253,17 +210,6 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
         return 0;
     }
     return n;
-}
-
-static bool has_crlf(const char *s) {
-    return s && strpbrk(s, "\r\n");
-}
-
-static bool valid_method(const char *m) {
-    if (!m || !*m || strlen(m) > 16) return false;
-    for (const char *p = m; *p; p++)
-        if (!isupper((unsigned char)*p)) return false;
-    return true;
 }
 
 /* The error's class: what rootwatch does about it. */
@@ -301,14 +247,16 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     rw_buf_reset(&resp->body);
     rw_buf_reset(&resp->headers);
     const char *method = req->method ? req->method : "GET";
-    if (!valid_method(method)) return rw_error_set(RW_EINVAL, "not an HTTP method: %.16s", method);
+    if (!rw_http_valid_method(method))
+        return rw_error_set(RW_EINVAL, "not an HTTP method: %.16s", method);
 
     url_parts u;
     int rc = url_parse(&u, req->url);
     if (rc) return rc;
     struct curl_slist *hdrs = NULL;
     /* neither loopback nor the metadata endpoints are ever reached through a proxy */
-    bool local = host_is_loopback(u.host) || (req->allow_metadata_http && host_is_metadata(u.host));
+    bool local = rw_http_host_is_loopback(u.host) ||
+                 (req->allow_metadata_http && rw_http_host_is_metadata(u.host));
     if (strcmp(u.scheme, "https") != 0 && !(strcmp(u.scheme, "http") == 0 && local)) {
         if (strcmp(u.scheme, "http") == 0)
             rc = rw_error_set(RW_EINVAL,
@@ -329,7 +277,8 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     bool has_ctype = false;
     for (size_t i = 0; i < req->nheaders; i++) {
         const rw_http_header *hd = &req->headers[i];
-        if (!hd->name || !*hd->name || strpbrk(hd->name, ":\r\n \t") || has_crlf(hd->value)) {
+        if (!hd->name || !*hd->name || strpbrk(hd->name, ":\r\n \t") ||
+            rw_http_has_crlf(hd->value)) {
             rc = rw_error_set(RW_EINVAL, "a request header with a bad name or a line break");
             goto done;
         }
@@ -466,21 +415,4 @@ done:
     curl_slist_free_all(hdrs);
     url_parts_free(&u);
     return rc;
-}
-
-const char *rw_http_header_get(const rw_http_response *r, const char *name, size_t *len) {
-    if (!r || !name || !r->headers.data) return NULL;
-    size_t n = strlen(name);
-    const char *p = r->headers.data, *end = p + r->headers.len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        if ((size_t)(le - p) >= n + 2 && strncasecmp(p, name, n) == 0 && p[n] == ':' &&
-            p[n + 1] == ' ') {
-            if (len) *len = (size_t)(le - p - n - 2);
-            return p + n + 2;
-        }
-        p = nl ? nl + 1 : end;
-    }
-    return NULL;
 }

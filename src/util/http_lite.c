@@ -19,6 +19,7 @@
  * - the error codes and messages of util/http.c, with libcurl's words for the failures.
  * Messages name scheme://host:port only: URLs may carry secrets in their query. */
 #include "util/http.h"
+#include "util/http_impl.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -52,7 +53,6 @@
 #define HTTP_DEFAULT_CONNECT_MS 3000L
 #define HTTP_DEFAULT_TIMEOUT_MS 60000L
 #define HTTP_DEFAULT_MAX_BODY ((size_t)256 << 20)
-#define HTTP_MAX_HEADERS ((size_t)1 << 20) /* all of a response's headers together */
 #define HTTP_MAX_URL ((size_t)1 << 20)
 #define SIGNAL_SLICE_MS 100
 #define READ_CHUNK 16384
@@ -212,39 +212,13 @@ bad_host:
     return bad_url("Bad hostname");
 }
 
-static bool host_is_loopback(const char *host) {
-    if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0) return true;
-    size_t n = strlen(host);
-    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-        char tmp[INET6_ADDRSTRLEN + 1];
-        if (n - 2 >= sizeof tmp) return false;
-        memcpy(tmp, host + 1, n - 2);
-        tmp[n - 2] = 0;
-        struct in6_addr a6;
-        return inet_pton(AF_INET6, tmp, &a6) == 1 && memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
-    }
-    struct in_addr a4;
-    if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
-    struct in6_addr a6;
-    return inet_pton(AF_INET6, host, &a6) == 1 && memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
-}
-
-/* The link-local endpoints of EC2's instance metadata and ECS/EKS container credentials. */
-static bool host_is_metadata(const char *host) {
-    static const char *const hosts[] = {"169.254.169.254", "169.254.170.2", "169.254.170.23",
-                                        "[fd00:ec2::254]", "[fd00:ec2::23]"};
-    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
-        if (strcasecmp(host, hosts[i]) == 0) return true;
-    return false;
-}
-
 bool rw_http_is_loopback(const char *url) {
     url_parts p;
     if (url_parse(&p, url)) {
         rw_error_clear();
         return false;
     }
-    bool yes = host_is_loopback(p.host);
+    bool yes = rw_http_host_is_loopback(p.host);
     url_parts_free(&p);
     return yes;
 }
@@ -284,19 +258,6 @@ void rw_http_free(rw_http *h) {
     if (h->ctx) SSL_CTX_free(h->ctx);
     free(h->ca_bundle);
     free(h);
-}
-
-void rw_http_response_init(rw_http_response *r) {
-    r->status = 0;
-    rw_buf_init(&r->body, 0);
-    rw_buf_init(&r->headers, HTTP_MAX_HEADERS);
-}
-
-void rw_http_response_free(rw_http_response *r) {
-    if (!r) return;
-    rw_buf_free(&r->body);
-    rw_buf_free(&r->headers);
-    r->status = 0;
 }
 
 /* ---- the exchange's clock and failures ----------------------------------------------------- */
@@ -821,19 +782,15 @@ static failure read_line(xfer *x, size_t max, const char **line, size_t *n, bool
 
 /* ---- the response -------------------------------------------------------------------------- */
 
-static bool is_ws(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* One header line into resp->headers as util/http.c's on_header stores it. */
 static int store_header(rw_buf *h, const char *data, size_t n) {
     const char *e = data + n;
-    while (e > data && is_ws(e[-1])) e--;
+    while (e > data && rw_http_is_ws(e[-1])) e--;
     if (e == data) return RW_OK;
     int rc = RW_OK;
     if (data[0] == ' ' || data[0] == '\t') {
         const char *s = data;
-        while (s < e && is_ws(*s)) s++;
+        while (s < e && rw_http_is_ws(*s)) s++;
         if (h->len > 0 && h->data[h->len - 1] == '\n') {
             h->len--;
             rc = rw_buf_putc(h, ' ');
@@ -844,9 +801,9 @@ static int store_header(rw_buf *h, const char *data, size_t n) {
         const char *colon = memchr(data, ':', (size_t)(e - data));
         if (!colon) return RW_OK;
         const char *ne = colon;
-        while (ne > data && is_ws(ne[-1])) ne--;
+        while (ne > data && rw_http_is_ws(ne[-1])) ne--;
         const char *v = colon + 1;
-        while (v < e && is_ws(*v)) v++;
+        while (v < e && rw_http_is_ws(*v)) v++;
         size_t start = h->len;
         rc = rw_buf_append(h, data, (size_t)(ne - data));
         for (size_t i = start; !rc && i < h->len; i++)
@@ -863,11 +820,11 @@ static bool value_has_token(const char *v, size_t n, const char *token) {
     size_t tl = strlen(token);
     const char *p = v, *end = v + n;
     while (p < end) {
-        while (p < end && (is_ws(*p) || *p == ',')) p++;
+        while (p < end && (rw_http_is_ws(*p) || *p == ',')) p++;
         const char *s = p;
         while (p < end && *p != ',') p++;
         const char *e = p;
-        while (e > s && is_ws(e[-1])) e--;
+        while (e > s && rw_http_is_ws(e[-1])) e--;
         if ((size_t)(e - s) == tl && strncasecmp(s, token, tl) == 0) return true;
     }
     return false;
@@ -936,7 +893,7 @@ static failure read_chunked(xfer *x, rw_http_response *resp, response_state *st)
             if (size > (UINT64_MAX >> 4)) return set_fail(x, F_RECV, "a chunk size too large");
             size = size * 16 + (uint64_t)hexval(line[i]);
         }
-        if (i == 0 || (i < n && line[i] != ';' && !is_ws(line[i])))
+        if (i == 0 || (i < n && line[i] != ';' && !rw_http_is_ws(line[i])))
             return set_fail(x, F_RECV,
                             "Illegal or missing hexadecimal sequence in chunked-encoding");
         if (size == 0) break;
@@ -1009,10 +966,10 @@ static failure read_response(xfer *x, rw_http_response *resp, response_state *st
             const char *colon = memchr(line, ':', n);
             if (!colon || line[0] == ' ' || line[0] == '\t') continue;
             size_t nl = (size_t)(colon - line);
-            while (nl > 0 && is_ws(line[nl - 1])) nl--;
+            while (nl > 0 && rw_http_is_ws(line[nl - 1])) nl--;
             const char *v = colon + 1, *ve = line + n;
-            while (v < ve && is_ws(*v)) v++;
-            while (ve > v && is_ws(ve[-1])) ve--;
+            while (v < ve && rw_http_is_ws(*v)) v++;
+            while (ve > v && rw_http_is_ws(ve[-1])) ve--;
             size_t vl = (size_t)(ve - v);
             if (nl == 14 && strncasecmp(line, "content-length", 14) == 0) {
                 uint64_t len = 0;
@@ -1061,17 +1018,6 @@ static failure read_response(xfer *x, rw_http_response *resp, response_state *st
 }
 
 /* ---- one exchange -------------------------------------------------------------------------- */
-
-static bool has_crlf(const char *s) {
-    return s && strpbrk(s, "\r\n");
-}
-
-static bool valid_method(const char *m) {
-    if (!m || !*m || strlen(m) > 16) return false;
-    for (const char *p = m; *p; p++)
-        if (!isupper((unsigned char)*p)) return false;
-    return true;
-}
 
 static bool caller_has(const rw_http_request *req, const char *name) {
     for (size_t i = 0; i < req->nheaders; i++)
@@ -1135,7 +1081,8 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     rw_buf_reset(&resp->body);
     rw_buf_reset(&resp->headers);
     const char *method = req->method ? req->method : "GET";
-    if (!valid_method(method)) return rw_error_set(RW_EINVAL, "not an HTTP method: %.16s", method);
+    if (!rw_http_valid_method(method))
+        return rw_error_set(RW_EINVAL, "not an HTTP method: %.16s", method);
 
     url_parts u;
     int rc = url_parse(&u, req->url);
@@ -1143,7 +1090,8 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     rw_buf head;
     rw_buf_init(&head, 0);
     rw_buf_set_secret(&head); /* headers hold signatures and tokens */
-    bool local = host_is_loopback(u.host) || (req->allow_metadata_http && host_is_metadata(u.host));
+    bool local = rw_http_host_is_loopback(u.host) ||
+                 (req->allow_metadata_http && rw_http_host_is_metadata(u.host));
     bool tls = strcmp(u.scheme, "https") == 0;
     if (!tls && !(strcmp(u.scheme, "http") == 0 && local)) {
         if (strcmp(u.scheme, "http") == 0)
@@ -1166,7 +1114,8 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     }
     for (size_t i = 0; i < req->nheaders; i++) {
         const rw_http_header *hd = &req->headers[i];
-        if (!hd->name || !*hd->name || strpbrk(hd->name, ":\r\n \t") || has_crlf(hd->value)) {
+        if (!hd->name || !*hd->name || strpbrk(hd->name, ":\r\n \t") ||
+            rw_http_has_crlf(hd->value)) {
             rc = rw_error_set(RW_EINVAL, "a request header with a bad name or a line break");
             goto done;
         }
@@ -1255,21 +1204,4 @@ done:
     rw_buf_free(&head);
     url_parts_free(&u);
     return rc;
-}
-
-const char *rw_http_header_get(const rw_http_response *r, const char *name, size_t *len) {
-    if (!r || !name || !r->headers.data) return NULL;
-    size_t n = strlen(name);
-    const char *p = r->headers.data, *end = p + r->headers.len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        if ((size_t)(le - p) >= n + 2 && strncasecmp(p, name, n) == 0 && p[n] == ':' &&
-            p[n + 1] == ' ') {
-            if (len) *len = (size_t)(le - p - n - 2);
-            return p + n + 2;
-        }
-        p = nl ? nl + 1 : end;
-    }
-    return NULL;
 }
