@@ -104,9 +104,10 @@ struct rw_channel {
     const rw_channel_type *type;
     rw_opt_values *opts;
     rw_severity min_severity;
-    char **rules;              /* only alerts of these rules (NULL: all) */
-    int max_attempts;          /* deliveries given up after this many tries */
-    void *state;               /* the type's own */
+    char **rules;          /* only alerts of these rules (NULL: all) */
+    int max_attempts;      /* deliveries given up after this many tries */
+    bool max_attempts_set; /* given in the configuration (rw_dispatch_open_counted honours it) */
+    void *state;           /* the type's own */
     struct rw_notify_env *env; /* shared: AWS session, clock */
 };
 

@@ -469,8 +469,10 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
                     rw_buf_printf(&e,
                                   "%s:%s: channel %s: max_attempts is a whole number from 1 to 100",
                                   name, AT(m), cname);
-                else
+                else {
                     ch->max_attempts = (int)m->num;
+                    ch->max_attempts_set = true;
+                }
             } else if (!strcmp(m->key, "rules")) {
                 if (ch->rules) {
                     rw_buf_printf(&e, "%s:%s: channel %s: rules is given twice", name, AT(m),

@@ -54,7 +54,14 @@ struct rw_dispatch {
      * this one holds STORE.lock (and delivers) or stands by (under lock) */
     bool shared, lock_held;
     rw_metrics *metrics; /* rw_dispatch_open_counted: where deliveries are counted, or NULL */
+    /* rw_dispatch_open_counted (rootwatch watch): a retryable failure of a channel without an
+     * explicit max_attempts is retried until this long after the alert was stored, however many
+     * attempts that takes (0: max_attempts counts) */
+    int64_t retry_window_ms;
 };
+
+/* rootwatch watch's retry window: a channel down for hours still gets every alert once back */
+#define RETRY_WINDOW_MS (24 * 3600 * 1000LL)
 
 /* how often a shared store is looked at for alerts other processes added, and a standby tries to
  * take the delivery lock over */
@@ -181,17 +188,32 @@ static void deliver(worker *w, rw_delivery *dl) {
         rw_metrics_add(w->d->metrics, "rootwatch_delivery_errors_total",
                        "Failed delivery attempts, per channel (retried or not)", 1,
                        (const char *[]){"channel", ch->name, NULL});
-    bool final = !res.retryable || attempt >= ch->max_attempts;
+    bool windowed = w->d->retry_window_ms > 0 && !ch->max_attempts_set && dl->detected_ms > 0;
+    bool final = !res.retryable || (windowed ? now - dl->detected_ms >= w->d->retry_window_ms
+                                             : attempt >= ch->max_attempts);
     int64_t wait = final ? 0 : backoff(w, attempt);
     if (!final && res.retry_after_ms > wait) /* the receiver's Retry-After, up to an hour */
         wait = res.retry_after_ms < 3600000 ? res.retry_after_ms : 3600000;
     int64_t next = final ? 0 : now + wait;
-    if (final) {
+    if (final && windowed && res.retryable) {
+        w->failed++;
+        count(w, "failed");
+        rw_log_error("notify: channel %s: event %s: %s (attempt %d, %.1f h after the alert was "
+                     "stored; giving up)",
+                     ch->name, dl->event_id, res.error, attempt,
+                     (double)(now - dl->detected_ms) / 3600000.0);
+    } else if (final) {
         w->failed++;
         count(w, "failed");
         rw_log_error("notify: channel %s: event %s: %s (attempt %d of %d%s)", ch->name,
                      dl->event_id, res.error, attempt, ch->max_attempts,
                      res.retryable ? "; giving up" : "; not retried");
+    } else if (windowed) {
+        w->retried++;
+        rw_log_warn("notify: channel %s: event %s: %s (attempt %d; retried for %.0f h after the "
+                    "alert was stored; next in %.1f s)",
+                    ch->name, dl->event_id, res.error, attempt,
+                    (double)w->d->retry_window_ms / 3600000.0, (double)(next - now) / 1000.0);
     } else {
         w->retried++;
         rw_log_warn("notify: channel %s: event %s: %s (attempt %d of %d; next in %.1f s)", ch->name,
@@ -283,12 +305,14 @@ static void *worker_main(void *arg) {
 }
 
 static int open_dispatch(rw_dispatch **out, rw_notify_config *cfg, const char *store_path,
-                         bool shared, rw_metrics *metrics) {
+                         bool shared, rw_metrics *metrics, bool windowed) {
     *out = NULL;
     rw_dispatch *d = rw_xcalloc(1, sizeof *d);
     d->cfg = cfg;
     d->metrics = metrics;
     d->shared = shared;
+    d->retry_window_ms =
+        windowed ? RETRY_WINDOW_MS : 0; /* rootwatch watch: a window, not a count */
     d->store_path = store_path        ? rw_xstrdup(store_path)
                     : cfg->store_path ? rw_xstrdup(cfg->store_path)
                                       : rw_store_default_path();
@@ -346,16 +370,16 @@ static int open_dispatch(rw_dispatch **out, rw_notify_config *cfg, const char *s
 }
 
 int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store_path) {
-    return open_dispatch(out, cfg, store_path, false, NULL);
+    return open_dispatch(out, cfg, store_path, false, NULL, false);
 }
 
 int rw_dispatch_open_shared(rw_dispatch **out, rw_notify_config *cfg, const char *store_path) {
-    return open_dispatch(out, cfg, store_path, true, NULL);
+    return open_dispatch(out, cfg, store_path, true, NULL, false);
 }
 
 int rw_dispatch_open_counted(rw_dispatch **out, rw_notify_config *cfg, const char *store_path,
                              rw_metrics *m) {
-    return open_dispatch(out, cfg, store_path, true, m);
+    return open_dispatch(out, cfg, store_path, true, m, true);
 }
 
 int rw_dispatch_store(rw_store *s, pthread_mutex_t *lock, const rw_alert *a,

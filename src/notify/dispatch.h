@@ -51,7 +51,11 @@ int rw_dispatch_open(rw_dispatch **out, rw_notify_config *cfg, const char *store
  * deliveries it had in hand are then sent by the new holder: at most the one in flight twice). The
  * channel threads look in the store every 250 ms for alerts the other processes added. */
 int rw_dispatch_open_shared(rw_dispatch **out, rw_notify_config *cfg, const char *store_path);
-/* rw_dispatch_open_shared, counting every delivery in m (borrowed, may be NULL; for rootwatch watch
+/* rw_dispatch_open_shared for a long-running service (rootwatch watch): a retryable failure of a
+ * channel without an explicit max_attempts is retried (backoff capped at 5 minutes) until 24 h
+ * after the alert was stored, not given up after max_attempts, so a channel down for hours still
+ * gets every alert once back. Counts every delivery in m (borrowed, may be NULL; for rootwatch
+ * watch
  * --metrics): rootwatch_deliveries_total{channel,result} (result sent, or failed: given up),
  * rootwatch_delivery_errors_total{channel} (each failed attempt, retried or not) and the histogram
  * rootwatch_delivery_latency_seconds{channel} (from the alert stored to its delivery sent). */
