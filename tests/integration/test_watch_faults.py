@@ -7,10 +7,19 @@ backoff span only 1 to 2 minutes. The outage is scaled down with ROOTWATCH_NOTIF
 wait is proportional to that base (the 5-minute cap is never reached here), so ten minutes at the
 real 1000 ms base is 600 bases, 6 s at the 10 ms base used. Old default: given up after 7 waits,
 at most 127 bases (1.27 s). An explicit max_attempts is still honoured.
+
+The disk full (a real one: a small tmpfs holding the store, filled up; needs root or
+CAP_SYS_ADMIN, skipped saying so otherwise): alerts that cannot be stored are not acknowledged (the
+dir source's file is read again, its checkpoint not moved), the service keeps running and says so
+(the log names the full disk, /healthz answers 503 naming the store), and once space is back every
+root alert is stored and delivered exactly once. A store that cannot even be created at start (the
+disk full) is a clear error and exit 1 (documented in docs/watch.md: systemd restarts it, as it
+should, since space may come back; exit 2 is for what a restart cannot fix).
 """
 import gzip
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -125,6 +134,123 @@ class WatchChannelOutage(unittest.TestCase):
             rc = s.stop()
             self.assertEqual(rc, 0, s.stderr())
             self.assertNotIn("giving up", "\n".join(l for l in s.stderr().splitlines() if "channel hook:" in l))
+
+
+def try_mount(path, size):
+    """Mounts a tmpfs of size at path; None when it worked, else why not."""
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", path],
+                       capture_output=True, text=True)
+    return None if p.returncode == 0 else (p.stderr.strip() or "mount exited %d" % p.returncode)
+
+
+def fill(path):
+    """Writes zeros to path until the file system is full."""
+    with open(path, "wb", buffering=0) as f:
+        chunk = b"\0" * 65536
+        try:
+            while True:
+                f.write(chunk)
+        except OSError:
+            pass
+        try:
+            while True:
+                f.write(b"\0" * 512)
+        except OSError:
+            pass
+
+
+class WatchDiskFull(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        probe = tempfile.mkdtemp(prefix="rw-watch-mount-")
+        why = try_mount(probe, "1m")
+        if why is None:
+            subprocess.run(["umount", probe], check=True)
+        os.rmdir(probe)
+        if why is not None:
+            raise unittest.SkipTest("cannot mount a tmpfs to fill up (needs root or CAP_SYS_ADMIN; "
+                                    "a container without it): " + why)
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="rw-watch-full-")
+        self.folder = os.path.join(self.dir, "exports")
+        os.mkdir(self.folder)
+        self.mnt = os.path.join(self.dir, "mnt")
+        os.mkdir(self.mnt)
+        self.assertIsNone(try_mount(self.mnt, "4m"))
+        self.store = os.path.join(self.mnt, "store.db")
+        self.service = None
+
+    def tearDown(self):
+        if self.service and self.service.proc.poll() is None:
+            self.service.proc.kill()
+            self.service.proc.wait()
+        subprocess.run(["umount", "-l", self.mnt])
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def drop(self, name, records):
+        tmp = os.path.join(self.folder, "." + name)
+        with open(tmp, "wb") as f:
+            f.write(gzip.compress(rwtest.trail_bytes(records)))
+        os.rename(tmp, os.path.join(self.folder, name))
+
+    def test_disk_full_nothing_acknowledged_then_everything_once(self):
+        lock = threading.Lock()
+        got = []
+
+        def hook(req):
+            with lock:
+                got.append(req.header("x-rootwatch-event-id"))
+            return 200, {}, b""
+
+        with awsfake.HttpServer(hook) as h:
+            cfg = os.path.join(self.dir, "rootwatch.yaml")
+            with open(cfg, "w") as f:
+                f.write("store: %s\nchannels:\n"
+                        "  - name: hook\n    type: webhook\n    url: %s/alerts\n"
+                        "sources:\n  - name: exports\n    type: dir\n    path: %s\n    rescan: 1\n"
+                        % (self.store, h.url, self.folder))
+            with mock.patch.dict(os.environ, {"ROOTWATCH_NOTIFY_BACKOFF_MS": "50"}):
+                s = self.service = twm.Service(["--config", cfg, "--metrics", "127.0.0.1:0"], self.dir)
+            now = time.time()
+            self.drop("a.json.gz", [rwtest.record("full-root-0", time=twm.utc(now))])
+            s.wait(lambda: "full-root-0" in got, 15, "the first alert (the store works)")
+            filler = os.path.join(self.mnt, "filler")
+            fill(filler)
+            records = [rwtest.record("full-root-%d" % i, time=twm.utc(now)) for i in range(1, 4)]
+            records += [rwtest.record("full-user-%d" % i, who="user", time=twm.utc(now)) for i in range(50)]
+            self.drop("b.json.gz", records)
+            s.wait(lambda: "the disk is full" in s.stderr(), 15, "the log saying the disk is full")
+            status, body, _ = s.wait(lambda: (lambda r: r if r[0] == 503 else None)(s.get("/healthz")),
+                                     15, "/healthz 503")
+            self.assertIn("store", body)
+            time.sleep(2.5)  # rescans (1 s) read b.json.gz again and fail again: still not stored
+            with lock:
+                self.assertEqual(got, ["full-root-0"], "nothing stored, so nothing sent")
+            self.assertIsNone(s.proc.poll(), "the service keeps running on a full disk")
+            samples, _ = s.metrics()
+            self.assertGreaterEqual(twm.value(samples, "rootwatch_source_units_failed_total",
+                                              source="exports", type="dir"), 1)
+            os.unlink(filler)
+            want = {"full-root-0", "full-root-1", "full-root-2", "full-root-3"}
+            s.wait(lambda: set(got) == want, 20, "every alert once space is back")
+            s.wait(lambda: s.get("/healthz")[0] == 200, 15, "/healthz 200 again")
+            time.sleep(1.5)  # another rescan: nothing read twice, nothing sent twice
+            with lock:
+                self.assertEqual(sorted(got), sorted(want), "each alert exactly once")
+            self.assertEqual(s.stop(), 0, s.stderr())
+
+    def test_store_cannot_be_created_at_start(self):
+        fill(os.path.join(self.mnt, "filler"))
+        cfg = os.path.join(self.dir, "rootwatch.yaml")
+        with open(cfg, "w") as f:
+            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\n"
+                    "sources:\n  - name: exports\n    type: dir\n    path: %s\n"
+                    % (self.store, self.folder))
+        p = rwtest.run(["watch", "--config", cfg], timeout=60)
+        self.assertEqual(p.returncode, 1, p.stderr_text)
+        self.assertIn(self.store, p.stderr_text)
+        self.assertRegex(p.stderr_text, r"disk is full|No space left on device")
 
 
 if __name__ == "__main__":
