@@ -15,9 +15,19 @@ dir source's file is read again, its checkpoint not moved), the service keeps ru
 root alert is stored and delivered exactly once. A store that cannot even be created at start (the
 disk full) is a clear error and exit 1 (documented in docs/watch.md: systemd restarts it, as it
 should, since space may come back; exit 2 is for what a restart cannot fix).
+
+S3 and STS throttling and outages (awsfake.FaultServer in front of moto): the sqs source reading S3
+notifications whose GetObject answers 503 SlowDown for a while: the message is kept (not deleted
+before its alert is stored), then alerted once and deleted. Credentials of a profile with role_arn
++ source_profile whose renewal (AssumeRole) is throttled, then fails with 500, for a while: the
+service says so, keeps running on the credentials it has, keeps alerting, and renews once STS is
+back.
 """
+import datetime
 import gzip
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsfake  # noqa: E402
 import rwtest  # noqa: E402
 import test_watch_metrics as twm  # noqa: E402
+import test_watch_sqs as tws  # noqa: E402
 
 BASE_MS = 10
 # ten minutes at the real 1000 ms base, in bases, at BASE_MS
@@ -251,6 +262,151 @@ class WatchDiskFull(unittest.TestCase):
         self.assertEqual(p.returncode, 1, p.stderr_text)
         self.assertIn(self.store, p.stderr_text)
         self.assertRegex(p.stderr_text, r"disk is full|No space left on device")
+
+
+@unittest.skipUnless(awsfake.MotoServer.available(),
+                     "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())
+@unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed: the queues cannot be set up")
+class WatchAwsFaults(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = awsfake.MotoServer().start()
+        cls.sqs = cls.moto.boto3_client("sqs")
+        cls.s3 = cls.moto.boto3_client("s3")
+        cls.env = awsfake.clean_aws_env(cls.moto.env("us-east-1"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="rw-watch-awsfaults-")
+        self.store = os.path.join(self.dir, "store.db")
+        self.watches = []
+
+    def tearDown(self):
+        for w in self.watches:
+            if w.p.poll() is None:
+                w.p.kill()
+                w.p.wait()
+            w.out.close()
+            w.err.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def queue(self, name):
+        url = self.sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "3"})["QueueUrl"]
+        return url
+
+    def left(self, url):
+        a = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+
+    def config(self, url):
+        path = os.path.join(self.dir, "rootwatch.yaml")
+        with open(path, "w") as f:
+            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\nsources:\n"
+                    "  - name: q\n    type: sqs\n    queue_url: %s\n    wait_seconds: 1\n" % (self.store, url))
+        return path
+
+    def watch(self, url, env):
+        w = tws.Watch(["--config", self.config(url)], env, self.dir)
+        self.watches.append(w)
+        return w
+
+    def test_s3_getobject_slowdown_then_alerted_once_deleted_after(self):
+        url = self.queue("s3-slowdown")
+        self.s3.create_bucket(Bucket="throttled-trail")
+        key = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/throttled.json.gz"
+        self.s3.put_object(Bucket="throttled-trail", Key=key, Body=gzip.compress(rwtest.trail_bytes(
+            [rwtest.record("root-slowdown-1"), rwtest.record("user-slowdown-1", who="user")])))
+        note = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+                             "eventName": "ObjectCreated:Put",
+                             "s3": {"bucket": {"name": "throttled-trail"}, "object": {"key": key, "size": 300}}}]}
+        self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(note))
+        # more SlowDowns than the client's 5 tries of one GetObject: the first reads of the message fail
+        slowdowns = 12
+        with awsfake.FaultServer([("slowdown",)] * slowdowns, default=("proxy", self.moto.url)) as s3:
+            w = self.watch(url, dict(self.env, AWS_ENDPOINT_URL_S3=s3.url))
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                left = self.left(url)
+                try:
+                    stored = tws.store_ids(self.store)
+                except Exception:  # not created yet
+                    stored = []
+                if left == 0:  # deleted: only once its alert was stored
+                    self.assertEqual(stored.count("root-slowdown-1"), 1, w.stderr())
+                    break
+                self.assertIsNone(w.p.poll(), w.stderr())
+                time.sleep(0.1)
+            else:
+                self.fail("the message was never deleted:\n" + w.stderr()[-3000:])
+            self.assertTrue(tws.wait_until(lambda: len(w.alerts()) == 1, 10), w.stderr())
+            served = [name for _, name in s3.served]
+            self.assertEqual(w.stop(), 0, w.stderr())
+        self.assertEqual(served[:slowdowns], ["slowdown"] * slowdowns)
+        self.assertIn("proxy", served[slowdowns:], "read once S3 answered")
+        self.assertEqual([a["eventID"] for a in w.alerts()], ["root-slowdown-1"])
+        err = w.stderr()
+        self.assertIn("SlowDown", err)
+
+    def test_sts_renewal_throttled_then_failing_service_keeps_running(self):
+        url = self.queue("sts-outage")
+        acct = "123456789012"
+        cfgdir = os.path.join(self.dir, "aws")
+        os.mkdir(cfgdir)
+        with open(os.path.join(cfgdir, "config"), "w") as f:
+            f.write("[profile ops]\nrole_arn = arn:aws:iam::%s:role/ops\nsource_profile = base\n"
+                    "region = us-east-1\n" % acct)
+        with open(os.path.join(cfgdir, "credentials"), "w") as f:
+            f.write("[base]\naws_access_key_id = AKIABASEEXAMPLE00001\naws_secret_access_key = base-secret\n")
+        lock = threading.Lock()
+        renewals = []
+
+        def assume(req):
+            """moto's AssumeRole, its credentials made to expire in 302 s: renewed after 2 s (300 s
+            before expiry), still good for minutes when renewal fails."""
+            status, headers, body = fault._proxy(self.moto.url, req)
+            expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=302)
+            body = re.sub(rb"<Expiration>[^<]*</Expiration>",
+                          b"<Expiration>" + expires.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + b"</Expiration>",
+                          body)
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+            with lock:
+                renewals.append(status)
+            return status, headers, body
+
+        failures = [("throttle_xml",)] * 6 + [("status", 500, "<ErrorResponse><Error><Code>InternalError"
+                                                        "</Code><Message>We encountered an internal error"
+                                                        "</Message></Error></ErrorResponse>",
+                                                 {"Content-Type": "text/xml"})] * 6
+        with awsfake.FaultServer([assume] + failures, default=assume) as fault:
+            env = awsfake.clean_aws_env({"AWS_ENDPOINT_URL": self.moto.url, "AWS_ENDPOINT_URL_STS": fault.url,
+                                         "AWS_CONFIG_FILE": os.path.join(cfgdir, "config"),
+                                         "AWS_SHARED_CREDENTIALS_FILE": os.path.join(cfgdir, "credentials"),
+                                         "AWS_PROFILE": "ops", "AWS_REGION": "us-east-1"})
+            self.sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("root-sts-1")))
+            w = self.watch(url, env)
+            self.assertTrue(tws.wait_until(lambda: len(w.alerts()) == 1, 30), w.stderr())
+            # renewals fail now (6 throttled, 6 errors): the service goes on
+            self.assertTrue(tws.wait_until(lambda: "renewing AWS credentials failed" in w.stderr(), 30),
+                            w.stderr()[-3000:])
+            self.sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("root-sts-2")))
+            self.assertTrue(tws.wait_until(lambda: not fault.actions, 60), w.stderr()[-3000:])
+            # STS is back: a renewal works, and the service still alerts
+            self.assertTrue(tws.wait_until(lambda: renewals.count(200) >= 2, 30), w.stderr()[-3000:])
+            self.sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("root-sts-3")))
+            self.assertTrue(tws.wait_until(lambda: len(w.alerts()) == 3, 30), w.stderr()[-3000:])
+            self.assertTrue(tws.wait_until(lambda: self.left(url) == 0, 10), w.stderr())
+            self.assertIsNone(w.p.poll(), "the service kept running")
+            served = [name for _, name in fault.served]
+            self.assertEqual(w.stop(), 0, w.stderr())
+        self.assertIn("throttle_xml", served)
+        self.assertIn("status", served)
+        self.assertEqual(sorted(a["eventID"] for a in w.alerts()), ["root-sts-1", "root-sts-2", "root-sts-3"])
+        err = w.stderr()
+        self.assertIn("Throttling", err)
+        self.assertRegex(err, r"InternalError|HTTP 500|500")
 
 
 if __name__ == "__main__":
