@@ -21,7 +21,8 @@ notifications whose GetObject answers 503 SlowDown for a while: the message is k
 before its alert is stored), then alerted once and deleted. Credentials of a profile with role_arn
 + source_profile whose renewal (AssumeRole) is throttled, then fails with 500, for a while: the
 service says so, keeps running on the credentials it has, keeps alerting, and renews once STS is
-back.
+back; and with credentials that expire during the outage: every receive fails ("no credentials",
+retried with backoff), the service keeps running and goes on, losing nothing, once STS is back.
 """
 import datetime
 import gzip
@@ -351,7 +352,21 @@ class WatchAwsFaults(unittest.TestCase):
         self.assertIn("SlowDown", err)
 
     def test_sts_renewal_throttled_then_failing_service_keeps_running(self):
-        url = self.queue("sts-outage")
+        """Credentials good for 302 s, renewed after 2 s (300 s before expiry): the renewals fail
+        for 6 s (throttled, then 500) while the credentials in hand still work."""
+        err = self.sts_outage("sts-outage", 302, 3)
+        self.assertIn("renewing AWS credentials failed", err)
+
+    def test_sts_outage_credentials_expired_service_keeps_running(self):
+        """Credentials good for 4 s: they expire during the 10 s outage, every AWS call fails
+        until STS is back; the service logs it, keeps running, and goes on."""
+        err = self.sts_outage("sts-expired", 4, 5)
+        self.assertRegex(err, r"sqs q: cannot receive \(1 in a row\): SQS ReceiveMessage: no credentials: "
+                              r"profile ops: assuming role .*STS AssumeRole")
+        self.assertIn("receiving again after", err)
+
+    def sts_outage(self, qname, lifetime, phase_s):
+        url = self.queue(qname)
         acct = "123456789012"
         cfgdir = os.path.join(self.dir, "aws")
         os.mkdir(cfgdir)
@@ -361,26 +376,32 @@ class WatchAwsFaults(unittest.TestCase):
         with open(os.path.join(cfgdir, "credentials"), "w") as f:
             f.write("[base]\naws_access_key_id = AKIABASEEXAMPLE00001\naws_secret_access_key = base-secret\n")
         lock = threading.Lock()
-        renewals = []
+        mode = ["ok"]
+        answers = []  # (mode, status) of every AssumeRole
 
         def assume(req):
-            """moto's AssumeRole, its credentials made to expire in 302 s: renewed after 2 s (300 s
-            before expiry), still good for minutes when renewal fails."""
-            status, headers, body = fault._proxy(self.moto.url, req)
-            expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=302)
-            body = re.sub(rb"<Expiration>[^<]*</Expiration>",
-                          b"<Expiration>" + expires.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + b"</Expiration>",
-                          body)
-            headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+            """moto's AssumeRole, its credentials made to expire in lifetime s; or the outage."""
             with lock:
-                renewals.append(status)
-            return status, headers, body
+                m = mode[0]
+            if m == "throttle":
+                out = fault._perform(("throttle_xml",), req, None)
+            elif m == "error":
+                out = (500, {"Content-Type": "text/xml"},
+                       "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>"
+                       "We encountered an internal error</Message></Error></ErrorResponse>")
+            else:
+                status, headers, body = fault._proxy(self.moto.url, req)
+                expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=lifetime)
+                body = re.sub(rb"<Expiration>[^<]*</Expiration>",
+                              b"<Expiration>" + expires.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                              + b"</Expiration>", body)
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+                out = (status, headers, body)
+            with lock:
+                answers.append((m, out[0]))
+            return out
 
-        failures = [("throttle_xml",)] * 6 + [("status", 500, "<ErrorResponse><Error><Code>InternalError"
-                                                        "</Code><Message>We encountered an internal error"
-                                                        "</Message></Error></ErrorResponse>",
-                                                 {"Content-Type": "text/xml"})] * 6
-        with awsfake.FaultServer([assume] + failures, default=assume) as fault:
+        with awsfake.FaultServer(default=assume) as fault:
             env = awsfake.clean_aws_env({"AWS_ENDPOINT_URL": self.moto.url, "AWS_ENDPOINT_URL_STS": fault.url,
                                          "AWS_CONFIG_FILE": os.path.join(cfgdir, "config"),
                                          "AWS_SHARED_CREDENTIALS_FILE": os.path.join(cfgdir, "credentials"),
@@ -388,26 +409,33 @@ class WatchAwsFaults(unittest.TestCase):
             self.sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("root-sts-1")))
             w = self.watch(url, env)
             self.assertTrue(tws.wait_until(lambda: len(w.alerts()) == 1, 30), w.stderr())
-            # renewals fail now (6 throttled, 6 errors): the service goes on
-            self.assertTrue(tws.wait_until(lambda: "renewing AWS credentials failed" in w.stderr(), 30),
-                            w.stderr()[-3000:])
+            with lock:
+                mode[0] = "throttle"
+            time.sleep(phase_s)
+            with lock:
+                mode[0] = "error"
+            # sent during the outage (with short-lived credentials, after they expired)
             self.sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("root-sts-2")))
-            self.assertTrue(tws.wait_until(lambda: not fault.actions, 60), w.stderr()[-3000:])
-            # STS is back: a renewal works, and the service still alerts
-            self.assertTrue(tws.wait_until(lambda: renewals.count(200) >= 2, 30), w.stderr()[-3000:])
+            time.sleep(phase_s)
+            self.assertIsNone(w.p.poll(), "the service kept running through the outage:\n" + w.stderr())
+            with lock:
+                mode[0] = "ok"
+                n_before = len(answers)
+            # STS is back: a renewal works, and the service alerts again
             self.sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("root-sts-3")))
-            self.assertTrue(tws.wait_until(lambda: len(w.alerts()) == 3, 30), w.stderr()[-3000:])
+            self.assertTrue(tws.wait_until(lambda: len(w.alerts()) == 3, 60), w.stderr()[-3000:])
             self.assertTrue(tws.wait_until(lambda: self.left(url) == 0, 10), w.stderr())
             self.assertIsNone(w.p.poll(), "the service kept running")
-            served = [name for _, name in fault.served]
             self.assertEqual(w.stop(), 0, w.stderr())
-        self.assertIn("throttle_xml", served)
-        self.assertIn("status", served)
+        with lock:
+            self.assertIn(("throttle", 400), answers)
+            self.assertIn(("error", 500), answers)
+            self.assertIn(("ok", 200), answers[n_before:])
         self.assertEqual(sorted(a["eventID"] for a in w.alerts()), ["root-sts-1", "root-sts-2", "root-sts-3"])
         err = w.stderr()
         self.assertIn("Throttling", err)
-        self.assertRegex(err, r"InternalError|HTTP 500|500")
-
+        self.assertIn("InternalError", err)
+        return err
 
 if __name__ == "__main__":
     rwtest.main()
