@@ -682,7 +682,8 @@ Per-run medians, rootwatch: {", ".join("%.1f" % x for x in lt('rootwatch', 'p50_
 boto3: {", ".join("%.1f" % x for x in lt('python', 'p50_ms'))} ms (p99 {", ".join("%.1f" % x for x in lt('python', 'p99_ms'))}).
 A SendMessage call took {med(lt('rootwatch', 'send_call_ms_p50') + lt('python', 'send_call_ms_p50')):.1f} ms (median): moto wakes the waiting
 long poll as it adds the message, so the consumer's work overlaps the end of the sender's call, and
-the latency from its return is mostly rootwatch's own (parse, store, the channel thread's POST).
+the latency from its return is mostly the consumer's own (parse, store, the POST; rootwatch's from its
+channel thread).
 """
 
 
@@ -787,9 +788,12 @@ def findings(s):
             f"The emulator is the bottleneck, not rootwatch. rootwatch was on a CPU {rw_cpu:.0%} of the time "
             f"it took to empty the queue ({us_per_event:.0f} us of CPU per event: receiving, parsing, the root "
             f"test, storing, posting, deleting), the boto3 consumer {py_cpu:.0%} ({py_us:.0f} us per event), "
-            f"moto_server {moto_cpu:.0%} (one Python process, serving the consumer and the feeder; the two cores "
-            f"are shared with the feeder, the receiver and other people's work, so its answers wait for a CPU "
-            f"too, and it is short of a full core). Each consumer spends the run waiting on moto: one "
+            f"moto_server {moto_cpu:.0%} (one Python process, serving the consumer and the feeder: "
+            + ("about all of the one core its interpreter lock lets it use"
+               if moto_cpu >= 0.8 else
+               "the two cores are shared with the feeder, the receiver and other people's work, so its "
+               "answers wait for a CPU too, and it is short of a full core")
+            + "). Each consumer spends the run waiting on moto: one "
             f"ReceiveMessage in flight at a time"
             + (f"; in the bare loop a receive took {recv_ms:.0f} ms (median) for {per_recv:.1f} messages, "
                f"{per_recv / recv_ms * 1000:,.0f} events per second for receiving alone"
