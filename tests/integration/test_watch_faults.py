@@ -10,7 +10,8 @@ at most 127 bases (1.27 s). An explicit max_attempts is still honoured.
 
 The disk full (a real one: a small tmpfs holding the store, filled up; needs root or
 CAP_SYS_ADMIN, skipped saying so otherwise): alerts that cannot be stored are not acknowledged (the
-dir source's file is read again, its checkpoint not moved), the service keeps running and says so
+dir source's file is read again, its checkpoint not moved; the sqs source's message is not deleted,
+received again after each visibility timeout), the service keeps running and says so
 (the log names the full disk, /healthz answers 503 naming the store), and once space is back every
 root alert is stored and delivered exactly once. A store that cannot even be created at start (the
 disk full) is a clear error and exit 1 (documented in docs/watch.md: systemd restarts it, as it
@@ -250,6 +251,57 @@ class WatchDiskFull(unittest.TestCase):
             time.sleep(1.5)  # another rescan: nothing read twice, nothing sent twice
             with lock:
                 self.assertEqual(sorted(got), sorted(want), "each alert exactly once")
+            self.assertEqual(s.stop(), 0, s.stderr())
+
+    @unittest.skipUnless(awsfake.MotoServer.available(),
+                         "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())
+    @unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed: the queue cannot be set up")
+    def test_disk_full_sqs_message_not_deleted(self):
+        lock = threading.Lock()
+        got = []
+
+        def hook(req):
+            with lock:
+                got.append(req.header("x-rootwatch-event-id"))
+            return 200, {}, b""
+
+        with awsfake.MotoServer() as moto, awsfake.HttpServer(hook) as h:
+            sqs = moto.boto3_client("sqs")
+            url = sqs.create_queue(QueueName="full", Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
+
+            def left():
+                a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+                return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+
+            cfg = os.path.join(self.dir, "rootwatch.yaml")
+            with open(cfg, "w") as f:
+                f.write("store: %s\nchannels:\n"
+                        "  - name: hook\n    type: webhook\n    url: %s/alerts\n"
+                        "sources:\n  - name: q\n    type: sqs\n    queue_url: %s\n    wait_seconds: 1\n"
+                        % (self.store, h.url, url))
+            env = awsfake.clean_aws_env(moto.env("us-east-1"))
+            with mock.patch.dict(os.environ, env, clear=True):
+                s = self.service = twm.Service(["--config", cfg, "--metrics", "127.0.0.1:0"], self.dir)
+            sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("sqsfull-root-0")))
+            s.wait(lambda: "sqsfull-root-0" in got, 20, "the first alert (the store works)")
+            s.wait(lambda: left() == 0, 10, "the first message deleted")
+            filler = os.path.join(self.mnt, "filler")
+            fill(filler)
+            sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("sqsfull-root-1")))
+            s.wait(lambda: "the disk is full" in s.stderr(), 20, "the log saying the disk is full")
+            deadline = time.monotonic() + 4  # two visibility timeouts: received again, never deleted
+            while time.monotonic() < deadline:
+                self.assertEqual(left(), 1, "the message was deleted while its alert could not be stored")
+                time.sleep(0.2)
+            with lock:
+                self.assertEqual(got, ["sqsfull-root-0"])
+            self.assertEqual(s.get("/healthz")[0], 503)
+            os.unlink(filler)
+            s.wait(lambda: "sqsfull-root-1" in got, 30, "the alert once space is back")
+            s.wait(lambda: left() == 0, 10, "the message deleted once its alert is stored")
+            time.sleep(1)
+            with lock:
+                self.assertEqual(sorted(got), ["sqsfull-root-0", "sqsfull-root-1"], "each alert exactly once")
             self.assertEqual(s.stop(), 0, s.stderr())
 
     def test_store_cannot_be_created_at_start(self):
