@@ -578,7 +578,12 @@ class Lambda(unittest.TestCase):
         self.ok(self.api.invoke(eventbridge(root_record(name="CreateLoginProfile"))), published=1)
         self.assertEqual(self.received(1)[0]["Subject"], subject("CreateLoginProfile"))
         self.assertIsNone(p.poll())
-        self.assertIn("(trace Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1)", self.check_log(p))
+        # the invocation's log line may be written just after its response is posted: wait for it
+        mark = "(trace Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1)"
+        deadline = time.monotonic() + 5
+        while mark not in self.log_of(p) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn(mark, self.check_log(p))
 
     @unittest.skipIf(rwtest.SANITIZED, "a sanitized build is slower and larger: not measured")
     def test_quick_start_and_small_memory(self):
