@@ -140,8 +140,10 @@ static int cmd_check(const char *config) {
     printf("%s: %zu channels\n", c->path, c->nchannels);
     for (size_t i = 0; i < c->nchannels; i++) {
         rw_channel *ch = c->channels[i];
-        printf("%s (%s): min_severity %s, max_attempts %d, rules ", ch->name, ch->type->type,
+        printf("%s (%s): min_severity %s, max_attempts %d, ", ch->name, ch->type->type,
                rw_alert_severity_name(ch->min_severity), ch->max_attempts);
+        if (ch->retry_for_s) printf("retry_for %llds, ", (long long)ch->retry_for_s);
+        printf("rules ");
         if (!ch->rules) printf("all");
         for (char **r = ch->rules; r && *r; r++) printf("%s%s", r == ch->rules ? "" : ",", *r);
         putchar('\n');
@@ -160,6 +162,9 @@ static const rw_opt_spec common_opts[] = {
     {"min_severity", RW_OPT_STRING, "low", false, "low, medium, high or critical"},
     {"rules", RW_OPT_LIST, NULL, false, "only alerts of these rules (default: all)"},
     {"max_attempts", RW_OPT_INT, "8", false, "deliveries given up after this many tries"},
+    {"retry_for", RW_OPT_STRING, "24h", false,
+     "rootwatch watch: a failing delivery retried until this long after the alert was stored "
+     "(1m to 30d)"},
     {NULL, 0, NULL, false, NULL},
 };
 

@@ -107,6 +107,7 @@ struct rw_channel {
     char **rules;          /* only alerts of these rules (NULL: all) */
     int max_attempts;      /* deliveries given up after this many tries */
     bool max_attempts_set; /* given in the configuration (rw_dispatch_open_counted honours it) */
+    int64_t retry_for_s;   /* retry_for: rootwatch watch's retry window (0: not given) */
     void *state;           /* the type's own */
     struct rw_notify_env *env; /* shared: AWS session, clock */
 };

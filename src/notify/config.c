@@ -10,6 +10,7 @@
 #include "notify/notify.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/timeutil.h"
 #include "util/http.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -473,6 +474,16 @@ int rw_notify_config_parse(rw_notify_config **out, const char *text, size_t len,
                     ch->max_attempts = (int)m->num;
                     ch->max_attempts_set = true;
                 }
+            } else if (!strcmp(m->key, "retry_for")) {
+                int64_t secs = 0;
+                if (m->type != RW_JSON_STRING || rw_duration_parse(m->str, &secs) != RW_OK ||
+                    secs < 60 || secs > 30 * 86400)
+                    rw_buf_printf(&e,
+                                  "%s:%s: channel %s: retry_for is a duration from 1m to 30d "
+                                  "(e.g. 6h, 3d)",
+                                  name, AT(m), cname);
+                else
+                    ch->retry_for_s = secs;
             } else if (!strcmp(m->key, "rules")) {
                 if (ch->rules) {
                     rw_buf_printf(&e, "%s:%s: channel %s: rules is given twice", name, AT(m),

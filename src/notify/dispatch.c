@@ -188,9 +188,14 @@ static void deliver(worker *w, rw_delivery *dl) {
         rw_metrics_add(w->d->metrics, "rootwatch_delivery_errors_total",
                        "Failed delivery attempts, per channel (retried or not)", 1,
                        (const char *[]){"channel", ch->name, NULL});
-    bool windowed = w->d->retry_window_ms > 0 && !ch->max_attempts_set && dl->detected_ms > 0;
-    bool final = !res.retryable || (windowed ? now - dl->detected_ms >= w->d->retry_window_ms
-                                             : attempt >= ch->max_attempts);
+    /* rootwatch watch: the channel's retry_for, else 24 h unless it gives max_attempts alone */
+    int64_t window_ms = w->d->retry_window_ms <= 0 ? 0
+                        : ch->retry_for_s > 0      ? ch->retry_for_s * 1000
+                        : ch->max_attempts_set     ? 0
+                                                   : w->d->retry_window_ms;
+    bool windowed = window_ms > 0 && dl->detected_ms > 0;
+    bool final = !res.retryable ||
+                 (windowed ? now - dl->detected_ms >= window_ms : attempt >= ch->max_attempts);
     int64_t wait = final ? 0 : backoff(w, attempt);
     if (!final && res.retry_after_ms > wait) /* the receiver's Retry-After, up to an hour */
         wait = res.retry_after_ms < 3600000 ? res.retry_after_ms : 3600000;
@@ -210,10 +215,10 @@ static void deliver(worker *w, rw_delivery *dl) {
                      res.retryable ? "; giving up" : "; not retried");
     } else if (windowed) {
         w->retried++;
-        rw_log_warn("notify: channel %s: event %s: %s (attempt %d; retried for %.0f h after the "
+        rw_log_warn("notify: channel %s: event %s: %s (attempt %d; retried for %.4g h after the "
                     "alert was stored; next in %.1f s)",
-                    ch->name, dl->event_id, res.error, attempt,
-                    (double)w->d->retry_window_ms / 3600000.0, (double)(next - now) / 1000.0);
+                    ch->name, dl->event_id, res.error, attempt, (double)window_ms / 3600000.0,
+                    (double)(next - now) / 1000.0);
     } else {
         w->retried++;
         rw_log_warn("notify: channel %s: event %s: %s (attempt %d of %d; next in %.1f s)", ch->name,
