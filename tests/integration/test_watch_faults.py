@@ -26,11 +26,8 @@ back; and with credentials that expire during the outage: every receive fails ("
 retried with backoff), the service keeps running and goes on, losing nothing, once STS is back.
 """
 import datetime
-import gzip
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,33 +39,15 @@ from unittest import mock
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsfake  # noqa: E402
 import rwtest  # noqa: E402
-import test_watch_metrics as twm  # noqa: E402
-import test_watch_sqs as tws  # noqa: E402
+import watchtest  # noqa: E402
 
 BASE_MS = 10
 # ten minutes at the real 1000 ms base, in bases, at BASE_MS
 OUTAGE_S = 600 * BASE_MS / 1000.0
 
 
-class WatchChannelOutage(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="rw-watch-faults-")
-        self.folder = os.path.join(self.dir, "exports")
-        os.mkdir(self.folder)
-        self.store = os.path.join(self.dir, "store.db")
-        self.service = None
-
-    def tearDown(self):
-        if self.service and self.service.proc.poll() is None:
-            self.service.proc.kill()
-            self.service.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def drop(self, name, records):
-        tmp = os.path.join(self.folder, "." + name)
-        with open(tmp, "wb") as f:
-            f.write(gzip.compress(rwtest.trail_bytes(records)))
-        os.rename(tmp, os.path.join(self.folder, name))
+class WatchChannelOutage(watchtest.DirWatchCase):
+    PREFIX = "rw-watch-faults-"
 
     def test_channel_down_ten_minutes_scaled_loses_nothing(self):
         lock = threading.Lock()
@@ -90,24 +69,21 @@ class WatchChannelOutage(unittest.TestCase):
             return 503, {}, b"still down"
 
         with awsfake.HttpServer(hook) as h, awsfake.HttpServer(dead) as d:
-            cfg = os.path.join(self.dir, "rootwatch.yaml")
-            with open(cfg, "w") as f:
-                f.write("store: %s\nchannels:\n"
-                        "  - name: hook\n    type: webhook\n    url: %s/alerts\n    timeout_ms: 2000\n"
-                        "  - name: capped\n    type: webhook\n    url: %s/alerts\n    timeout_ms: 2000\n"
-                        "    max_attempts: 3\n"
-                        "sources:\n  - name: exports\n    type: dir\n    path: %s\n    rescan: 1\n"
-                        % (self.store, h.url, d.url, self.folder))
+            hooks = ("  - name: hook\n    type: webhook\n    url: %s/alerts\n    timeout_ms: 2000\n"
+                     "  - name: capped\n    type: webhook\n    url: %s/alerts\n    timeout_ms: 2000\n"
+                     "    max_attempts: 3\n" % (h.url, d.url))
+            cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n    rescan: 1\n" % self.folder,
+                              channels=hooks)
             with mock.patch.dict(os.environ, {"ROOTWATCH_NOTIFY_BACKOFF_MS": str(BASE_MS)}):
-                s = self.service = twm.Service(["--config", cfg, "--metrics", "127.0.0.1:0"], self.dir)
+                s = self.service(["--config", cfg, "--metrics", "127.0.0.1:0"])
             t0 = time.monotonic()
             now = time.time()
-            self.drop("a.json.gz", [rwtest.record("out-root-1", time=twm.utc(now - 5)),
-                                    rwtest.record("out-user-1", who="user", time=twm.utc(now - 5)),
-                                    rwtest.record("out-root-2", time=twm.utc(now - 5))])
+            self.drop("a.json.gz", [rwtest.record("out-root-1", time=watchtest.utc(now - 5)),
+                                    rwtest.record("out-user-1", who="user", time=watchtest.utc(now - 5)),
+                                    rwtest.record("out-root-2", time=watchtest.utc(now - 5))])
             s.wait(lambda: "out-root-1" in tries and "out-root-2" in tries, 10, "the first attempts")
             time.sleep(OUTAGE_S / 2)
-            self.drop("b.json.gz", [rwtest.record("out-root-3", time=twm.utc(time.time()))])
+            self.drop("b.json.gz", [rwtest.record("out-root-3", time=watchtest.utc(time.time()))])
             s.wait(lambda: "out-root-3" in tries, 10, "the third alert's first attempt")
             left = OUTAGE_S - (time.monotonic() - t0)
             if left > 0:
@@ -133,12 +109,12 @@ class WatchChannelOutage(unittest.TestCase):
                 self.assertEqual(capped, {"out-root-1": 3, "out-root-2": 3, "out-root-3": 3})
             self.assertIsNone(s.proc.poll(), "the service kept running")
             samples, _ = s.metrics()
-            self.assertEqual(twm.value(samples, "rootwatch_deliveries_total", channel="hook", result="sent"), 3)
-            self.assertEqual(twm.value(samples, "rootwatch_deliveries_total", channel="hook", result="failed"), 0)
-            self.assertEqual(twm.value(samples, "rootwatch_deliveries_total", channel="capped", result="failed"), 3)
+            self.assertEqual(watchtest.value(samples, "rootwatch_deliveries_total", channel="hook", result="sent"), 3)
+            self.assertEqual(watchtest.value(samples, "rootwatch_deliveries_total", channel="hook", result="failed"), 0)
+            self.assertEqual(watchtest.value(samples, "rootwatch_deliveries_total", channel="capped", result="failed"), 3)
             with lock:
                 failures = sum(v.count(503) for v in tries.values())
-            self.assertEqual(twm.value(samples, "rootwatch_delivery_errors_total", channel="hook"), failures)
+            self.assertEqual(watchtest.value(samples, "rootwatch_delivery_errors_total", channel="hook"), failures)
             log = s.stderr()
             self.assertIn("notify: channel hook: event out-root-1:", log)
             self.assertIn("503", log)
@@ -172,7 +148,9 @@ def fill(path):
             pass
 
 
-class WatchDiskFull(unittest.TestCase):
+class WatchDiskFull(watchtest.DirWatchCase):
+    PREFIX = "rw-watch-full-"
+
     @classmethod
     def setUpClass(cls):
         probe = tempfile.mkdtemp(prefix="rw-watch-mount-")
@@ -185,53 +163,32 @@ class WatchDiskFull(unittest.TestCase):
                                     "a container without it): " + why)
 
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="rw-watch-full-")
-        self.folder = os.path.join(self.dir, "exports")
-        os.mkdir(self.folder)
+        super().setUp()
         self.mnt = os.path.join(self.dir, "mnt")
         os.mkdir(self.mnt)
         self.assertIsNone(try_mount(self.mnt, "4m"))
         self.store = os.path.join(self.mnt, "store.db")
-        self.service = None
 
     def tearDown(self):
-        if self.service and self.service.proc.poll() is None:
-            self.service.proc.kill()
-            self.service.proc.wait()
+        for w in self.watches:
+            w.kill()
         subprocess.run(["umount", "-l", self.mnt])
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def drop(self, name, records):
-        tmp = os.path.join(self.folder, "." + name)
-        with open(tmp, "wb") as f:
-            f.write(gzip.compress(rwtest.trail_bytes(records)))
-        os.rename(tmp, os.path.join(self.folder, name))
+        super().tearDown()
 
     def test_disk_full_nothing_acknowledged_then_everything_once(self):
-        lock = threading.Lock()
-        got = []
-
-        def hook(req):
-            with lock:
-                got.append(req.header("x-rootwatch-event-id"))
-            return 200, {}, b""
-
+        hook, got, lock = watchtest.recording_hook()
         with awsfake.HttpServer(hook) as h:
-            cfg = os.path.join(self.dir, "rootwatch.yaml")
-            with open(cfg, "w") as f:
-                f.write("store: %s\nchannels:\n"
-                        "  - name: hook\n    type: webhook\n    url: %s/alerts\n"
-                        "sources:\n  - name: exports\n    type: dir\n    path: %s\n    rescan: 1\n"
-                        % (self.store, h.url, self.folder))
+            cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n    rescan: 1\n" % self.folder,
+                              channels="  - name: hook\n    type: webhook\n    url: %s/alerts\n" % h.url)
             with mock.patch.dict(os.environ, {"ROOTWATCH_NOTIFY_BACKOFF_MS": "50"}):
-                s = self.service = twm.Service(["--config", cfg, "--metrics", "127.0.0.1:0"], self.dir)
+                s = self.service(["--config", cfg, "--metrics", "127.0.0.1:0"])
             now = time.time()
-            self.drop("a.json.gz", [rwtest.record("full-root-0", time=twm.utc(now))])
+            self.drop("a.json.gz", [rwtest.record("full-root-0", time=watchtest.utc(now))])
             s.wait(lambda: "full-root-0" in got, 15, "the first alert (the store works)")
             filler = os.path.join(self.mnt, "filler")
             fill(filler)
-            records = [rwtest.record("full-root-%d" % i, time=twm.utc(now)) for i in range(1, 4)]
-            records += [rwtest.record("full-user-%d" % i, who="user", time=twm.utc(now)) for i in range(50)]
+            records = [rwtest.record("full-root-%d" % i, time=watchtest.utc(now)) for i in range(1, 4)]
+            records += [rwtest.record("full-user-%d" % i, who="user", time=watchtest.utc(now)) for i in range(50)]
             self.drop("b.json.gz", records)
             s.wait(lambda: "the disk is full" in s.stderr(), 15, "the log saying the disk is full")
             status, body, _ = s.wait(lambda: (lambda r: r if r[0] == 503 else None)(s.get("/healthz")),
@@ -242,7 +199,7 @@ class WatchDiskFull(unittest.TestCase):
                 self.assertEqual(got, ["full-root-0"], "nothing stored, so nothing sent")
             self.assertIsNone(s.proc.poll(), "the service keeps running on a full disk")
             samples, _ = s.metrics()
-            self.assertGreaterEqual(twm.value(samples, "rootwatch_source_units_failed_total",
+            self.assertGreaterEqual(watchtest.value(samples, "rootwatch_source_units_failed_total",
                                               source="exports", type="dir"), 1)
             os.unlink(filler)
             want = {"full-root-0", "full-root-1", "full-root-2", "full-root-3"}
@@ -253,41 +210,27 @@ class WatchDiskFull(unittest.TestCase):
                 self.assertEqual(sorted(got), sorted(want), "each alert exactly once")
             self.assertEqual(s.stop(), 0, s.stderr())
 
-    @unittest.skipUnless(awsfake.MotoServer.available(),
-                         "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())
-    @unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed: the queue cannot be set up")
+    @watchtest.needs_moto("the queue")
     def test_disk_full_sqs_message_not_deleted(self):
-        lock = threading.Lock()
-        got = []
-
-        def hook(req):
-            with lock:
-                got.append(req.header("x-rootwatch-event-id"))
-            return 200, {}, b""
-
+        hook, got, lock = watchtest.recording_hook()
         with awsfake.MotoServer() as moto, awsfake.HttpServer(hook) as h:
             sqs = moto.boto3_client("sqs")
             url = sqs.create_queue(QueueName="full", Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
 
             def left():
-                a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-                return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+                return watchtest.queue_left(sqs, url)
 
-            cfg = os.path.join(self.dir, "rootwatch.yaml")
-            with open(cfg, "w") as f:
-                f.write("store: %s\nchannels:\n"
-                        "  - name: hook\n    type: webhook\n    url: %s/alerts\n"
-                        "sources:\n  - name: q\n    type: sqs\n    queue_url: %s\n    wait_seconds: 1\n"
-                        % (self.store, h.url, url))
+            cfg = self.config(watchtest.sqs_source("q", url),
+                              channels="  - name: hook\n    type: webhook\n    url: %s/alerts\n" % h.url)
             env = awsfake.clean_aws_env(moto.env("us-east-1"))
             with mock.patch.dict(os.environ, env, clear=True):
-                s = self.service = twm.Service(["--config", cfg, "--metrics", "127.0.0.1:0"], self.dir)
-            sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("sqsfull-root-0")))
+                s = self.service(["--config", cfg, "--metrics", "127.0.0.1:0"])
+            sqs.send_message(QueueUrl=url, MessageBody=watchtest.eb(rwtest.record("sqsfull-root-0")))
             s.wait(lambda: "sqsfull-root-0" in got, 20, "the first alert (the store works)")
             s.wait(lambda: left() == 0, 10, "the first message deleted")
             filler = os.path.join(self.mnt, "filler")
             fill(filler)
-            sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("sqsfull-root-1")))
+            sqs.send_message(QueueUrl=url, MessageBody=watchtest.eb(rwtest.record("sqsfull-root-1")))
             s.wait(lambda: "the disk is full" in s.stderr(), 20, "the log saying the disk is full")
             deadline = time.monotonic() + 4  # two visibility timeouts: received again, never deleted
             while time.monotonic() < deadline:
@@ -306,95 +249,41 @@ class WatchDiskFull(unittest.TestCase):
 
     def test_store_cannot_be_created_at_start(self):
         fill(os.path.join(self.mnt, "filler"))
-        cfg = os.path.join(self.dir, "rootwatch.yaml")
-        with open(cfg, "w") as f:
-            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\n"
-                    "sources:\n  - name: exports\n    type: dir\n    path: %s\n"
-                    % (self.store, self.folder))
+        cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n" % self.folder)
         p = rwtest.run(["watch", "--config", cfg], timeout=60)
         self.assertEqual(p.returncode, 1, p.stderr_text)
         self.assertIn(self.store, p.stderr_text)
         self.assertRegex(p.stderr_text, r"disk is full|No space left on device")
 
 
-@unittest.skipUnless(awsfake.MotoServer.available(),
-                     "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())
-@unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed: the queues cannot be set up")
-class WatchAwsFaults(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = awsfake.MotoServer().start()
-        cls.sqs = cls.moto.boto3_client("sqs")
-        cls.s3 = cls.moto.boto3_client("s3")
-        cls.env = awsfake.clean_aws_env(cls.moto.env("us-east-1"))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="rw-watch-awsfaults-")
-        self.store = os.path.join(self.dir, "store.db")
-        self.watches = []
-
-    def tearDown(self):
-        for w in self.watches:
-            if w.p.poll() is None:
-                w.p.kill()
-                w.p.wait()
-            w.out.close()
-            w.err.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def queue(self, name):
-        url = self.sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "3"})["QueueUrl"]
-        return url
-
-    def left(self, url):
-        a = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
-
-    def config(self, url):
-        path = os.path.join(self.dir, "rootwatch.yaml")
-        with open(path, "w") as f:
-            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\nsources:\n"
-                    "  - name: q\n    type: sqs\n    queue_url: %s\n    wait_seconds: 1\n" % (self.store, url))
-        return path
-
-    def watch(self, url, env):
-        w = tws.Watch(["--config", self.config(url)], env, self.dir)
-        self.watches.append(w)
-        return w
+@watchtest.needs_moto()
+class WatchAwsFaults(watchtest.SqsWatchCase):
+    PREFIX = "rw-watch-awsfaults-"
 
     def test_s3_getobject_slowdown_then_alerted_once_deleted_after(self):
-        url = self.queue("s3-slowdown")
-        self.s3.create_bucket(Bucket="throttled-trail")
-        key = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/throttled.json.gz"
-        self.s3.put_object(Bucket="throttled-trail", Key=key, Body=gzip.compress(rwtest.trail_bytes(
-            [rwtest.record("root-slowdown-1"), rwtest.record("user-slowdown-1", who="user")])))
-        note = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-                             "eventName": "ObjectCreated:Put",
-                             "s3": {"bucket": {"name": "throttled-trail"}, "object": {"key": key, "size": 300}}}]}
-        self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(note))
+        url, _ = self.queue("s3-slowdown", VisibilityTimeout="3")
+        self.put_noted(url, "throttled-trail", "throttled",
+                       [rwtest.record("root-slowdown-1"), rwtest.record("user-slowdown-1", who="user")])
         # more SlowDowns than the client's 5 tries of one GetObject: the first reads of the message fail
         slowdowns = 12
         with awsfake.FaultServer([("slowdown",)] * slowdowns, default=("proxy", self.moto.url)) as s3:
-            w = self.watch(url, dict(self.env, AWS_ENDPOINT_URL_S3=s3.url))
+            w = self.watch(self.config(self.sqs_source("q", url)),
+                           env=dict(self.env, AWS_ENDPOINT_URL_S3=s3.url))
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 left = self.left(url)
                 try:
-                    stored = tws.store_ids(self.store)
+                    stored = watchtest.store_ids(self.store)
                 except Exception:  # not created yet
                     stored = []
                 if left == 0:  # deleted: only once its alert was stored
                     self.assertEqual(stored.count("root-slowdown-1"), 1, w.stderr())
                     break
-                self.assertIsNone(w.p.poll(), w.stderr())
+                self.assertIsNone(w.proc.poll(), w.stderr())
                 time.sleep(0.1)
             else:
                 self.fail("the message was never deleted:\n" + w.stderr()[-3000:])
-            self.assertTrue(tws.wait_until(lambda: len(w.alerts()) == 1, 10), w.stderr())
+            self.assertTrue(watchtest.wait_until(lambda: len(w.alerts()) == 1, 10), w.stderr())
             served = [name for _, name in s3.served]
             self.assertEqual(w.stop(), 0, w.stderr())
         self.assertEqual(served[:slowdowns], ["slowdown"] * slowdowns)
@@ -418,7 +307,7 @@ class WatchAwsFaults(unittest.TestCase):
         self.assertIn("receiving again after", err)
 
     def sts_outage(self, qname, lifetime, phase_s):
-        url = self.queue(qname)
+        url, _ = self.queue(qname, VisibilityTimeout="3")
         acct = "123456789012"
         cfgdir = os.path.join(self.dir, "aws")
         os.mkdir(cfgdir)
@@ -458,26 +347,26 @@ class WatchAwsFaults(unittest.TestCase):
                                          "AWS_CONFIG_FILE": os.path.join(cfgdir, "config"),
                                          "AWS_SHARED_CREDENTIALS_FILE": os.path.join(cfgdir, "credentials"),
                                          "AWS_PROFILE": "ops", "AWS_REGION": "us-east-1"})
-            self.sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("root-sts-1")))
-            w = self.watch(url, env)
-            self.assertTrue(tws.wait_until(lambda: len(w.alerts()) == 1, 30), w.stderr())
+            self.sqs.send_message(QueueUrl=url, MessageBody=watchtest.eb(rwtest.record("root-sts-1")))
+            w = self.watch(self.config(self.sqs_source("q", url)), env=env)
+            self.assertTrue(watchtest.wait_until(lambda: len(w.alerts()) == 1, 30), w.stderr())
             with lock:
                 mode[0] = "throttle"
             time.sleep(phase_s)
             with lock:
                 mode[0] = "error"
             # sent during the outage (with short-lived credentials, after they expired)
-            self.sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("root-sts-2")))
+            self.sqs.send_message(QueueUrl=url, MessageBody=watchtest.eb(rwtest.record("root-sts-2")))
             time.sleep(phase_s)
-            self.assertIsNone(w.p.poll(), "the service kept running through the outage:\n" + w.stderr())
+            self.assertIsNone(w.proc.poll(), "the service kept running through the outage:\n" + w.stderr())
             with lock:
                 mode[0] = "ok"
                 n_before = len(answers)
             # STS is back: a renewal works, and the service alerts again
-            self.sqs.send_message(QueueUrl=url, MessageBody=tws.eb(rwtest.record("root-sts-3")))
-            self.assertTrue(tws.wait_until(lambda: len(w.alerts()) == 3, 60), w.stderr()[-3000:])
-            self.assertTrue(tws.wait_until(lambda: self.left(url) == 0, 10), w.stderr())
-            self.assertIsNone(w.p.poll(), "the service kept running")
+            self.sqs.send_message(QueueUrl=url, MessageBody=watchtest.eb(rwtest.record("root-sts-3")))
+            self.assertTrue(watchtest.wait_until(lambda: len(w.alerts()) == 3, 60), w.stderr()[-3000:])
+            self.assertTrue(watchtest.wait_until(lambda: self.left(url) == 0, 10), w.stderr())
+            self.assertIsNone(w.proc.poll(), "the service kept running")
             self.assertEqual(w.stop(), 0, w.stderr())
         with lock:
             self.assertIn(("throttle", 400), answers)

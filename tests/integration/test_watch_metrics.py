@@ -22,156 +22,22 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rwtest  # noqa: E402
+import watchtest  # noqa: E402
 
-SLOW = 3 if rwtest.SANITIZED else 1
-ACCOUNT = "111122223333"
-
-
-def utc(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+# Service and value are used by test_watch_retry.py too (as test_watch_metrics.Service, .value)
+from watchtest import SLOW, Service, utc, value  # noqa: E402,F401
 
 
-def parse_prometheus(text):
-    """{(name, frozenset(labels)): value} from Prometheus text format 0.0.4; fails on a bad line."""
-    samples = {}
-    types = {}
-    line_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-    label_re = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)')
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            _, _, name, kind = line.split(" ", 3)
-            types[name] = kind
-            continue
-        if line.startswith("#") or not line:
-            continue
-        m = line_re.match(line)
-        if not m:
-            raise AssertionError("not a Prometheus sample line: %r" % line)
-        labels = {}
-        if m.group(3):
-            rest = m.group(3)
-            pos = 0
-            while pos < len(rest):
-                lm = label_re.match(rest, pos)
-                if not lm:
-                    raise AssertionError("bad labels in %r" % line)
-                labels[lm.group(1)] = lm.group(2)
-                pos = lm.end()
-        v = m.group(4)
-        samples[(m.group(1), frozenset(labels.items()))] = float(v.replace("+Inf", "inf"))
-    return samples, types
-
-
-def value(samples, name, **labels):
-    return samples.get((name, frozenset(labels.items())), 0.0)
-
-
-def total(samples, name):
-    return sum(v for (n, _), v in samples.items() if n == name)
-
-
-class Service:
-    def __init__(self, args, workdir):
-        self.err_path = os.path.join(workdir, "watch.err")
-        self.out_path = os.path.join(workdir, "watch.out")
-        self.out = open(self.out_path, "wb")
-        self.err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen([rwtest.ROOTWATCH, "watch", "-j", "2"] + args, stdout=self.out,
-                                     stderr=self.err, stdin=subprocess.DEVNULL)
-        self.port = None
-        deadline = time.monotonic() + 10 * SLOW
-        while time.monotonic() < deadline and self.port is None:
-            m = re.search(r"metrics: serving http://127\.0\.0\.1:(\d+)/metrics", self.stderr())
-            if m:
-                self.port = int(m.group(1))
-            elif self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        if self.port is None:
-            self.proc.kill()
-            raise AssertionError("no metrics address in the log:\n" + self.stderr())
-
-    def stderr(self):
-        with open(self.err_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stdout(self):
-        with open(self.out_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def get(self, path, method="GET"):
-        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r.status, r.read().decode(), dict(r.headers)
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode(), dict(e.headers)
-
-    def metrics(self):
-        status, body, headers = self.get("/metrics")
-        assert status == 200, (status, body)
-        assert headers.get("Content-Type", "").startswith("text/plain; version=0.0.4"), headers
-        return parse_prometheus(body)
-
-    def wait(self, test, timeout, what):
-        deadline = time.monotonic() + timeout * SLOW
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("rootwatch watch ended while waiting for %s:\n%s" % (what, self.stderr()))
-            last = test()
-            if last:
-                return last
-            time.sleep(0.1)
-        raise AssertionError("timed out waiting for %s:\n%s" % (what, self.stderr()[-3000:]))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(timeout=60)
-        self.out.close()
-        self.err.close()
-        for mark in rwtest.SANITIZER_MARKS:
-            assert mark not in self.stderr(), self.stderr()
-        return rc
-
-
-class WatchMetrics(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="rw-watch-metrics-")
-        self.folder = os.path.join(self.dir, "exports")
-        os.mkdir(self.folder)
-        self.store = os.path.join(self.dir, "store.db")
-        self.services = []
-
-    def tearDown(self):
-        for s in self.services:
-            if s.proc.poll() is None:
-                s.proc.kill()
-                s.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+class WatchMetrics(watchtest.DirWatchCase):
+    PREFIX = "rw-watch-metrics-"
 
     def start(self, channels_yaml="", rescan=60):
-        cfg = os.path.join(self.dir, "rootwatch.yaml")
-        with open(cfg, "w") as f:
-            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\n%s"
-                    "sources:\n  - name: exports\n    type: dir\n    path: %s\n    rescan: %d\n"
-                    % (self.store, channels_yaml, self.folder, rescan))
-        s = Service(["--config", cfg, "--metrics", "127.0.0.1:0"], self.dir)
-        self.services.append(s)
-        return s
-
-    def drop(self, name, records):
-        """Writes a trail file as an exporter would: to a dot-file, then renamed into place."""
-        tmp = os.path.join(self.folder, "." + name)
-        with open(tmp, "wb") as f:
-            f.write(gzip.compress(rwtest.trail_bytes(records)))
-        os.rename(tmp, os.path.join(self.folder, name))
+        cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n    rescan: %d\n"
+                          % (self.folder, rescan), channels=watchtest.STDOUT_CHANNEL + channels_yaml)
+        return self.service(["--config", cfg, "--metrics", "127.0.0.1:0"])
 
     def test_counters_and_lag_after_root_and_ordinary_events(self):
         # a second channel whose receiver is down (nothing listens on that port): given up at once
@@ -320,10 +186,7 @@ class WatchMetrics(unittest.TestCase):
         self.assertEqual(s.stop(), 0, s.stderr())
 
     def test_bad_address_is_a_usage_error(self):
-        cfg = os.path.join(self.dir, "rootwatch.yaml")
-        with open(cfg, "w") as f:
-            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\nsources:\n"
-                    "  - name: exports\n    type: dir\n    path: %s\n" % (self.store, self.folder))
+        cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n" % self.folder)
         for addr, says in (("9464", "not address:port"), ("localhost", "not address:port"),
                            ("127.0.0.1:99999", "port"), ("example.com:9464", "not an IP address"),
                            ("::1:9464", "brackets"), ("127.0.0.1:", "not address:port")):

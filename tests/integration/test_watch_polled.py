@@ -13,120 +13,25 @@ that lands late, older than files already read, is still read.
 import gzip
 import json
 import os
-import re
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsfake  # noqa: E402
 import rwtest  # noqa: E402
+import watchtest  # noqa: E402
+from watchtest import SLOW, utc  # noqa: E402
 
 ACCOUNT = "111122223333"
-SLOW = 3 if rwtest.SANITIZED else 1  # the sanitized build is slower: waits are longer
 
 
-def utc(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-class Watch:
-    """rootwatch watch --config CFG in the background; stop() sends SIGTERM and waits."""
-
-    def __init__(self, cfg, env, workdir, label):
-        self.out_path = os.path.join(workdir, label + ".out")
-        self.err_path = os.path.join(workdir, label + ".err")
-        self.out = open(self.out_path, "wb")
-        self.err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen([rwtest.ROOTWATCH, "watch", "--config", cfg, "-j", "2"],
-                                     stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL, env=env)
-        self.rc = None
-
-    def stdout(self):
-        with open(self.out_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stderr(self):
-        with open(self.err_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def alerts(self):
-        out = []
-        for line in self.stdout().splitlines():
-            line = line.strip()
-            if line.startswith("{"):
-                out.append(json.loads(line))
-        return out
-
-    def alerted_ids(self):
-        return [a["eventID"] for a in self.alerts()]
-
-    def wait_for(self, test, timeout, what):
-        deadline = time.monotonic() + timeout * SLOW
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("rootwatch watch ended (%s) while waiting for %s:\n%s"
-                                     % (self.proc.returncode, what, self.stderr()[-4000:]))
-            if test():
-                return
-            time.sleep(0.1)
-        raise AssertionError("timed out waiting for %s; stdout:\n%s\nstderr:\n%s"
-                             % (what, self.stdout()[-3000:], self.stderr()[-4000:]))
-
-    def wait_alerted(self, event_id, timeout):
-        self.wait_for(lambda: event_id in self.alerted_ids(), timeout, "the alert of " + event_id)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.rc = self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("rootwatch watch did not stop on SIGTERM:\n" + self.stderr()[-4000:])
-        self.out.close()
-        self.err.close()
-        err = self.stderr()
-        for mark in rwtest.SANITIZER_MARKS:
-            if mark in err:
-                raise AssertionError("sanitizer report:\n" + err[-4000:])
-        return self.rc
-
-    def units_read(self):
-        m = re.search(r"stopped: (\d+) units read", self.stderr())
-        if not m:
-            raise AssertionError("no summary line:\n" + self.stderr()[-3000:])
-        return int(m.group(1))
-
-
-class PolledSourcesBase(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="rw-watch-polled-")
-        self.store = os.path.join(self.dir, "store.db")
-        self.watches = []
-
-    def tearDown(self):
-        for w in self.watches:
-            if w.proc.poll() is None:
-                w.proc.kill()
-                w.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def config(self, sources_yaml):
-        path = os.path.join(self.dir, "rootwatch.yaml")
-        with open(path, "w") as f:
-            f.write("store: %s\nchannels:\n  - name: out\n    type: stdout\nsources:\n%s" % (self.store, sources_yaml))
-        return path
+class PolledSourcesBase(watchtest.WatchCase):
+    PREFIX = "rw-watch-polled-"
 
     def start(self, cfg, env, label):
-        w = Watch(cfg, env, self.dir, label)
-        self.watches.append(w)
-        return w
+        return self.watch(cfg, "-j", "2", env=env, name=label)
 
     def assert_exactly_once(self, runs, roots, ordinary):
         ids = [e for w in runs for e in w.alerted_ids()]
@@ -211,7 +116,7 @@ class S3Source(PolledSourcesBase):
                      [rwtest.record("s3-root-org", account="222233334444", region="us-west-2")])
             w1.wait_alerted("s3-root-org", 10)
             # the bucket that does not exist is said, named, and does not stop the rest
-            w1.wait_for(lambda: "s3 missing: s3://rw-no-such-bucket" in w1.stderr(), 10,
+            w1.wait(lambda: "s3 missing: s3://rw-no-such-bucket" in w1.stderr(), 10,
                         "the missing bucket's error")
             self.assertEqual(w1.stop(), 0)
             self.assert_clean_stop(w1)
@@ -267,7 +172,7 @@ class S3Source(PolledSourcesBase):
                 cfg = self.config("  - name: trail\n    type: s3\n    bucket: %s\n    interval: 1\n" % self.BUCKET)
                 w = self.start(cfg, env, "s3a")
                 w.wait_alerted("s3a-root-1", 20)
-                w.wait_for(lambda: "AccessDenied" in w.stderr(), 10, "the access denied error")
+                w.wait(lambda: "AccessDenied" in w.stderr(), 10, "the access denied error")
                 err = w.stderr()
                 self.assertIn(denied, err)
                 self.assertIn("s3 trail: s3://%s/%s: not read in full" % (self.BUCKET, denied), err)
@@ -297,7 +202,7 @@ class S3Source(PolledSourcesBase):
                               "    window: 120\n" % self.BUCKET)
             w1 = self.start(cfg, env, "s3d-1")
             w1.wait_alerted("s3d-root-1", 20)
-            w1.wait_for(lambda: "not read in full" in w1.stderr(), 10, "the damaged file's error")
+            w1.wait(lambda: "not read in full" in w1.stderr(), 10, "the damaged file's error")
             self.assertIn(bad, w1.stderr())
             w1.stop()
             self.assert_clean_stop(w1)
@@ -413,12 +318,12 @@ class LookupEventsSource(PolledSourcesBase):
             env["ROOTWATCH_AWS_TIMEOUT_MS"] = "2000"
             cfg = self.config("  - name: history\n    type: lookup-events\n    interval: 1\n")
             w = self.start(cfg, env, "lkf")
-            w.wait_for(lambda: "lookup-events history: us-east-1" in w.stderr(), 90,
+            w.wait(lambda: "lookup-events history: us-east-1" in w.stderr(), 90,
                        "the failing region's error")
             self.assertEqual(w.alerted_ids(), [])
             server.throttle_every = 0
             w.wait_alerted("lkf-root-1", 90)
-            w.wait_for(lambda: "working again" in w.stderr(), 20, "the recovery")
+            w.wait(lambda: "working again" in w.stderr(), 20, "the recovery")
             w.stop()
             self.assert_clean_stop(w)
             self.assert_exactly_once([w], ["lkf-root-1"], [])
@@ -458,7 +363,7 @@ class DirSource(PolledSourcesBase):
         # a damaged file is said (named) and the source goes on
         with open(os.path.join(folder, "broken.json.gz"), "wb") as f:
             f.write(b"\x1f\x8b\x08\x00 not gzip at all")
-        w1.wait_for(lambda: "broken.json.gz" in w1.stderr(), 10, "the damaged file's error")
+        w1.wait(lambda: "broken.json.gz" in w1.stderr(), 10, "the damaged file's error")
         self.write(os.path.join(folder, "e.json"), [rwtest.record("d-root-5")])
         w1.wait_alerted("d-root-5", 5)
         w1.stop()
@@ -488,7 +393,7 @@ class DirSource(PolledSourcesBase):
         w.wait_alerted("dr-root-1", 15)
         w.proc.send_signal(signal.SIGHUP)
         self.write(os.path.join(folder, "b.json"), [rwtest.record("dr-root-2")])
-        w.wait_for(lambda: "loaded: 1 sources" in w.stderr(), 15, "the reload")
+        w.wait(lambda: "loaded: 1 sources" in w.stderr(), 15, "the reload")
         self.write(os.path.join(folder, "c.json"), [rwtest.record("dr-root-3")])
         w.wait_alerted("dr-root-2", 10)
         w.wait_alerted("dr-root-3", 10)

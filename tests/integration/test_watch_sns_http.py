@@ -38,6 +38,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rwtest  # noqa: E402
+import watchtest  # noqa: E402
+from watchtest import eb, store_ids, wait_until  # noqa: E402
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -47,33 +49,6 @@ SNS_HOST = "sns.%s.amazonaws.com" % REGION
 CERT_NAME = "SimpleNotificationService-7506a1e35b36ef5a444dd1a8e7cc3ed8.pem"
 CERT_URL = "https://%s/%s" % (SNS_HOST, CERT_NAME)
 OPENSSL = shutil.which("openssl")
-
-
-def eb(rec, detail_type="AWS API Call via CloudTrail"):
-    """A CloudTrail record as EventBridge delivers it (the Message SNS carries)."""
-    return json.dumps({"version": "0", "id": "eb-" + rec["eventID"], "detail-type": detail_type,
-                       "source": "aws." + rec["eventSource"].split(".")[0],
-                       "account": rec["recipientAccountId"], "time": rec["eventTime"],
-                       "region": rec["awsRegion"], "resources": [], "detail": rec})
-
-
-def store_ids(path):
-    if not os.path.exists(path):
-        return []
-    db = sqlite3.connect(path, timeout=30)
-    try:
-        return [r[0] for r in db.execute("SELECT event_id FROM alerts")]
-    finally:
-        db.close()
-
-
-def wait_until(pred, timeout, step=0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 class Signer:
@@ -151,75 +126,15 @@ class FakeSns:
         self.server.server_close()
 
 
-class Watch:
-    """rootwatch watch in the background, its output in files."""
+class Watch(watchtest.Watch):
+    """rootwatch watch --config CONFIG ARGS in the background, once it listens for SNS (.port)."""
 
     def __init__(self, config, workdir, args=()):
-        self.out_path = os.path.join(workdir, "watch.out")
-        self.err_path = os.path.join(workdir, "watch.err")
-        self.out = open(self.out_path, "wb")
-        self.err = open(self.err_path, "wb")
-        self.p = subprocess.Popen([rwtest.ROOTWATCH, "watch", "--config", config] + list(args),
-                                  stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL)
-        self.port = None
-        m = None
-
-        def listening():
-            nonlocal m
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/sns", self.stderr())
-            return m is not None or self.p.poll() is not None
-
-        wait_until(listening, 30)
-        if not m:
+        super().__init__(["--config", config] + list(args), workdir)
+        self.port = self.log_port(r"listening on http://127\.0\.0\.1:(\d+)/sns", 30)
+        if self.port is None:
             raise AssertionError("rootwatch watch did not start listening:\n" + self.stderr())
-        self.port = int(m.group(1))
-        mm = re.search(r"metrics: serving http://127\.0\.0\.1:(\d+)/metrics", self.stderr())
-        self.metrics_port = int(mm.group(1)) if mm else None
-
-    def metrics(self):
-        """/metrics as {(name, frozenset of label pairs): value}."""
-        c = http.client.HTTPConnection("127.0.0.1", self.metrics_port, timeout=10)
-        try:
-            c.request("GET", "/metrics")
-            text = c.getresponse().read().decode()
-        finally:
-            c.close()
-        out = {}
-        for line in text.splitlines():
-            m = re.match(r'^([a-z_]+)(?:\{(.*)\})? ([0-9.e+-]+)$', line)
-            if m:
-                labels = frozenset(re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
-                out[(m.group(1), labels)] = float(m.group(3))
-        return out
-
-    def metric(self, name, **labels):
-        want = set(labels.items())
-        return sum(v for (n, ls), v in self.metrics().items() if n == name and want <= set(ls))
-
-    def stderr(self):
-        with open(self.err_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def alerts(self):
-        with open(self.out_path, "rb") as f:
-            return rwtest.ndjson(f.read().decode("utf-8", "replace"))
-
-    def stop(self, timeout=60):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-            raise AssertionError("rootwatch watch did not stop:\n" + self.stderr()[-3000:])
-        self.out.close()
-        self.err.close()
-        err = self.stderr()
-        for mark in rwtest.SANITIZER_MARKS:
-            if mark in err:
-                raise AssertionError("sanitizer report:\n" + err[-4000:])
-        return rc
+        self.metrics_port = self.log_port(watchtest.METRICS_RE, 0)
 
 
 @unittest.skipUnless(OPENSSL, "the openssl command is missing: the test cannot sign as SNS")
@@ -258,9 +173,7 @@ class WatchSnsHttpTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         try:
-            if cls.watch.p.poll() is None:
-                cls.watch.p.kill()
-                cls.watch.p.wait()
+            cls.watch.kill()
         finally:
             cls.sns.stop()
             shutil.rmtree(cls.dir, ignore_errors=True)
@@ -401,7 +314,7 @@ class WatchSnsHttpTest(unittest.TestCase):
         self.assertEqual(self.post(again)[0], 200)
         want = ["root-sns-signin", "root-sns-v1", "root-sns-v2"]
         self.assertTrue(wait_until(lambda: len([a for a in self.watch.alerts()
-                                                if a["eventID"].startswith("root-sns-")]) >= 3, 10))
+                                                if a["eventID"].startswith("root-sns-")]) >= 3, 10, step=0.1))
         got = sorted(a["eventID"] for a in self.watch.alerts() if "-sns-" in a["eventID"])
         self.assertEqual(got, want)  # each root event once, nothing else
         stored = [i for i in store_ids(self.store) if "-sns-" in i]
@@ -615,7 +528,7 @@ class WatchSnsHttpTest(unittest.TestCase):
         finally:
             for s in socks:
                 s.close()
-        self.assertTrue(wait_until(lambda: self._serves(), 10), self.watch.stderr()[-2000:])
+        self.assertTrue(wait_until(lambda: self._serves(), 10, step=0.1), self.watch.stderr()[-2000:])
         self.still_serving()
 
     def _serves(self):
@@ -673,7 +586,7 @@ class WatchSnsHttpTest(unittest.TestCase):
                     self.assertEqual(status, 200, text + w.stderr()[-2000:])
             want = sorted("root-busy-%d" % i for i in range(10))
             self.assertEqual(sorted(store_ids(store)), want)
-            self.assertTrue(wait_until(lambda: len(w.alerts()) >= len(want), 10))
+            self.assertTrue(wait_until(lambda: len(w.alerts()) >= len(want), 10, step=0.1))
             self.assertEqual(sorted(a["eventID"] for a in w.alerts()), want)
         finally:
             self.assertEqual(w.stop(), 0, w.stderr()[-3000:])
@@ -691,9 +604,9 @@ class WatchSnsHttpTest(unittest.TestCase):
         try:
             rec = rwtest.record("root-hup-1")
             self.assertEqual(self.post(self.signer.sign(self.notification(rec)), port=w.port)[0], 200)
-            w.p.send_signal(signal.SIGHUP)
+            w.proc.send_signal(signal.SIGHUP)
             pat = r"listening on http://127\.0\.0\.1:(\d+)/sns"
-            self.assertTrue(wait_until(lambda: len(re.findall(pat, w.stderr())) >= 2, 30), w.stderr())
+            self.assertTrue(wait_until(lambda: len(re.findall(pat, w.stderr())) >= 2, 30, step=0.1), w.stderr())
             port = int(re.findall(pat, w.stderr())[-1])
             self.assertEqual(port, fixed)  # the same port, let go by the old source first
             rec = rwtest.record("root-hup-2")

@@ -13,157 +13,24 @@ back after the visibility timeout (5 s here) and the survivors alert each root e
 import gzip
 import json
 import os
-import shutil
 import signal
-import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsfake  # noqa: E402
 import rwtest  # noqa: E402
+import watchtest  # noqa: E402
+from watchtest import eb, store_ids, wait_until  # noqa: E402
 
 
-def eb(rec, detail_type="AWS API Call via CloudTrail"):
-    """A CloudTrail record as EventBridge delivers it to a rule's target."""
-    return json.dumps({"version": "0", "id": "eb-" + rec["eventID"], "detail-type": detail_type,
-                       "source": "aws." + rec["eventSource"].split(".")[0],
-                       "account": rec["recipientAccountId"], "time": rec["eventTime"],
-                       "region": rec["awsRegion"], "resources": [], "detail": rec})
-
-
-def store_ids(path):
-    """The eventIDs in a store, with how many times each is there (the schema says once)."""
-    db = sqlite3.connect(path, timeout=30)
-    try:
-        return [r[0] for r in db.execute("SELECT event_id FROM alerts")]
-    finally:
-        db.close()
-
-
-def wait_until(pred, timeout, step=0.2):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
-
-
-class Watch:
-    """rootwatch watch in the background; its output in files (a long run fills no pipe)."""
-
-    def __init__(self, args, env, workdir, name="watch"):
-        self.out_path = os.path.join(workdir, name + ".out")
-        self.err_path = os.path.join(workdir, name + ".err")
-        self.out = open(self.out_path, "wb")
-        self.err = open(self.err_path, "wb")
-        self.p = subprocess.Popen([rwtest.ROOTWATCH, "watch"] + list(args), env=env,
-                                  stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL)
-
-    def stderr(self):
-        with open(self.err_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stdout(self):
-        with open(self.out_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def alerts(self):
-        return rwtest.ndjson(self.stdout())
-
-    def send_signal(self, sig):
-        self.p.send_signal(sig)
-
-    def stop(self, sig=signal.SIGTERM, timeout=60):
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-        try:
-            rc = self.p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-            raise AssertionError("rootwatch watch did not stop within %d s after %s:\n%s"
-                                 % (timeout, sig, self.stderr()[-3000:]))
-        self.out.close()
-        self.err.close()
-        err = self.stderr()
-        for mark in rwtest.SANITIZER_MARKS:
-            if mark in err:
-                raise AssertionError("sanitizer report:\n" + err[-4000:])
-        return rc
-
-
-@unittest.skipUnless(awsfake.MotoServer.available(),
-                     "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())
-@unittest.skipUnless(awsfake.boto3_available(), "boto3 is not installed: the queues cannot be set up")
-class WatchSqsTest(unittest.TestCase):
+@watchtest.needs_moto()
+class WatchSqsTest(watchtest.SqsWatchCase):
     @classmethod
     def setUpClass(cls):
-        cls.moto = awsfake.MotoServer().start()
-        cls.sqs = cls.moto.boto3_client("sqs")
-        cls.s3 = cls.moto.boto3_client("s3")
+        super().setUpClass()
         cls.sns = cls.moto.boto3_client("sns")
-        cls.env = awsfake.clean_aws_env(cls.moto.env("us-east-1"))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="rw-watch-")
-        self.store = os.path.join(self.dir, "store.db")
-        self.watches = []
-
-    def tearDown(self):
-        for w in self.watches:
-            if w.p.poll() is None:
-                w.p.kill()
-                w.p.wait()
-            w.out.close()
-            w.err.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    # ---- helpers ----
-
-    def queue(self, name, **attrs):
-        attrs.setdefault("VisibilityTimeout", "5")
-        url = self.sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        return url, arn
-
-    def send(self, url, bodies):
-        for i in range(0, len(bodies), 10):
-            entries = [{"Id": str(k), "MessageBody": b} for k, b in enumerate(bodies[i:i + 10])]
-            r = self.sqs.send_message_batch(QueueUrl=url, Entries=entries)
-            self.assertFalse(r.get("Failed"), r.get("Failed"))
-
-    def left(self, url):
-        a = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
-
-    def config(self, sources, channels=None, name="rootwatch.yaml"):
-        channels = channels or "  - name: out\n    type: stdout\n"
-        path = os.path.join(self.dir, name)
-        with open(path, "w") as f:
-            f.write("store: %s\nchannels:\n%ssources:\n%s" % (self.store, channels, sources))
-        return path
-
-    def sqs_source(self, name, url, **opts):
-        opts.setdefault("wait_seconds", 1)
-        text = "  - name: %s\n    type: sqs\n    queue_url: %s\n" % (name, url)
-        for k, v in opts.items():
-            text += "    %s: %s\n" % (k, v)
-        return text
-
-    def watch(self, config, *args, name="watch"):
-        w = Watch(["--config", config] + list(args), self.env, self.dir, name)
-        self.watches.append(w)
-        return w
 
     # ---- the tests ----
 
@@ -245,20 +112,13 @@ class WatchSqsTest(unittest.TestCase):
         kept hidden meanwhile (ChangeMessageVisibility), so that it is read once, not handed to
         a consumer again while the first still reads it."""
         url, arn = self.queue("slow", VisibilityTimeout="2")
-        self.s3.create_bucket(Bucket="slow-trail")
-        key = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/slow.json.gz"
-        self.s3.put_object(Bucket="slow-trail", Key=key, Body=gzip.compress(rwtest.trail_bytes(
-            [rwtest.record("root-slow-1"), rwtest.record("user-slow-1", who="user")])))
-        note = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-                             "eventName": "ObjectCreated:Put",
-                             "s3": {"bucket": {"name": "slow-trail"}, "object": {"key": key, "size": 300}}}]}
-        self.send(url, [json.dumps(note)])
+        self.put_noted(url, "slow-trail", "slow",
+                       [rwtest.record("root-slow-1"), rwtest.record("user-slow-1", who="user")])
         # S3 answers the GET after 7 s: more than three visibility timeouts
         with awsfake.FaultServer([("slow", 7, ("proxy", self.moto.url))],
                                  default=("proxy", self.moto.url)) as slow_s3:
             env = dict(self.env, AWS_ENDPOINT_URL_S3=slow_s3.url)
-            w = Watch(["--config", self.config(self.sqs_source("q", url))], env, self.dir)
-            self.watches.append(w)
+            w = self.watch(self.config(self.sqs_source("q", url)), env=env)
             self.assertTrue(wait_until(lambda: len(w.alerts()) == 1, 60), w.stderr())
             self.assertTrue(wait_until(lambda: self.left(url) == 0, 10), w.stderr())
             self.assertEqual(w.stop(), 0, w.stderr())
@@ -375,7 +235,7 @@ class WatchSqsTest(unittest.TestCase):
         self.assertRegex(w.stderr(), r"rootwatch\.yaml:6:5: source b")
         self.send(url_a, [eb(rwtest.record("root-a-2"))])
         self.assertTrue(wait_until(lambda: len(w.alerts()) == 2, 30), w.stderr())
-        self.assertIsNone(w.p.poll())
+        self.assertIsNone(w.proc.poll())
         # a good one: queue b replaces queue a
         self.config(self.sqs_source("b", url_b))
         w.send_signal(signal.SIGHUP)
@@ -396,8 +256,7 @@ class WatchSqsTest(unittest.TestCase):
         with awsfake.FaultServer([("throttle_json",)] * 8 + [("status", 503, "")] * 8,
                                  default=("proxy", self.moto.url)) as fault:
             env = dict(self.env, AWS_ENDPOINT_URL_SQS=fault.url)
-            w = Watch(["--config", self.config(self.sqs_source("q", url))], env, self.dir)
-            self.watches.append(w)
+            w = self.watch(self.config(self.sqs_source("q", url)), env=env)
             self.assertTrue(wait_until(lambda: len(w.alerts()) == 1, 90), w.stderr())
             self.assertTrue(wait_until(lambda: self.left(url) == 0, 10), w.stderr())
             self.assertEqual(w.stop(), 0, w.stderr())
@@ -504,8 +363,8 @@ class WatchSqsTest(unittest.TestCase):
             # midway: about half of the messages gone
             self.assertTrue(wait_until(lambda: self.left(url) < nmsg // 2, 300),
                             "\n".join(w.stderr()[-2000:] for w in ws))
-            victim.p.kill()  # SIGKILL: whatever it held comes back after the 5 s visibility timeout
-            victim.p.wait()
+            victim.proc.kill()  # SIGKILL: whatever it held comes back after the 5 s visibility timeout
+            victim.proc.wait()
             killed_err = victim.stderr()
             ws.remove(victim)
             ws.insert(0, victim)
