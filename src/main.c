@@ -1,15 +1,11 @@
 /* rootwatch: makes sure no use of an AWS account's root user goes unnoticed. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/commands.h"
+#include "cli/program.h"
 #include "trail/skip.h"
 
-static const struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *help;
-} commands[] = {
+static const struct rw_cli_command commands[] = {
     {"scan", rw_cmd_scan, "report root activity in CloudTrail history (files, folders, stdin)"},
     {"watch", rw_cmd_watch, "the real-time service: watch queues and other sources, alert"},
     {"test-pattern", rw_cmd_test_pattern, "evaluate an EventBridge event pattern against an event"},
@@ -38,26 +34,13 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    /* started as bootstrap: the Lambda function of a custom runtime (rootwatch package) */
-    const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
-    base = base ? base + 1 : argv[0];
-    if (base && strcmp(base, "bootstrap") == 0) return rw_cmd_lambda(argc, argv);
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-        printf("rootwatch %s (simd: %s)\n", RW_VERSION, rw_skip_impl());
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "rootwatch: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return 2;
+    static const struct rw_cli_program rootwatch = {
+        .commands = commands,
+        .ncommands = sizeof commands / sizeof commands[0],
+        .usage = usage,
+        .simd = rw_skip_impl,
+        .version_note = "",
+        .unknown_note = "",
+    };
+    return rw_cli_main(&rootwatch, argc, argv);
 }

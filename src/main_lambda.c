@@ -3,10 +3,14 @@
  * util/http_lite.c (sockets and libssl) in place of libcurl, so that a cold start loads a handful
  * of libraries rather than some forty (CMakeLists.txt, docs/lambda.md). */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/commands.h"
+#include "cli/program.h"
 #include "trail/skip.h"
+
+static const struct rw_cli_command commands[] = {
+    {"lambda", rw_cmd_lambda, "run as an AWS Lambda function"},
+};
 
 static void usage(FILE *out) {
     fprintf(out, "usage: rootwatch lambda [options]   (or started as bootstrap)\n\n"
@@ -16,28 +20,15 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    /* started as bootstrap: the Lambda function of a custom runtime (rootwatch package) */
-    const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
-    base = base ? base + 1 : argv[0];
-    if (base && strcmp(base, "bootstrap") == 0) return rw_cmd_lambda(argc, argv);
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-        printf("rootwatch %s (simd: %s; lambda build: no libcurl)\n", RW_VERSION, rw_skip_impl());
-        return 0;
-    }
-    if (strcmp(argv[1], "lambda") == 0) return rw_cmd_lambda(argc - 1, argv + 1);
-    fprintf(stderr,
-            "rootwatch: unknown command '%s' (this is rootwatch-lambda, the Lambda function's "
-            "program: it has the lambda command only)\n",
-            argv[1]);
-    usage(stderr);
-    return 2;
+    static const struct rw_cli_program rootwatch_lambda = {
+        .commands = commands,
+        .ncommands = sizeof commands / sizeof commands[0],
+        .usage = usage,
+        .simd = rw_skip_impl,
+        .version_note = "; lambda build: no libcurl",
+        .unknown_note =
+            " (this is rootwatch-lambda, the Lambda function's program: it has the lambda command "
+            "only)",
+    };
+    return rw_cli_main(&rootwatch_lambda, argc, argv);
 }
