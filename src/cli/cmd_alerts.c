@@ -266,12 +266,8 @@ static int cmd_list(int argc, char **argv) {
             if (parse_limit(optarg, &q.limit) != 0)
                 return usage_error("--limit wants a positive number, not '%s'", optarg);
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            rw_cli_bad_option(opt, argv);
-            return rw_cli_usage_error("alerts");
+            return rw_cli_help_or_bad_option(opt, argv, "alerts", usage);
         }
     }
     if (optind < argc) return usage_error("alerts list takes no argument ('%s')", argv[optind]);
@@ -363,12 +359,8 @@ static int cmd_show(int argc, char **argv) {
             else
                 return usage_error("unknown format '%s' (text or json)", optarg);
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            rw_cli_bad_option(opt, argv);
-            return rw_cli_usage_error("alerts");
+            return rw_cli_help_or_bad_option(opt, argv, "alerts", usage);
         }
     }
     if (argc - optind != 1) return usage_error("%s", "alerts show wants one EVENT_ID or ID");

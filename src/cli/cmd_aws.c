@@ -66,12 +66,8 @@ static int whoami(int argc, char **argv) {
                 return rw_cli_usage_error("aws whoami");
             }
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            rw_cli_bad_option(c, argv);
-            return rw_cli_usage_error("aws whoami");
+            return rw_cli_help_or_bad_option(c, argv, "aws whoami", usage);
         }
     }
     if (optind < argc) {

@@ -81,12 +81,8 @@ int rw_cmd_package(int argc, char **argv) {
         case 'c':
             config = optarg;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            rw_cli_bad_option(c, argv);
-            return rw_cli_usage_error("package");
+            return rw_cli_help_or_bad_option(c, argv, "package", usage);
         }
     }
     if (optind < argc) {

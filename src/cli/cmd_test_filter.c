@@ -1,7 +1,6 @@
 /* rootwatch test-filter: evaluates a CloudWatch Logs filter pattern (a metric or subscription
  * filter's) against a log event, as `aws logs test-metric-filter` does, and can check it against
  * rootwatch's canonical root cases (the metric-filter-root check of audit; docs/audit.md). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,28 +41,6 @@ static void usage(FILE *out) {
           out);
 }
 
-/* The text of an argument: itself, or the contents of @FILE / file://FILE / @- or - (stdin). */
-static int load(const char *arg, rw_buf *out, bool dash_is_stdin) {
-    const char *path = NULL;
-    if (arg[0] == '@')
-        path = arg + 1;
-    else if (strncmp(arg, "file://", 7) == 0)
-        path = arg + 7;
-    else if (dash_is_stdin && strcmp(arg, "-") == 0)
-        path = "-";
-    if (!path) return rw_buf_puts(out, arg);
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) return rw_error_set(RW_EIO, "%s: %s", path, strerror(errno));
-    char chunk[65536];
-    size_t n;
-    int rc = RW_OK;
-    while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = rw_buf_append(out, chunk, n);
-    if (!rc && ferror(f)) rc = rw_error_set(RW_EIO, "%s: read error", path);
-    if (f != stdin) fclose(f);
-    if (rc == RW_ELIMIT) rc = rw_error_wrap(rc, "%s", path);
-    return rc;
-}
-
 int rw_cmd_test_filter(int argc, char **argv) {
     static const struct option opts[] = {
         {"pattern", required_argument, 0, 'p'}, {"event", required_argument, 0, 'e'},
@@ -86,12 +63,8 @@ int rw_cmd_test_filter(int argc, char **argv) {
         case 'r':
             root_cases = true;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            rw_cli_bad_option(c, argv);
-            return rw_cli_usage_error("test-filter");
+            return rw_cli_help_or_bad_option(c, argv, "test-filter", usage);
         }
     }
     if (!pat_arg || (!ev_arg) == !root_cases || optind < argc) {
@@ -105,7 +78,7 @@ int rw_cmd_test_filter(int argc, char **argv) {
     rw_buf_init(&et, (size_t)16 << 20);
     int rc = 2;
     rw_cwl_filter *f = NULL;
-    if (load(pat_arg, &pt, false) || (ev_arg && load(ev_arg, &et, true))) {
+    if (rw_cli_read_arg(pat_arg, &pt, false) || (ev_arg && rw_cli_read_arg(ev_arg, &et, true))) {
         rw_log_error("%s", rw_error_last());
         goto out;
     }

@@ -1,6 +1,5 @@
 /* rootwatch test-pattern: evaluates an EventBridge event pattern against an event, answering as
  * `aws events test-event-pattern` does. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,26 +36,6 @@ static void usage(FILE *out) {
           out);
 }
 
-/* The text of an argument: itself, or the contents of @FILE / file://FILE / @- (stdin). */
-static int load(const char *arg, rw_buf *out) {
-    const char *path = NULL;
-    if (arg[0] == '@')
-        path = arg + 1;
-    else if (strncmp(arg, "file://", 7) == 0)
-        path = arg + 7;
-    if (!path) return rw_buf_puts(out, arg);
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) return rw_error_set(RW_EIO, "%s: %s", path, strerror(errno));
-    char chunk[65536];
-    size_t n;
-    int rc = RW_OK;
-    while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = rw_buf_append(out, chunk, n);
-    if (!rc && ferror(f)) rc = rw_error_set(RW_EIO, "%s: read error", path);
-    if (f != stdin) fclose(f);
-    if (rc == RW_ELIMIT) rc = rw_error_wrap(rc, "%s", path);
-    return rc;
-}
-
 int rw_cmd_test_pattern(int argc, char **argv) {
     static const struct option opts[] = {{"event-pattern", required_argument, 0, 'p'},
                                          {"event", required_argument, 0, 'e'},
@@ -76,12 +55,8 @@ int rw_cmd_test_pattern(int argc, char **argv) {
         case 'e':
             ev_arg = optarg;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            rw_cli_bad_option(c, argv);
-            return rw_cli_usage_error("test-pattern");
+            return rw_cli_help_or_bad_option(c, argv, "test-pattern", usage);
         }
     }
     if (!pat_arg || !ev_arg || optind < argc) {
@@ -94,7 +69,7 @@ int rw_cmd_test_pattern(int argc, char **argv) {
     int rc = 2;
     rw_pattern *p = NULL;
     rw_json_doc *doc = NULL;
-    if (load(pat_arg, &pt) || load(ev_arg, &et)) {
+    if (rw_cli_read_arg(pat_arg, &pt, false) || rw_cli_read_arg(ev_arg, &et, false)) {
         rw_log_error("%s", rw_error_last());
         goto out;
     }

@@ -1,6 +1,7 @@
 /* What every command's options share (common.h). */
 #include "cli/common.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,36 @@ int rw_cli_usage_error(const char *cmd) {
     rw_log_error("%s", rw_error_last());
     fprintf(stderr, "Try 'rootwatch %s --help'.\n", cmd);
     return 2;
+}
+
+int rw_cli_help_or_bad_option(int c, char *const *argv, const char *cmd, void (*usage)(FILE *out)) {
+    if (c == 'h') {
+        usage(stdout);
+        return 0;
+    }
+    rw_cli_bad_option(c, argv);
+    return rw_cli_usage_error(cmd);
+}
+
+int rw_cli_read_arg(const char *arg, rw_buf *out, bool dash_is_stdin) {
+    const char *path = NULL;
+    if (arg[0] == '@')
+        path = arg + 1;
+    else if (strncmp(arg, "file://", 7) == 0)
+        path = arg + 7;
+    else if (dash_is_stdin && strcmp(arg, "-") == 0)
+        path = "-";
+    if (!path) return rw_buf_puts(out, arg);
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return rw_error_set(RW_EIO, "%s: %s", path, strerror(errno));
+    char chunk[65536];
+    size_t n;
+    int rc = RW_OK;
+    while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = rw_buf_append(out, chunk, n);
+    if (!rc && ferror(f)) rc = rw_error_set(RW_EIO, "%s: read error", path);
+    if (f != stdin) fclose(f);
+    if (rc == RW_ELIMIT) rc = rw_error_wrap(rc, "%s", path);
+    return rc;
 }
 
 void rw_cli_list_add(char ***list, const char *arg) {

@@ -12,6 +12,9 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
+
+#include "util/buf.h"
 
 /* Entries of a getopt_long table, and the letters for its short options. */
 #define RW_CLI_VERBOSITY_LONGOPTS                                                                  \
@@ -40,6 +43,15 @@ void rw_cli_bad_option(int c, char *const *argv);
 /* Reports the error set as a usage error of cmd ("scan", "aws whoami"): "rootwatch: error: ..."
  * then "Try 'rootwatch CMD --help'.". Returns 2, the exit status of a usage error. */
 int rw_cli_usage_error(const char *cmd);
+/* For the default of a command's switch on what getopt_long returned, when nothing needs freeing:
+ * 'h' prints usage to stdout and returns 0; anything else is a bad option (rw_cli_bad_option),
+ * reported as a usage error of cmd (rw_cli_usage_error), and returns 2. */
+int rw_cli_help_or_bad_option(int c, char *const *argv, const char *cmd, void (*usage)(FILE *out));
+
+/* Appends to out the text an argument stands for: the contents of the file FILE for @FILE or
+ * file://FILE, of standard input for @- (and for a bare - when dash_is_stdin), else arg itself.
+ * A file larger than out's limit is RW_ELIMIT, naming the file. */
+int rw_cli_read_arg(const char *arg, rw_buf *out, bool dash_is_stdin);
 
 /* NULL-terminated lists of strings for repeatable options (--account a,b --account c): each
  * appends copies to *list (which may be NULL); rw_cli_list_free frees the list and its items. */
