@@ -126,14 +126,7 @@ static int lookw_enumerate(rw_source *src, rw_emit *emit) {
     lookw *s = src->state;
     while (!rw_poll_stopping(&s->b, emit)) {
         rw_poll_count(&s->b, "rootwatch_source_polls_total", "Polls made, per source", 1);
-        bool failed = false;
-        if (!s->aws) {
-            s->aws = s->b.env->aws(s->b.env);
-            if (!s->aws) {
-                rw_poll_error(&s->b, "AWS settings: %s", rw_error_last());
-                failed = true;
-            }
-        }
+        bool failed = !rw_poll_aws(&s->b, &s->aws);
         if (s->aws && s->nregions == 0 && resolve_regions(s) != RW_OK) {
             rw_poll_error(&s->b, "%s", rw_error_last());
             failed = true;

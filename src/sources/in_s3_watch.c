@@ -439,14 +439,7 @@ static int s3w_enumerate(rw_source *src, rw_emit *emit) {
     rw_aws_client *c = NULL;
     while (!rw_poll_stopping(&s->b, emit)) {
         rw_poll_count(&s->b, "rootwatch_source_polls_total", "Polls made, per source", 1);
-        bool failed = false;
-        if (!s->aws) {
-            s->aws = s->b.env->aws(s->b.env);
-            if (!s->aws) {
-                rw_poll_error(&s->b, "AWS settings: %s", rw_error_last());
-                failed = true;
-            }
-        }
+        bool failed = !rw_poll_aws(&s->b, &s->aws);
         if (s->aws && !c) c = rw_aws_client_new(s->aws->cfg, s->aws->creds, NULL);
         if (c && !s->region) {
             if (s->region_opt) {

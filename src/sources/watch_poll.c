@@ -30,6 +30,14 @@ void rw_poll_free(rw_poll_base *b) {
     pthread_mutex_destroy(&b->err_mu);
 }
 
+bool rw_poll_aws(rw_poll_base *b, rw_aws_session **aws) {
+    if (!*aws) {
+        *aws = b->env->aws(b->env);
+        if (!*aws) rw_poll_error(b, "AWS settings: %s", rw_error_last());
+    }
+    return *aws != NULL;
+}
+
 bool rw_poll_stopping(rw_poll_base *b, rw_emit *emit) {
     if (b->env->stop && atomic_load(b->env->stop)) return true;
     return emit && rw_emit_stopping(emit);

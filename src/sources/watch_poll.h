@@ -31,6 +31,11 @@ typedef struct rw_poll_base {
 void rw_poll_init(rw_poll_base *b, rw_watch_env *env, const char *name, const char *type);
 void rw_poll_free(rw_poll_base *b);
 
+/* The AWS session of a source that calls AWS (env->aws), got at the first poll that can and kept
+ * in *aws. True when *aws is set; false when it cannot be had yet: the error is said
+ * (rw_poll_error) and the next poll tries again. */
+bool rw_poll_aws(rw_poll_base *b, rw_aws_session **aws);
+
 /* Must the source stop (env->stop, the engine stopping)? */
 bool rw_poll_stopping(rw_poll_base *b, rw_emit *emit);
 /* Waits seconds in slices of at most a second; true when the source must stop. */
