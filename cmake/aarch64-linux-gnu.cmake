@@ -1,5 +1,6 @@
 # Cross build of rootwatch for arm64 (aarch64) on an x86_64 Debian, with Debian's cross compiler and
-# the :arm64 libraries (multiarch): docs/lambda.md, "The package".
+# the :arm64 libraries (multiarch): docs/lambda.md, "The other architecture" (verified there: the
+# package it gives starts under qemu-aarch64, tests/integration/test_package_arm64.py).
 #   cmake -S . -B build-arm64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DRW_TESTS=OFF
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)

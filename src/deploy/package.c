@@ -27,6 +27,12 @@ static const char *triplet(int machine) {
     return machine == RW_ELF_AARCH64 ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
 }
 
+/* Debian's cross compiler for machine: the package name has no underscore (gcc-x86-64-linux-gnu
+ * installs x86_64-linux-gnu-gcc) */
+static const char *cross_gcc(int machine) {
+    return machine == RW_ELF_AARCH64 ? "gcc-aarch64-linux-gnu" : "gcc-x86-64-linux-gnu";
+}
+
 int rw_package_machine_parse(const char *arch) {
     if (strcmp(arch, "x86_64") == 0 || strcmp(arch, "amd64") == 0) return RW_ELF_X86_64;
     if (strcmp(arch, "arm64") == 0 || strcmp(arch, "aarch64") == 0) return RW_ELF_AARCH64;
@@ -97,15 +103,15 @@ int rw_package_find_binary(char **out, int machine) {
             RW_ENOTFOUND,
             "no %s build of rootwatch (looked for %s, %s, %s and %s). Build one with Debian's "
             "cross toolchain: dpkg --add-architecture %s; apt-get update; apt-get install "
-            "gcc-%s libcurl4-openssl-dev:%s libdeflate-dev:%s zlib1g-dev:%s libyaml-dev:%s "
-            "libexpat1-dev:%s libssl-dev:%s libsqlite3-dev:%s libmicrohttpd-dev:%s; cmake -S . "
-            "-B build-%s "
+            "%s libc6-dev:%s libcurl4-openssl-dev:%s libdeflate-dev:%s zlib1g-dev:%s "
+            "libyaml-dev:%s libexpat1-dev:%s libssl-dev:%s libsqlite3-dev:%s "
+            "libmicrohttpd-dev:%s; cmake -S . -B build-%s "
             "-DCMAKE_TOOLCHAIN_FILE=cmake/%s.cmake -DRW_TESTS=OFF; cmake --build build-%s; then "
             "rootwatch package --arch %s --binary build-%s/rootwatch-lambda (docs/lambda.md, "
-            "\"The package\")",
-            arch, cand[1].data, cand[2].data, cand[4].data, cand[5].data, arch, triplet(machine),
-            arch, arch, arch, arch, arch, arch, arch, arch, arch, triplet(machine), arch, arch,
-            arch);
+            "\"The other architecture\")",
+            arch, cand[1].data, cand[2].data, cand[4].data, cand[5].data, arch, cross_gcc(machine),
+            arch, arch, arch, arch, arch, arch, arch, arch, arch, /* the nine packages */
+            arch, triplet(machine), arch, arch, arch);
     for (int i = 0; i < NCAND; i++) rw_buf_free(&cand[i]);
     free(dir);
     free(self);
@@ -201,7 +207,7 @@ static int not_found(int machine, const char *soname, const char *by, const char
         return rw_error_set(RW_ENOTFOUND,
                             "%s (needed by %s) not found for %s (looked in %s): install Debian's "
                             "%s libraries (dpkg --add-architecture %s; apt-get install "
-                            "PACKAGE:%s; docs/lambda.md, \"The package\")",
+                            "PACKAGE:%s; docs/lambda.md, \"The other architecture\")",
                             soname, by, arch, looked, arch, arch, arch);
     return rw_error_set(RW_ENOTFOUND, "%s (needed by %s) not found (looked in %s)", soname, by,
                         looked);

@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import threading
 import unittest
+import unittest.mock
 import zipfile
 
 import awsfake
@@ -197,6 +198,53 @@ class RuntimeApi(awsfake.HttpServer):
         return 404, {}, b""
 
 
+def invoke(d, event, env, boot=None, wait=60):
+    """Runs the unzipped bootstrap of folder d (or the program boot) against a Runtime API server
+    that hands it one event; returns (the POSTs it made, its stderr, whether it answered within
+    wait seconds). env is the whole environment: nothing of the test's own is added but what
+    Lambda sets (LAMBDA_TASK_ROOT, AWS_LAMBDA_RUNTIME_API) and the instance's store."""
+    with RuntimeApi([(REQUEST_ID, event)]) as api:
+        env = dict(env, LAMBDA_TASK_ROOT=d, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % api.port,
+                   ROOTWATCH_STORE=os.path.join(d, "state", "rootwatch.db"))
+        p = subprocess.Popen([boot or os.path.join(d, "bootstrap")], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            answered = api.answered.wait(wait)
+        finally:
+            api.done.set()
+            p.kill()
+            _, err = p.communicate(timeout=30)
+        return ([r for r in api.requests if r.method == "POST"], err.decode("utf-8", "replace"),
+                answered)
+
+
+def eventbridge_event(rec):
+    """A CloudTrail record as EventBridge hands it to the function."""
+    return rwtest.json.dumps({
+        "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam",
+        "account": rec["recipientAccountId"], "time": rec["eventTime"], "region": "us-east-1",
+        "resources": [], "detail": rec}).encode()
+
+
+def loader_trace_problems(stderr, root):
+    """What the loader's LD_DEBUG=libs trace (stderr) shows loaded or tried outside folder root,
+    from the first line that names root on (the shell's own libraries come before): a list of
+    messages, empty when none; and the libraries initialised from root."""
+    lines = stderr.splitlines()
+    first = next((i for i, l in enumerate(lines) if root in l), None)
+    if first is None:
+        return ["the loader's trace never names %s" % root], []
+    inits = [l.split("calling init:")[1].strip() for l in lines[first:] if "calling init:" in l]
+    problems = ["loaded from outside the package: " + p for p in inits
+                if not p.startswith(root + "/")]
+    for l in lines[first:]:
+        m = re.search(r"trying file=(\S+)", l)
+        if m and not m.group(1).startswith(root + "/"):
+            problems.append("tried outside the package: " + l.strip())
+    return problems, inits
+
+
 class PackageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -324,47 +372,23 @@ class PackageTest(unittest.TestCase):
         self.assertRegex(p.stdout, r"^rootwatch \d+\.\d+")
         # the loader's trace: from the first line that names the package (the shell's own
         # libraries come before), every library loaded and every file tried is in the package
-        lines = p.stderr.splitlines()
-        first = next(i for i, l in enumerate(lines) if d in l)
-        inits = [l.split("calling init:")[1].strip() for l in lines[first:] if "calling init:" in l]
+        problems, inits = loader_trace_problems(p.stderr, d)
         self.assertIn(os.path.join(d, "lib", "libc.so.6"), inits)
         self.assertIn(os.path.join(d, "lib", "libexpat.so.1"), inits)
-        for path in inits:
-            self.assertTrue(path.startswith(d + "/"), "loaded from outside the package: " + path)
-        for l in lines[first:]:
-            m = re.search(r"trying file=(\S+)", l)
-            if m:
-                self.assertTrue(m.group(1).startswith(d + "/"), l)
+        self.assertEqual(problems, [])
         # started from elsewhere, without LAMBDA_TASK_ROOT: it finds its folder itself
         p = subprocess.run([version, "--version"], env={}, capture_output=True, text=True,
                            cwd="/", timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
 
     def _invoke(self, d, event, env):
-        """Runs the unzipped bootstrap of folder d against a Runtime API server that hands it one
-        event; returns (the POSTs it made, its stderr)."""
-        with RuntimeApi([(REQUEST_ID, event)]) as api:
-            env = dict(env, LAMBDA_TASK_ROOT=d, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % api.port,
-                       ROOTWATCH_STORE=os.path.join(d, "state", "rootwatch.db"))
-            p = subprocess.Popen([os.path.join(d, "bootstrap")], env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
-            try:
-                answered = api.answered.wait(60)
-            finally:
-                api.done.set()
-                p.kill()
-                _, err = p.communicate(timeout=30)
-            err = err.decode("utf-8", "replace")
-            self.assertTrue(answered, err)
-            return [r for r in api.requests if r.method == "POST"], err
+        posts, err, answered = invoke(d, event, env)
+        self.assertTrue(answered, err)
+        return posts, err
 
     @staticmethod
     def _event(rec):
-        return rwtest.json.dumps({
-            "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-            "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam",
-            "account": rec["recipientAccountId"], "time": rec["eventTime"], "region": "us-east-1",
-            "resources": [], "detail": rec}).encode()
+        return eventbridge_event(rec)
 
     def test_serves_an_invocation(self):
         if not self._lambda_exists():
@@ -415,11 +439,17 @@ class PackageTest(unittest.TestCase):
 class PackageOptionsTest(unittest.TestCase):
     def test_other_architecture_without_a_build_says_how_to_get_one(self):
         with tempfile.TemporaryDirectory() as d:
+            # a copy of the program, alone in a folder: a build of the other architecture beside
+            # the build under test (../build-arm64, test_package_arm64.py) is not found from there
+            os.mkdir(os.path.join(d, "bin"))
+            alone = os.path.join(d, "bin", "rootwatch")
+            shutil.copy2(rwtest.ROOTWATCH, alone)
             out = os.path.join(d, "x.zip")
-            p = rwtest.run(["package", "--arch", OTHER, "-o", out])
-            if p.returncode == 0:
-                self.skipTest("a %s build of rootwatch is present" % OTHER)
-            self.assertEqual(p.returncode, 2)
+            with unittest.mock.patch.object(rwtest, "ROOTWATCH", alone):
+                p = rwtest.run(["package", "--arch", OTHER, "-o", out])
+            os.unlink(alone)
+            os.rmdir(os.path.join(d, "bin"))
+            self.assertEqual(p.returncode, 2, p.stdout_text)
             self.assertIn("no %s build of rootwatch" % OTHER, p.stderr_text)
             self.assertIn("gcc-%s-linux-gnu" % ("aarch64" if OTHER == "arm64" else "x86-64"),
                           p.stderr_text)
@@ -471,6 +501,10 @@ class PackageOptionsTest(unittest.TestCase):
                 if p.returncode == 2:
                     self.assertIn("rootwatch: error:", p.stderr_text, i)
                     self.assertFalse(os.path.exists(out), i)
+                elif os.path.exists(out):
+                    # a damage that leaves a valid program is packaged (the arm64 one too, where
+                    # Debian's arm64 libraries are installed): the next variant starts afresh
+                    os.unlink(out)
 
     def test_config_is_bundled_as_rootwatch_yaml(self):
         with tempfile.TemporaryDirectory() as d:
