@@ -122,6 +122,20 @@ bool rw_audit_trail_good(const rw_audit_trail *t);
 int rw_audit_read_regions(rw_audit_ctx *a);
 int rw_audit_read_summary(rw_audit_ctx *a);
 
+/* A topic's subscriptions, as SNS ListSubscriptionsByTopic lists them (in the topic's region):
+ * confirmed ones ("PROTOCOL ENDPOINT (SUBSCRIPTION_ARN)") and those pending confirmation
+ * ("PROTOCOL ENDPOINT"), each list ", "-separated. alarm-subscribers reads the alarm's topic with
+ * it, eventbridge-rule-root a rule's SNS target. */
+typedef struct rw_audit_subs {
+    rw_buf confirmed, pending;
+    size_t nconfirmed;
+} rw_audit_subs;
+/* Fills *s (always: free it with rw_audit_subs_free). RW_OK; RW_ENOTFOUND when the topic does not
+ * exist; RW_EIO when the call failed otherwise, f made ERROR (sns:ListSubscriptionsByTopic). */
+int rw_audit_topic_subscriptions(rw_audit_ctx *a, rw_audit_finding *f, const char *topic,
+                                 rw_audit_subs *s);
+void rw_audit_subs_free(rw_audit_subs *s);
+
 /* Helpers */
 void rw_audit_list_add(char ***list, const char *s); /* a copy of s, to a NULL-terminated list */
 bool rw_audit_list_has(char *const *list, const char *s);

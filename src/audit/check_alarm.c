@@ -351,13 +351,8 @@ static void check_alarm(rw_audit_ctx *a, const rw_audit_check *chk) {
 
 /* ---- alarm-subscribers ----------------------------------------------------------------------- */
 
-typedef struct subs {
-    rw_buf confirmed, pending;
-    size_t nconfirmed;
-} subs;
-
 static int on_subs(void *ctx, const rw_xml *reply) {
-    subs *s = ctx;
+    rw_audit_subs *s = ctx;
     for (const rw_xml *m =
              rw_xml_find(reply, "ListSubscriptionsByTopicResult/Subscriptions/member");
          m; m = rw_xml_next(m, NULL)) {
@@ -372,6 +367,28 @@ static int on_subs(void *ctx, const rw_xml *reply) {
         s->nconfirmed += ok;
     }
     return 0;
+}
+
+int rw_audit_topic_subscriptions(rw_audit_ctx *a, rw_audit_finding *f, const char *topic,
+                                 rw_audit_subs *s) {
+    *s = (rw_audit_subs){0};
+    rw_buf_init(&s->confirmed, 0);
+    rw_buf_init(&s->pending, 0);
+    char *region = rw_audit_arn_field(topic, 3);
+    const char *params[] = {"TopicArn", topic, NULL};
+    int rc =
+        rw_aws_query_pages(a->c, &rw_aws_sns, region, "ListSubscriptionsByTopic", params,
+                           "NextToken", "ListSubscriptionsByTopicResult/NextToken", on_subs, s);
+    free(region);
+    if (rc == RW_OK) return RW_OK;
+    if (strstr(rw_aws_client_error(a->c)->code, "NotFound")) return RW_ENOTFOUND;
+    rw_audit_call_error(a->c, f, "sns:ListSubscriptionsByTopic", "SNS ListSubscriptionsByTopic");
+    return RW_EIO;
+}
+
+void rw_audit_subs_free(rw_audit_subs *s) {
+    rw_buf_free(&s->confirmed);
+    rw_buf_free(&s->pending);
 }
 
 static void check_subscribers(rw_audit_ctx *a, const rw_audit_check *chk) {
@@ -405,25 +422,15 @@ static void check_subscribers(rw_audit_ctx *a, const rw_audit_check *chk) {
         for (size_t j = 0; a->alarms[i].topics && a->alarms[i].topics[j]; j++) {
             const char *topic = a->alarms[i].topics[j];
             if (!first_topic) first_topic = topic;
-            char *region = rw_audit_arn_field(topic, 3);
-            subs s = {0};
-            rw_buf_init(&s.confirmed, 0);
-            rw_buf_init(&s.pending, 0);
-            const char *params[] = {"TopicArn", topic, NULL};
-            int rc = rw_aws_query_pages(a->c, &rw_aws_sns, region, "ListSubscriptionsByTopic",
-                                        params, "NextToken",
-                                        "ListSubscriptionsByTopicResult/NextToken", on_subs, &s);
-            free(region);
-            if (rc != RW_OK) {
-                const rw_aws_error *e = rw_aws_client_error(a->c);
-                if (strstr(e->code, "NotFound")) {
-                    rw_buf_printf(&ev, "%stopic %s of alarm %s does not exist", ev.len ? "; " : "",
-                                  topic, a->alarms[i].arn);
-                } else {
-                    rw_audit_call_error(a->c, f, "sns:ListSubscriptionsByTopic",
-                                        "SNS ListSubscriptionsByTopic");
-                    goto out;
-                }
+            rw_audit_subs s;
+            int rc = rw_audit_topic_subscriptions(a, f, topic, &s);
+            if (rc == RW_EIO) {
+                rw_audit_subs_free(&s);
+                goto out;
+            }
+            if (rc == RW_ENOTFOUND) {
+                rw_buf_printf(&ev, "%stopic %s of alarm %s does not exist", ev.len ? "; " : "",
+                              topic, a->alarms[i].arn);
             } else {
                 rw_buf_printf(&ev, "%stopic %s (alarm %s): ", ev.len ? "; " : "", topic,
                               a->alarms[i].arn);
@@ -443,8 +450,7 @@ static void check_subscribers(rw_audit_ctx *a, const rw_audit_check *chk) {
                                   s.pending.data);
                 }
             }
-            rw_buf_free(&s.confirmed);
-            rw_buf_free(&s.pending);
+            rw_audit_subs_free(&s);
         }
     if (pass) {
         rw_audit_set(f, RW_AUDIT_PASS, "%s", ev.data);

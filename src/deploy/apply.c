@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "aws/client.h"
+#include "aws/respolicy.h"
 #include "aws/s3.h"
 #include "aws/xml.h"
 #include "deploy/template.h"
@@ -1239,6 +1240,21 @@ static char *topic_policy(ap *a, const char *region, const char *t) {
     return rw_buf_take(&b);
 }
 
+/* Does the topic's policy (may be NULL) let rule RULE_NAME (EventBridge) and alarm ALARM_NAME
+ * (CloudWatch) of this region publish to it, as aws/respolicy.h evaluates it? */
+static bool topic_policy_lets_both(ap *a, const char *region, const char *t, const char *policy) {
+    if (!policy) return false;
+    char *rule = arn(a, "events", region, "rule/" RULE_NAME);
+    char *alarm = arn(a, "cloudwatch", region, "alarm:" ALARM_NAME);
+    rw_respolicy_request events = {"events.amazonaws.com", "sns:Publish", t, rule, a->account};
+    rw_respolicy_request cw = {"cloudwatch.amazonaws.com", "sns:Publish", t, alarm, a->account};
+    bool ok = rw_respolicy_eval(policy, strlen(policy), &events, NULL) == RW_RESPOLICY_ALLOWED &&
+              rw_respolicy_eval(policy, strlen(policy), &cw, NULL) == RW_RESPOLICY_ALLOWED;
+    free(rule);
+    free(alarm);
+    return ok;
+}
+
 /* 1 ours, 0 not there, -1 someone else's, -2 failed; *policy its Policy attribute (new) */
 static int topic_find(ap *a, const char *region, const char *t, char **policy) {
     const char *params[] = {"TopicArn", t, NULL};
@@ -1330,8 +1346,7 @@ static int topic_apply(ap *a, size_t i) {
         rc = RW_EIO;
         goto out;
     }
-    bool policy_ok = policy && strstr(policy, "events.amazonaws.com") &&
-                     strstr(policy, "cloudwatch.amazonaws.com") && strstr(policy, RULE_NAME);
+    bool policy_ok = topic_policy_lets_both(a, region, t, policy);
     if (f == 1 && policy_ok) {
         a->topics[i] = H_THERE;
         say(a, "already there", "topic",

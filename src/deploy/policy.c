@@ -122,8 +122,9 @@ static const stmt deploy_stmts[] = {
  * resource known before the audit has read it (the trails, log groups, alarms, topics, rules and
  * targets are what it looks for). GenerateCredentialReport is the one call that is not a read:
  * it asks IAM for a new credential report, which root-recent-use reads. STS GetCallerIdentity
- * needs no permission. A target of an EventBridge rule is checked with SNS GetTopicAttributes,
- * SQS GetQueueUrl or Lambda GetFunctionConfiguration, by its service. */
+ * needs no permission. A target of an EventBridge rule is checked by its service: SNS
+ * GetTopicAttributes (its Policy) and ListSubscriptionsByTopic, SQS GetQueueUrl and
+ * GetQueueAttributes (its Policy), Lambda GetFunctionConfiguration and GetPolicy. */
 static const stmt audit_stmts[] = {
     {"ReadTrails",
      {"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"},
@@ -146,7 +147,8 @@ static const stmt audit_stmts[] = {
      R_ANY,
      true},
     {"ReadRuleTargets",
-     {"sqs:GetQueueUrl", "lambda:GetFunctionConfiguration"},
+     {"sqs:GetQueueUrl", "sqs:GetQueueAttributes", "lambda:GetFunctionConfiguration",
+      "lambda:GetPolicy"},
      N_BUCKET,
      R_ANY,
      true},

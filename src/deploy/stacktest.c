@@ -1,13 +1,12 @@
 #include "deploy/stacktest.h"
 
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "aws/client.h"
+#include "aws/respolicy.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
 #include "rules/eb_cases.h"
@@ -433,59 +432,18 @@ static int step_target(st *t) {
 
 /* ---- permission: may EventBridge invoke the function? --------------------------------------- */
 
-/* Is v (a string or an array of strings) one of the choices (case-insensitive, NULL-terminated)? */
-static bool any_of(const rw_json *v, const char *const *choices) {
-    const rw_json *one = v && v->type == RW_JSON_ARRAY ? v->child : v;
-    for (; one; one = v->type == RW_JSON_ARRAY ? one->next : NULL) {
-        if (one->type != RW_JSON_STRING || rw_json_str_has_nul(one)) continue;
-        for (size_t i = 0; choices[i]; i++)
-            if (!strcasecmp(one->str, choices[i])) return true;
-    }
-    return false;
-}
-
-/* Does a condition's value (a string or an array: ArnLike's wildcards) admit value? */
-static bool admits(const rw_json *want, const char *value) {
-    const rw_json *one = want->type == RW_JSON_ARRAY ? want->child : want;
-    for (; one; one = want->type == RW_JSON_ARRAY ? one->next : NULL)
-        if (one->type == RW_JSON_STRING && !rw_json_str_has_nul(one) &&
-            fnmatch(one->str, value, 0) == 0)
-            return true;
-    return false;
-}
-
-/* Does the statement let the rule (t->rule_arn of account t->account) invoke the function? */
-static bool lets_rule_invoke(const st *t, const rw_json *s) {
-    static const char *const allow[] = {"Allow", NULL};
-    static const char *const actions[] = {"lambda:InvokeFunction", "lambda:*", "*", NULL};
-    static const char *const events[] = {"events.amazonaws.com", NULL};
-    if (!any_of(rw_json_get(s, "Effect"), allow) || !any_of(rw_json_get(s, "Action"), actions) ||
-        !any_of(rw_json_get(rw_json_get(s, "Principal"), "Service"), events))
-        return false;
-    const rw_json *cond = rw_json_get(s, "Condition");
-    for (const rw_json *op = cond && cond->type == RW_JSON_OBJECT ? cond->child : NULL; op;
-         op = op->next)
-        for (const rw_json *k = op->type == RW_JSON_OBJECT ? op->child : NULL; k; k = k->next) {
-            if (!strcasecmp(k->key, "aws:SourceArn") && !admits(k, t->rule_arn)) return false;
-            if (!strcasecmp(k->key, "aws:SourceAccount") && !admits(k, t->account)) return false;
-        }
-    return true;
-}
-
 static int step_permission(st *t) {
     rw_http_response r;
     rw_http_response_init(&r);
-    rw_json_doc *doc = rw_json_doc_new(NULL), *policy = rw_json_doc_new(NULL);
+    rw_json_doc *doc = rw_json_doc_new(NULL);
+    rw_buf why;
+    rw_buf_init(&why, 0);
     int rc = lambda_call(t, "GetPolicy", "GET", "policy", NULL, &r, doc);
     const char *text = rc == RW_OK ? rw_json_get_str(rw_json_doc_root(doc), "Policy") : NULL;
-    const rw_json *sts = NULL;
-    if (text && rw_json_doc_parse(policy, text, strlen(text)) == RW_OK)
-        sts = rw_json_get(rw_json_doc_root(policy), "Statement");
-    const rw_json *found = NULL;
-    for (const rw_json *x = sts && sts->type == RW_JSON_ARRAY ? sts->child : sts; x && !found;
-         x = sts->type == RW_JSON_ARRAY ? x->next : NULL)
-        if (lets_rule_invoke(t, x)) found = x;
-    const char *sid = found ? rw_json_get_str(found, "Sid") : NULL;
+    rw_respolicy_request req = {"events.amazonaws.com", "lambda:InvokeFunction", t->function_arn,
+                                t->rule_arn, t->account};
+    rw_respolicy_verdict v = RW_RESPOLICY_INVALID;
+    if (rc == RW_OK) v = rw_respolicy_eval(text, text ? strlen(text) : 0, &req, &why);
     if (rc == RW_ENOTFOUND)
         rc = report(t, "FAIL", "permission",
                     "function %s has no resource policy: EventBridge may not invoke it (the "
@@ -493,15 +451,19 @@ static int step_permission(st *t) {
                     t->function_arn);
     else if (rc != RW_OK)
         rc = report(t, "FAIL", "permission", "function %s: %s", t->function_arn, rw_error_last());
-    else if (!found)
+    else if (v == RW_RESPOLICY_NOT_ALLOWED)
         rc = report(t, "FAIL", "permission",
                     "function %s: no statement of its resource policy lets events.amazonaws.com "
-                    "call lambda:InvokeFunction for rule %s",
-                    t->function_arn, t->rule_arn);
+                    "call lambda:InvokeFunction for rule %s: %s",
+                    t->function_arn, t->rule_arn, why.data);
+    else if (v != RW_RESPOLICY_ALLOWED)
+        rc = report(t, "FAIL", "permission",
+                    "function %s: its resource policy does not let EventBridge invoke it for rule "
+                    "%s: %s",
+                    t->function_arn, t->rule_arn, why.data);
     else
-        rc = report(t, "OK", "permission", "function %s: statement %s lets rule %s invoke it",
-                    t->function_arn, sid ? sid : "(no Sid)", t->rule_arn);
-    rw_json_doc_free(policy);
+        rc = report(t, "OK", "permission", "function %s: %s", t->function_arn, why.data);
+    rw_buf_free(&why);
     rw_json_doc_free(doc);
     rw_http_response_free(&r);
     return rc;

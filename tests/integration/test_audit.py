@@ -59,6 +59,37 @@ CHECKS = ["trail-multi-region", "trail-log-validation", "trail-cloudwatch-logs",
           "config-rule-root-mfa", "org-central-root-access"]
 
 
+def default_topic_policy(acct, topic):
+    """SNS's own policy of a new topic (AWS's and moto's): the owner account's principals, by
+    AWS:SourceOwner; it does not let EventBridge publish (AWS's documentation says to add a
+    statement for events.amazonaws.com)."""
+    return {"Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": [{
+        "Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"},
+        "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                   "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                   "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+        "Resource": topic, "Condition": {"StringEquals": {"AWS:SourceOwner": acct}}}]}
+
+
+def rule_arn(acct, region, name="root-activity"):
+    return "arn:aws:events:%s:%s:rule/%s" % (region, acct, name)
+
+
+def topic_policy(acct, topic):
+    """The default policy, plus what lets the rule of each region publish (as the console adds
+    it) and the alarm (CloudWatch)."""
+    doc = default_topic_policy(acct, topic)
+    doc["Statement"] += [
+        {"Sid": "AWSEvents_root-activity", "Effect": "Allow",
+         "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
+         "Resource": topic,
+         "Condition": {"ArnEquals": {"aws:SourceArn": [rule_arn(acct, r) for r in REGIONS]}}},
+        {"Sid": "CloudWatchAlarm", "Effect": "Allow",
+         "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
+         "Resource": topic}]
+    return doc
+
+
 def iso(days_ago):
     t = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days_ago)
     return t.strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -266,6 +297,8 @@ class Audit(unittest.TestCase):
         sns = self.client(acct, "sns")
         topic = sns.create_topic(Name="root-alarms")["TopicArn"]
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy",
+                                 AttributeValue=json.dumps(topic_policy(acct, topic)))
         self.alarm(acct, [topic])
         for region in REGIONS:
             ev = self.client(acct, "events", region)
@@ -351,7 +384,12 @@ class Audit(unittest.TestCase):
         for region in REGIONS:
             self.assert_result(p, "eventbridge-rule-root", "PASS",
                                "arn:aws:events:%s:%s:rule/root-activity" % (region, A),
-                               "target %s exists" % self.topics[A], region=region)
+                               "target %s exists" % self.topics[A],
+                               "its topic policy lets EventBridge publish (statement "
+                               "AWSEvents_root-activity allows events.amazonaws.com sns:Publish "
+                               "for aws:SourceArn %s)" % rule_arn(A, region),
+                               "confirmed subscription: email oncall@example.com",
+                               region=region)
         self.assert_result(p, "root-recent-use", "PASS", "password_last_used", "200 days ago")
         self.assert_result(p, "config-rule-root-mfa", "PASS", "COMPLIANT", "is recording")
         self.assert_result(p, "org-central-root-access", "PASS", "RootCredentialsManagement")
@@ -495,7 +533,19 @@ class Audit(unittest.TestCase):
         p = self.audit(B)
         self.assertEqual(p.returncode, 1)
         self.assert_result(p, "alarm-subscribers", "FAIL", "no subscription at all", self.topics[B])
-        self.others_pass(p, "alarm-subscribers")
+        # the rule's target is that topic: what the rule sends there reaches no one either
+        for region in REGIONS:
+            f = self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                                   "topic %s has no confirmed subscription, so what the rule "
+                                   "sends there reaches no one (no subscription at all)"
+                                   % self.topics[B], region=region)
+            self.assertNotIn("topic policy does not", f["evidence"])
+            self.assertEqual(f["need"], "eventbridge-rule")
+            self.assertEqual(f["resource"], rule_arn(B, region))
+            self.assertIn("a confirmed subscription to topic %s" % self.topics[B], f["missing"])
+            self.assertIn("aws sns subscribe --region us-east-1 --topic-arn %s --protocol email"
+                          % self.topics[B], f["fix"])
+        self.others_pass(p, "alarm-subscribers", "eventbridge-rule-root")
 
     def test_topic_with_a_subscription_pending_confirmation(self):
         self.front.state[B]["pending"] = True
@@ -506,7 +556,15 @@ class Audit(unittest.TestCase):
         self.assertIn("confirm", f["fix"])
         self.assertEqual(f["need"], "person:subscription-confirmation")
         self.assertNotIn("confirmed: ", f["evidence"])
-        self.others_pass(p, "alarm-subscribers")
+        for region in REGIONS:
+            f = self.assert_result(p, "eventbridge-rule-root", "FAIL", self.topics[B],
+                                   "has no confirmed subscription",
+                                   "pending confirmation: email oncall@example.com",
+                                   region=region)
+            self.assertEqual(f["need"], "person:subscription-confirmation")
+            self.assertIn("a person must confirm the subscription of email oncall@example.com",
+                          f["fix"])
+        self.others_pass(p, "alarm-subscribers", "eventbridge-rule-root")
         # run alone (--check), it reads the alarms itself and reports itself only
         p = self.audit(B, "--check", "alarm-subscribers")
         self.assertEqual(p.returncode, 1)
@@ -547,6 +605,157 @@ class Audit(unittest.TestCase):
         self.assert_result(p, "eventbridge-rule-root", "FAIL",
                            "target arn:aws:sns:us-east-1:%s:deleted-topic does not exist" % B,
                            region="us-east-1")
+
+    def test_rule_target_topic_whose_policy_refuses_eventbridge(self):
+        """The rule is right and its topic exists, but the topic's policy is SNS's default one,
+        which does not let EventBridge publish: every root event would be dropped. FAIL in each
+        region, naming the topic, the rule and the missing grant; the fix's statement, added to
+        the policy, makes it pass."""
+        sns = self.client(B, "sns")
+        topic = self.topics[B]
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy",
+                                 AttributeValue=json.dumps(default_topic_policy(B, topic)))
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        for region in REGIONS:
+            rule = rule_arn(B, region)
+            f = self.assert_result(
+                p, "eventbridge-rule-root", "FAIL",
+                "rule %s: its pattern catches every canonical root event" % rule,
+                "target %s exists but its topic policy does not let EventBridge call sns:Publish: "
+                "no statement allows events.amazonaws.com sns:Publish for aws:SourceArn %s"
+                % (topic, rule),
+                # why the default statement is no grant
+                "statement __default_statement_ID allows it only under condition StringEquals "
+                "AWS:SourceOwner",
+                region=region)
+            self.assertNotIn("confirmed subscription", f["evidence"])
+            self.assertEqual(f["resource"], rule)
+            self.assertEqual(f["need"], "eventbridge-rule")
+            self.assertIn("a statement of the topic policy of %s allowing events.amazonaws.com "
+                          "sns:Publish for aws:SourceArn %s" % (topic, rule), f["missing"])
+            self.assertIn("aws sns set-topic-attributes --region us-east-1 --topic-arn %s "
+                          "--attribute-name Policy" % topic, f["fix"])
+        # the rest of the account is fine
+        self.others_pass(p, "eventbridge-rule-root")
+        # the fix: its statement added (for each region's rule), the rule passes again
+        policy = default_topic_policy(B, topic)
+        for region in REGIONS:
+            fix = self.by_id(p, "eventbridge-rule-root", region)["fix"]
+            stmt = json.loads(re.search(r"the statement (\{.*?\}\}\}) \(", fix).group(1))
+            self.assertEqual(stmt["Principal"], {"Service": "events.amazonaws.com"})
+            stmt["Sid"] += region.replace("-", "")
+            policy["Statement"].append(stmt)
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy",
+                                 AttributeValue=json.dumps(policy))
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        self.assert_result(p, "eventbridge-rule-root", "PASS", "statement AllowEventBridgeRule",
+                           region="eu-west-1")
+
+    def test_rule_target_topic_policy_for_another_rule_or_with_a_deny(self):
+        sns = self.client(B, "sns")
+        topic = self.topics[B]
+        policy = default_topic_policy(B, topic)
+        other = rule_arn(B, "us-east-1", "something-else")
+        policy["Statement"].append({
+            "Sid": "OtherRule", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "SNS:Publish", "Resource": topic,
+            "Condition": {"ArnLike": {"aws:SourceArn": other}}})
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy",
+                                 AttributeValue=json.dumps(policy))
+        p = self.audit(B, "--check", "eventbridge-rule-root")
+        self.assertEqual(p.returncode, 1)
+        self.assert_result(p, "eventbridge-rule-root", "FAIL", topic,
+                           "statement OtherRule allows events.amazonaws.com sns:Publish only where "
+                           "condition ArnLike aws:SourceArn \"%s\" holds" % other,
+                           region="us-east-1")
+        # a grant that is right, with a Deny beside it: the Deny wins
+        policy = topic_policy(B, topic)
+        policy["Statement"].append({
+            "Sid": "NoServices", "Effect": "Deny", "Principal": "*", "Action": "sns:*",
+            "Resource": topic,
+            "Condition": {"StringLike": {"aws:SourceArn": "arn:aws:events:*"}}})
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy",
+                                 AttributeValue=json.dumps(policy))
+        p = self.audit(B, "--check", "eventbridge-rule-root")
+        self.assertEqual(p.returncode, 1)
+        for region in REGIONS:
+            f = self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                                   "statement NoServices (Deny) denies events.amazonaws.com "
+                                   "sns:Publish for aws:SourceArn %s" % rule_arn(B, region),
+                                   region=region)
+            self.assertIn("and no Deny statement refusing it", f["missing"])
+
+    def test_rule_targets_queue_and_function(self):
+        """SQS: the queue policy must let EventBridge send; Lambda: the function's policy
+        (AddPermission) must let it invoke. Without: FAIL naming the target and the grant."""
+        ev = self.client(B, "events")
+        rule = rule_arn(B, "us-east-1")
+        ev.remove_targets(Rule="root-activity", Ids=["topic"])
+        sqs = self.client(B, "sqs")
+        url = sqs.create_queue(QueueName="root-events")["QueueUrl"]
+        queue = "arn:aws:sqs:us-east-1:%s:root-events" % B
+        ev.put_targets(Rule="root-activity", Targets=[{"Id": "q", "Arn": queue}])
+        p = self.audit(B, "--check", "eventbridge-rule-root")
+        f = self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                               "target %s has no queue policy, so EventBridge may not call "
+                               "sqs:SendMessage on it" % queue, region="us-east-1")
+        # the queue's URL as GetQueueUrl answered rootwatch: moto writes the host it was asked
+        # on, Front's, not the one boto3 here talks to
+        self.assertRegex(f["fix"], r"aws sqs set-queue-attributes --region us-east-1 --queue-url "
+                                   r"http://127\.0\.0\.1:\d+/%s/root-events --attributes" % B)
+        self.assertIn('"Action":"sqs:SendMessage","Resource":"%s"' % queue, f["fix"])
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Sid": "events", "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+                "Resource": queue,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule}}}]})})
+        p = self.audit(B, "--check", "eventbridge-rule-root")
+        self.assert_result(p, "eventbridge-rule-root", "PASS", "target %s exists" % queue,
+                           "its queue policy lets EventBridge send (statement events allows",
+                           region="us-east-1")
+        # a Lambda function
+        ev.remove_targets(Rule="root-activity", Ids=["q"])
+        role = self.client(B, "iam").create_role(
+            RoleName="fn", AssumeRolePolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+        lam = self.client(B, "lambda")
+        zipped = io.BytesIO()
+        import zipfile
+        with zipfile.ZipFile(zipped, "w") as z:
+            z.writestr("bootstrap", "#!/bin/sh\n")
+        fn = lam.create_function(FunctionName="root-fn", Runtime="provided.al2023", Role=role,
+                                 Handler="bootstrap", Code={"ZipFile": zipped.getvalue()})
+        fn = fn["FunctionArn"]
+        ev.put_targets(Rule="root-activity", Targets=[{"Id": "fn", "Arn": fn}])
+        p = self.audit(B, "--check", "eventbridge-rule-root")
+        f = self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                               "target %s has no resource policy, so EventBridge may not call "
+                               "lambda:InvokeFunction on it" % fn, region="us-east-1")
+        self.assertIn("aws lambda add-permission --region us-east-1 --function-name %s "
+                      "--statement-id rootwatch-eventbridge --action lambda:InvokeFunction "
+                      "--principal events.amazonaws.com --source-arn %s" % (fn, rule), f["fix"])
+        # a permission for another rule does not do
+        lam.add_permission(FunctionName="root-fn", StatementId="other",
+                           Action="lambda:InvokeFunction", Principal="events.amazonaws.com",
+                           SourceArn=rule_arn(B, "us-east-1", "other"))
+        p = self.audit(B, "--check", "eventbridge-rule-root")
+        self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                           "target %s exists but its resource policy does not let EventBridge "
+                           "call lambda:InvokeFunction" % fn, "statement other allows",
+                           region="us-east-1")
+        # the fix's command, as add-permission
+        lam.add_permission(FunctionName="root-fn", StatementId="rootwatch-eventbridge",
+                           Action="lambda:InvokeFunction", Principal="events.amazonaws.com",
+                           SourceArn=rule)
+        p = self.audit(B, "--check", "eventbridge-rule-root")
+        self.assert_result(p, "eventbridge-rule-root", "PASS", "target %s exists" % fn,
+                           "its resource policy lets EventBridge invoke it (statement "
+                           "rootwatch-eventbridge allows", region="us-east-1")
 
     def test_every_enabled_region_without_regions(self):
         p = self.audit(B, regions=False)
