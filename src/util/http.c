@@ -20,10 +20,6 @@
 #include "util/timeutil.h"
 #include "util/xmalloc.h"
 
-#define HTTP_DEFAULT_CONNECT_MS 3000L
-#define HTTP_DEFAULT_TIMEOUT_MS 60000L
-#define HTTP_DEFAULT_MAX_BODY ((size_t)256 << 20)
-
 #ifndef RW_VERSION
 #define RW_VERSION "0"
 #endif
@@ -111,12 +107,7 @@ rw_http *rw_http_new(const rw_http_opts *opts) {
     }
     rw_http *h = rw_xcalloc(1, sizeof *h);
     h->curl = curl;
-    if (opts) h->opts = *opts;
-    if (h->opts.connect_timeout_ms <= 0) h->opts.connect_timeout_ms = HTTP_DEFAULT_CONNECT_MS;
-    if (h->opts.timeout_ms <= 0) h->opts.timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
-    if (h->opts.max_body == 0) h->opts.max_body = HTTP_DEFAULT_MAX_BODY;
-    const char *ca = getenv("AWS_CA_BUNDLE");
-    if (ca && *ca) h->ca_bundle = rw_xstrdup(ca);
+    h->ca_bundle = rw_http_handle_opts(&h->opts, opts);
     return h;
 }
 
@@ -176,36 +167,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
         rw_buf_reset(&x->resp->body);
         return n;
     }
-    const char *e = data + n;
-    while (e > data && rw_http_is_ws(e[-1])) e--;
-    if (e == data) return n; /* the blank line that ends the headers */
-    int rc = RW_OK;
-    if (data[0] == ' ' || data[0] == '\t') {
-        /* an obsolete folded line: it continues the last header's value */
-        const char *s = data;
-        while (s < e && rw_http_is_ws(*s)) s++;
-        if (h->len > 0 && h->data[h->len - 1] == '\n') {
-            h->len--;
-            rc = rw_buf_putc(h, ' ');
-            if (!rc) rc = rw_buf_append(h, s, (size_t)(e - s));
-            if (!rc) rc = rw_buf_putc(h, '\n');
-        }
-    } else {
-        const char *colon = memchr(data, ':', (size_t)(e - data));
-        if (!colon) return n; /* not a header: ignored */
-        const char *ne = colon;
-        while (ne > data && rw_http_is_ws(ne[-1])) ne--;
-        const char *v = colon + 1;
-        while (v < e && rw_http_is_ws(*v)) v++;
-        size_t start = h->len;
-        rc = rw_buf_append(h, data, (size_t)(ne - data));
-        for (size_t i = start; !rc && i < h->len; i++)
-            h->data[i] = (char)tolower((unsigned char)h->data[i]);
-        if (!rc) rc = rw_buf_puts(h, ": ");
-        if (!rc) rc = rw_buf_append(h, v, (size_t)(e - v));
-        if (!rc) rc = rw_buf_putc(h, '\n');
-    }
-    if (rc) {
+    if (rw_http_store_header(h, data, n)) {
         x->headers_over = true;
         return 0;
     }
@@ -255,33 +217,15 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     if (rc) return rc;
     struct curl_slist *hdrs = NULL;
     /* neither loopback nor the metadata endpoints are ever reached through a proxy */
-    bool local = rw_http_host_is_loopback(u.host) ||
-                 (req->allow_metadata_http && rw_http_host_is_metadata(u.host));
-    if (strcmp(u.scheme, "https") != 0 && !(strcmp(u.scheme, "http") == 0 && local)) {
-        if (strcmp(u.scheme, "http") == 0)
-            rc = rw_error_set(RW_EINVAL,
-                              "%s %s://%s:%s: plain http is refused (except to a loopback "
-                              "address: 127.0.0.0/8, ::1, localhost); use https",
-                              method, u.scheme, u.host, u.port);
-        else
-            rc = rw_error_set(RW_EINVAL, "%s: unsupported URL scheme \"%s\" (https only)", method,
-                              u.scheme);
-        goto done;
-    }
-    if (strcmp(method, "HEAD") == 0 && req->body_len > 0) {
-        rc = rw_error_set(RW_EINVAL, "a HEAD request with a body");
-        goto done;
-    }
+    bool local;
+    rc = rw_http_check_scheme(req, method, u.scheme, u.host, u.port, &local);
+    if (!rc) rc = rw_http_check_request(req, method);
+    if (rc) goto done;
 
     /* headers: the caller's, plus none of curl's surprises */
     bool has_ctype = false;
     for (size_t i = 0; i < req->nheaders; i++) {
         const rw_http_header *hd = &req->headers[i];
-        if (!hd->name || !*hd->name || strpbrk(hd->name, ":\r\n \t") ||
-            rw_http_has_crlf(hd->value)) {
-            rc = rw_error_set(RW_EINVAL, "a request header with a bad name or a line break");
-            goto done;
-        }
         if (strcasecmp(hd->name, "content-type") == 0) has_ctype = true;
         rw_buf line;
         rw_buf_init(&line, 0);

@@ -1,6 +1,7 @@
 /* What both implementations of util/http.h share (http.c over libcurl, http_lite.c over sockets
- * and libssl for rootwatch-lambda): which hosts plain http may go to, request checks, and the
- * response's storage. One copy, so that the two never disagree on the loopback rule. */
+ * and libssl for rootwatch-lambda): the handle's defaults, which hosts plain http may go to, the
+ * checks of a request, and the response's storage (its header lines as they are stored). One copy,
+ * so that the two never disagree on the loopback rule. */
 #include "util/http_impl.h"
 
 #include <arpa/inet.h>
@@ -10,7 +11,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/err.h"
 #include "util/secret.h"
+#include "util/xmalloc.h"
+
+#define HTTP_DEFAULT_CONNECT_MS 3000L
+#define HTTP_DEFAULT_TIMEOUT_MS 60000L
+#define HTTP_DEFAULT_MAX_BODY ((size_t)256 << 20)
 
 bool rw_http_host_is_loopback(const char *host) {
     if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0) return true;
@@ -51,6 +58,74 @@ bool rw_http_valid_method(const char *m) {
 
 bool rw_http_is_ws(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+char *rw_http_handle_opts(rw_http_opts *out, const rw_http_opts *opts) {
+    if (opts) *out = *opts;
+    if (out->connect_timeout_ms <= 0) out->connect_timeout_ms = HTTP_DEFAULT_CONNECT_MS;
+    if (out->timeout_ms <= 0) out->timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
+    if (out->max_body == 0) out->max_body = HTTP_DEFAULT_MAX_BODY;
+    const char *ca = getenv("AWS_CA_BUNDLE");
+    return ca && *ca ? rw_xstrdup(ca) : NULL;
+}
+
+int rw_http_check_scheme(const rw_http_request *req, const char *method, const char *scheme,
+                         const char *host, const char *port, bool *local) {
+    bool direct = rw_http_host_is_loopback(host) ||
+                  (req->allow_metadata_http && rw_http_host_is_metadata(host));
+    if (local) *local = direct;
+    if (strcmp(scheme, "https") == 0 || (strcmp(scheme, "http") == 0 && direct)) return RW_OK;
+    if (strcmp(scheme, "http") == 0)
+        return rw_error_set(RW_EINVAL,
+                            "%s %s://%s:%s: plain http is refused (except to a loopback "
+                            "address: 127.0.0.0/8, ::1, localhost); use https",
+                            method, scheme, host, port);
+    return rw_error_set(RW_EINVAL, "%s: unsupported URL scheme \"%s\" (https only)", method,
+                        scheme);
+}
+
+int rw_http_check_request(const rw_http_request *req, const char *method) {
+    if (strcmp(method, "HEAD") == 0 && req->body_len > 0)
+        return rw_error_set(RW_EINVAL, "a HEAD request with a body");
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const rw_http_header *hd = &req->headers[i];
+        if (!hd->name || !*hd->name || strpbrk(hd->name, ":\r\n \t") || rw_http_has_crlf(hd->value))
+            return rw_error_set(RW_EINVAL, "a request header with a bad name or a line break");
+    }
+    return RW_OK;
+}
+
+int rw_http_store_header(rw_buf *h, const char *data, size_t n) {
+    const char *e = data + n;
+    while (e > data && rw_http_is_ws(e[-1])) e--;
+    if (e == data) return RW_OK; /* the blank line that ends the headers */
+    int rc = RW_OK;
+    if (data[0] == ' ' || data[0] == '\t') {
+        /* an obsolete folded line: it continues the last header's value */
+        const char *s = data;
+        while (s < e && rw_http_is_ws(*s)) s++;
+        if (h->len > 0 && h->data[h->len - 1] == '\n') {
+            h->len--;
+            rc = rw_buf_putc(h, ' ');
+            if (!rc) rc = rw_buf_append(h, s, (size_t)(e - s));
+            if (!rc) rc = rw_buf_putc(h, '\n');
+        }
+    } else {
+        const char *colon = memchr(data, ':', (size_t)(e - data));
+        if (!colon) return RW_OK; /* not a header: ignored */
+        const char *ne = colon;
+        while (ne > data && rw_http_is_ws(ne[-1])) ne--;
+        const char *v = colon + 1;
+        while (v < e && rw_http_is_ws(*v)) v++;
+        size_t start = h->len;
+        rc = rw_buf_append(h, data, (size_t)(ne - data));
+        for (size_t i = start; !rc && i < h->len; i++)
+            h->data[i] = (char)tolower((unsigned char)h->data[i]);
+        if (!rc) rc = rw_buf_puts(h, ": ");
+        if (!rc) rc = rw_buf_append(h, v, (size_t)(e - v));
+        if (!rc) rc = rw_buf_putc(h, '\n');
+    }
+    return rc;
 }
 
 void rw_http_response_init(rw_http_response *r) {

@@ -50,9 +50,6 @@
 #include "util/signals.h"
 #include "util/xmalloc.h"
 
-#define HTTP_DEFAULT_CONNECT_MS 3000L
-#define HTTP_DEFAULT_TIMEOUT_MS 60000L
-#define HTTP_DEFAULT_MAX_BODY ((size_t)256 << 20)
 #define HTTP_MAX_URL ((size_t)1 << 20)
 #define SIGNAL_SLICE_MS 100
 #define READ_CHUNK 16384
@@ -227,12 +224,7 @@ bool rw_http_is_loopback(const char *url) {
 
 rw_http *rw_http_new(const rw_http_opts *opts) {
     rw_http *h = rw_xcalloc(1, sizeof *h);
-    if (opts) h->opts = *opts;
-    if (h->opts.connect_timeout_ms <= 0) h->opts.connect_timeout_ms = HTTP_DEFAULT_CONNECT_MS;
-    if (h->opts.timeout_ms <= 0) h->opts.timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
-    if (h->opts.max_body == 0) h->opts.max_body = HTTP_DEFAULT_MAX_BODY;
-    const char *ca = getenv("AWS_CA_BUNDLE");
-    if (ca && *ca) h->ca_bundle = rw_xstrdup(ca);
+    h->ca_bundle = rw_http_handle_opts(&h->opts, opts);
     h->fd = -1;
     rw_buf_init(&h->in, 0);
     return h;
@@ -782,39 +774,6 @@ static failure read_line(xfer *x, size_t max, const char **line, size_t *n, bool
 
 /* ---- the response -------------------------------------------------------------------------- */
 
-/* One header line into resp->headers as util/http.c's on_header stores it. */
-static int store_header(rw_buf *h, const char *data, size_t n) {
-    const char *e = data + n;
-    while (e > data && rw_http_is_ws(e[-1])) e--;
-    if (e == data) return RW_OK;
-    int rc = RW_OK;
-    if (data[0] == ' ' || data[0] == '\t') {
-        const char *s = data;
-        while (s < e && rw_http_is_ws(*s)) s++;
-        if (h->len > 0 && h->data[h->len - 1] == '\n') {
-            h->len--;
-            rc = rw_buf_putc(h, ' ');
-            if (!rc) rc = rw_buf_append(h, s, (size_t)(e - s));
-            if (!rc) rc = rw_buf_putc(h, '\n');
-        }
-    } else {
-        const char *colon = memchr(data, ':', (size_t)(e - data));
-        if (!colon) return RW_OK;
-        const char *ne = colon;
-        while (ne > data && rw_http_is_ws(ne[-1])) ne--;
-        const char *v = colon + 1;
-        while (v < e && rw_http_is_ws(*v)) v++;
-        size_t start = h->len;
-        rc = rw_buf_append(h, data, (size_t)(ne - data));
-        for (size_t i = start; !rc && i < h->len; i++)
-            h->data[i] = (char)tolower((unsigned char)h->data[i]);
-        if (!rc) rc = rw_buf_puts(h, ": ");
-        if (!rc) rc = rw_buf_append(h, v, (size_t)(e - v));
-        if (!rc) rc = rw_buf_putc(h, '\n');
-    }
-    return rc;
-}
-
 /* Does the comma-separated header value hold token (case aside)? */
 static bool value_has_token(const char *v, size_t n, const char *token) {
     size_t tl = strlen(token);
@@ -918,7 +877,7 @@ static failure read_chunked(xfer *x, rw_http_response *resp, response_state *st)
         if (f) return f;
         if (eof) return set_fail(x, F_PARTIAL, "end of response inside the trailers");
         if (n == 0) return F_NONE;
-        if (store_header(&resp->headers, line, n)) {
+        if (rw_http_store_header(&resp->headers, line, n)) {
             rw_error_clear();
             return set_fail(x, F_HEADERS_OVER, NULL);
         }
@@ -959,7 +918,7 @@ static failure read_response(xfer *x, rw_http_response *resp, response_state *st
             if (f) return f;
             if (eof) return set_fail(x, F_RECV, "the connection closed inside the headers");
             if (n == 0) break;
-            if (store_header(&resp->headers, line, n)) {
+            if (rw_http_store_header(&resp->headers, line, n)) {
                 rw_error_clear();
                 return set_fail(x, F_HEADERS_OVER, NULL);
             }
@@ -1090,36 +1049,15 @@ int rw_http_do(rw_http *h, const rw_http_request *req, rw_http_response *resp) {
     rw_buf head;
     rw_buf_init(&head, 0);
     rw_buf_set_secret(&head); /* headers hold signatures and tokens */
-    bool local = rw_http_host_is_loopback(u.host) ||
-                 (req->allow_metadata_http && rw_http_host_is_metadata(u.host));
+    rc = rw_http_check_scheme(req, method, u.scheme, u.host, u.port, NULL);
+    if (rc) goto done;
     bool tls = strcmp(u.scheme, "https") == 0;
-    if (!tls && !(strcmp(u.scheme, "http") == 0 && local)) {
-        if (strcmp(u.scheme, "http") == 0)
-            rc = rw_error_set(RW_EINVAL,
-                              "%s %s://%s:%s: plain http is refused (except to a loopback "
-                              "address: 127.0.0.0/8, ::1, localhost); use https",
-                              method, u.scheme, u.host, u.port);
-        else
-            rc = rw_error_set(RW_EINVAL, "%s: unsupported URL scheme \"%s\" (https only)", method,
-                              u.scheme);
-        goto done;
-    }
     if (u.portnum == 0) {
         rc = bad_url("Port number was not a decimal number between 0 and 65535");
         goto done;
     }
-    if (strcmp(method, "HEAD") == 0 && req->body_len > 0) {
-        rc = rw_error_set(RW_EINVAL, "a HEAD request with a body");
-        goto done;
-    }
-    for (size_t i = 0; i < req->nheaders; i++) {
-        const rw_http_header *hd = &req->headers[i];
-        if (!hd->name || !*hd->name || strpbrk(hd->name, ":\r\n \t") ||
-            rw_http_has_crlf(hd->value)) {
-            rc = rw_error_set(RW_EINVAL, "a request header with a bad name or a line break");
-            goto done;
-        }
-    }
+    rc = rw_http_check_request(req, method);
+    if (rc) goto done;
     bool is_head = strcmp(method, "HEAD") == 0;
     bool send_body = !is_head && (req->body_len > 0 || strcmp(method, "POST") == 0 ||
                                   strcmp(method, "PUT") == 0);
