@@ -6,22 +6,18 @@ not waited for: the service is stopped with deliveries pending, the store's aler
 minutes older (what a restart after two minutes of outage sees), and the service started again:
 the channel with retry_for 1m gives up at its next attempt, the others go on retrying.
 """
-import gzip
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 import unittest
 from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsfake  # noqa: E402
 import rwtest  # noqa: E402
-import test_watch_metrics as twm  # noqa: E402
+import watchtest as wt  # noqa: E402
 
 CHANNELS = {  # name -> its settings beyond type and url
     "short": "    retry_for: 1m\n",
@@ -29,36 +25,22 @@ CHANNELS = {  # name -> its settings beyond type and url
     "counted": "    max_attempts: 2\n    retry_for: 2h\n",
     "plain": "    max_attempts: 2\n",
 }
+SOURCES = "  - name: exports\n    type: dir\n    path: %s\n    rescan: 1\n"
 
 
-class WatchRetryFor(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="rw-watch-retry-")
-        self.folder = os.path.join(self.dir, "exports")
-        os.mkdir(self.folder)
-        self.store = os.path.join(self.dir, "store.db")
-        self.cfg = os.path.join(self.dir, "rootwatch.yaml")
-        self.service = None
-
-    def tearDown(self):
-        if self.service and self.service.proc.poll() is None:
-            self.service.proc.kill()
-            self.service.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+class WatchRetryFor(wt.DirWatchCase):
+    PREFIX = "rw-watch-retry-"
 
     def write_config(self, url, extra=None):
-        text = "store: %s\nchannels:\n" % self.store
+        channels = ""
         for name, opts in (extra or CHANNELS).items():
-            text += "  - name: %s\n    type: webhook\n    url: %s/%s\n    timeout_ms: 2000\n%s" % (
+            channels += "  - name: %s\n    type: webhook\n    url: %s/%s\n    timeout_ms: 2000\n%s" % (
                 name, url, name, opts)
-        text += "sources:\n  - name: exports\n    type: dir\n    path: %s\n    rescan: 1\n" % self.folder
-        with open(self.cfg, "w") as f:
-            f.write(text)
+        self.cfg = self.config(SOURCES % self.folder, channels)
 
     def start(self):
         with mock.patch.dict(os.environ, {"ROOTWATCH_NOTIFY_BACKOFF_MS": "10"}):
-            self.service = twm.Service(["--config", self.cfg, "--metrics", "127.0.0.1:0"], self.dir)
-        return self.service
+            return self.service(["--config", self.cfg, "--metrics", "127.0.0.1:0"])
 
     def test_retry_for_window_then_given_up(self):
         lock = threading.Lock()
@@ -72,10 +54,7 @@ class WatchRetryFor(unittest.TestCase):
         with awsfake.HttpServer(down) as h:
             self.write_config(h.url)
             s = self.start()
-            tmp = os.path.join(self.folder, ".a.json.gz")
-            with open(tmp, "wb") as f:
-                f.write(gzip.compress(rwtest.trail_bytes([rwtest.record("retry-root-1")])))
-            os.rename(tmp, os.path.join(self.folder, "a.json.gz"))
+            self.drop("a.json.gz", [rwtest.record("retry-root-1")])
 
             def counts():
                 with lock:
@@ -111,7 +90,7 @@ class WatchRetryFor(unittest.TestCase):
             s.wait(lambda: all(counts()[n] >= before[n] + 4 for n in ("default", "counted")), 20,
                    "the 24 h and 2 h channels still retrying")
             samples, _ = s.metrics()
-            self.assertEqual(twm.value(samples, "rootwatch_deliveries_total", channel="short", result="failed"), 1)
+            self.assertEqual(wt.value(samples, "rootwatch_deliveries_total", channel="short", result="failed"), 1)
             self.assertEqual(counts()["short"], before["short"] + 1)
             self.assertEqual(counts()["plain"], 2)
             for name in ("default", "counted"):
