@@ -227,6 +227,32 @@ def eventbridge_event(rec):
         "resources": [], "detail": rec}).encode()
 
 
+def publish_through_moto(test, alias, event_id, run):
+    """A root event published by the unzipped package to moto's SNS and delivered to a subscribed
+    SQS queue: run(event, env) invokes the package (returning its Runtime API posts and stderr);
+    asserts one response, its summary (1 record, 1 alert, 1 published) and the subject SQS got."""
+    with awsfake.MotoServer() as moto:
+        moto.boto3_client("iam").create_account_alias(AccountAlias=alias)
+        sns, sqs = moto.boto3_client("sns"), moto.boto3_client("sqs")
+        topic = sns.create_topic(Name="root-alerts")["TopicArn"]
+        queue = sqs.create_queue(QueueName="root-alerts")["QueueUrl"]
+        qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+        env = dict(moto.env("us-east-1"), SNS_TOPIC_ARN=topic, AWS_REGION="us-east-1")
+        env = {k: v for k, v in env.items() if not k.startswith("LD_")}
+        posts, err = run(eventbridge_event(rwtest.record(event_id, account="123456789012")), env)
+        test.assertEqual([r.url_path for r in posts],
+                         ["/2018-06-01/runtime/invocation/%s/response" % REQUEST_ID], err)
+        body = rwtest.json.loads(posts[0].body)
+        test.assertEqual((body["records"], body["alerts"], body["published"]), (1, 1, 1), body)
+        msgs = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                   WaitTimeSeconds=2).get("Messages", [])
+        test.assertEqual(len(msgs), 1, msgs)
+        test.assertEqual(rwtest.json.loads(msgs[0]["Body"])["Subject"],
+                         'Root API call-"CreateUser" detected in Account-"%s"' % alias)
+
+
 def loader_trace_problems(stderr, root):
     """What the loader's LD_DEBUG=libs trace (stderr) shows loaded or tried outside folder root,
     from the first line that names root on (the shell's own libraries come before): a list of
@@ -413,27 +439,8 @@ class PackageTest(unittest.TestCase):
         if not self._lambda_exists():
             self.skipTest("rootwatch lambda does not exist yet")
         d = self._unzipped()
-        with awsfake.MotoServer() as moto:
-            moto.boto3_client("iam").create_account_alias(AccountAlias="acme-pkg")
-            sns, sqs = moto.boto3_client("sns"), moto.boto3_client("sqs")
-            topic = sns.create_topic(Name="root-alerts")["TopicArn"]
-            queue = sqs.create_queue(QueueName="root-alerts")["QueueUrl"]
-            qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
-                "Attributes"]["QueueArn"]
-            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
-            env = dict(moto.env("us-east-1"), SNS_TOPIC_ARN=topic, AWS_REGION="us-east-1")
-            env = {k: v for k, v in env.items() if not k.startswith("LD_")}
-            rec = rwtest.record("pkg-root-1", account="123456789012")
-            posts, err = self._invoke(d, self._event(rec), env)
-            self.assertEqual([r.url_path for r in posts],
-                             ["/2018-06-01/runtime/invocation/%s/response" % REQUEST_ID], err)
-            body = rwtest.json.loads(posts[0].body)
-            self.assertEqual((body["alerts"], body["published"]), (1, 1), body)
-            msgs = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
-                                       WaitTimeSeconds=2).get("Messages", [])
-            self.assertEqual(len(msgs), 1, msgs)
-            self.assertEqual(rwtest.json.loads(msgs[0]["Body"])["Subject"],
-                             'Root API call-"CreateUser" detected in Account-"acme-pkg"')
+        publish_through_moto(self, "acme-pkg", "pkg-root-1",
+                             lambda event, env: self._invoke(d, event, env))
 
 
 class PackageOptionsTest(unittest.TestCase):

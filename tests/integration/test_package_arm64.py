@@ -217,29 +217,13 @@ class Arm64PackageTest(unittest.TestCase):
         published to moto's SNS, delivered to a subscribed SQS queue."""
         self.need_qemu()
         d, qboot, _ = self.unzipped_for_qemu()
-        with awsfake.MotoServer() as moto:
-            moto.boto3_client("iam").create_account_alias(AccountAlias="acme-arm64")
-            sns, sqs = moto.boto3_client("sns"), moto.boto3_client("sqs")
-            topic = sns.create_topic(Name="root-alerts")["TopicArn"]
-            queue = sqs.create_queue(QueueName="root-alerts")["QueueUrl"]
-            qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
-                "Attributes"]["QueueArn"]
-            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
-            env = dict(moto.env("us-east-1"), SNS_TOPIC_ARN=topic, AWS_REGION="us-east-1")
-            env = {k: v for k, v in env.items() if not k.startswith("LD_")}
-            rec = rwtest.record("pkg-arm64-root-1", account="123456789012")
-            posts, err, answered = tp.invoke(d, tp.eventbridge_event(rec), env, boot=qboot,
-                                             wait=120)
+
+        def run(event, env):
+            posts, err, answered = tp.invoke(d, event, env, boot=qboot, wait=120)
             self.assertTrue(answered, err)
-            self.assertEqual([r.url_path for r in posts],
-                             ["/2018-06-01/runtime/invocation/%s/response" % tp.REQUEST_ID], err)
-            body = rwtest.json.loads(posts[0].body)
-            self.assertEqual((body["records"], body["alerts"], body["published"]), (1, 1, 1), body)
-            msgs = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
-                                       WaitTimeSeconds=2).get("Messages", [])
-            self.assertEqual(len(msgs), 1, msgs)
-            self.assertEqual(rwtest.json.loads(msgs[0]["Body"])["Subject"],
-                             'Root API call-"CreateUser" detected in Account-"acme-arm64"')
+            return posts, err
+
+        tp.publish_through_moto(self, "acme-arm64", "pkg-arm64-root-1", run)
 
 
 if __name__ == "__main__":
