@@ -30,10 +30,8 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import unittest
 from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -125,48 +123,18 @@ class WatchChannelOutage(watchtest.DirWatchCase):
             self.assertNotIn("giving up", "\n".join(l for l in s.stderr().splitlines() if "channel hook:" in l))
 
 
-def try_mount(path, size):
-    """Mounts a tmpfs of size at path; None when it worked, else why not."""
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", path],
-                       capture_output=True, text=True)
-    return None if p.returncode == 0 else (p.stderr.strip() or "mount exited %d" % p.returncode)
-
-
-def fill(path):
-    """Writes zeros to path until the file system is full."""
-    with open(path, "wb", buffering=0) as f:
-        chunk = b"\0" * 65536
-        try:
-            while True:
-                f.write(chunk)
-        except OSError:
-            pass
-        try:
-            while True:
-                f.write(b"\0" * 512)
-        except OSError:
-            pass
-
-
 class WatchDiskFull(watchtest.DirWatchCase):
     PREFIX = "rw-watch-full-"
 
     @classmethod
     def setUpClass(cls):
-        probe = tempfile.mkdtemp(prefix="rw-watch-mount-")
-        why = try_mount(probe, "1m")
-        if why is None:
-            subprocess.run(["umount", probe], check=True)
-        os.rmdir(probe)
-        if why is not None:
-            raise unittest.SkipTest("cannot mount a tmpfs to fill up (needs root or CAP_SYS_ADMIN; "
-                                    "a container without it): " + why)
+        watchtest.need_tmpfs()
 
     def setUp(self):
         super().setUp()
         self.mnt = os.path.join(self.dir, "mnt")
         os.mkdir(self.mnt)
-        self.assertIsNone(try_mount(self.mnt, "4m"))
+        self.assertIsNone(watchtest.try_mount(self.mnt, "4m"))
         self.store = os.path.join(self.mnt, "store.db")
 
     def tearDown(self):
@@ -186,7 +154,7 @@ class WatchDiskFull(watchtest.DirWatchCase):
             self.drop("a.json.gz", [rwtest.record("full-root-0", time=watchtest.utc(now))])
             s.wait(lambda: "full-root-0" in got, 15, "the first alert (the store works)")
             filler = os.path.join(self.mnt, "filler")
-            fill(filler)
+            watchtest.fill(filler)
             records = [rwtest.record("full-root-%d" % i, time=watchtest.utc(now)) for i in range(1, 4)]
             records += [rwtest.record("full-user-%d" % i, who="user", time=watchtest.utc(now)) for i in range(50)]
             self.drop("b.json.gz", records)
@@ -229,7 +197,7 @@ class WatchDiskFull(watchtest.DirWatchCase):
             s.wait(lambda: "sqsfull-root-0" in got, 20, "the first alert (the store works)")
             s.wait(lambda: left() == 0, 10, "the first message deleted")
             filler = os.path.join(self.mnt, "filler")
-            fill(filler)
+            watchtest.fill(filler)
             sqs.send_message(QueueUrl=url, MessageBody=watchtest.eb(rwtest.record("sqsfull-root-1")))
             s.wait(lambda: "the disk is full" in s.stderr(), 20, "the log saying the disk is full")
             deadline = time.monotonic() + 4  # two visibility timeouts: received again, never deleted
@@ -248,7 +216,7 @@ class WatchDiskFull(watchtest.DirWatchCase):
             self.assertEqual(s.stop(), 0, s.stderr())
 
     def test_store_cannot_be_created_at_start(self):
-        fill(os.path.join(self.mnt, "filler"))
+        watchtest.fill(os.path.join(self.mnt, "filler"))
         cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n" % self.folder)
         p = rwtest.run(["watch", "--config", cfg], timeout=60)
         self.assertEqual(p.returncode, 1, p.stderr_text)
@@ -377,6 +345,7 @@ class WatchAwsFaults(watchtest.SqsWatchCase):
         self.assertIn("Throttling", err)
         self.assertIn("InternalError", err)
         return err
+
 
 if __name__ == "__main__":
     rwtest.main()

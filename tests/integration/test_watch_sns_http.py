@@ -591,6 +591,48 @@ class WatchSnsHttpTest(unittest.TestCase):
         finally:
             self.assertEqual(w.stop(), 0, w.stderr()[-3000:])
 
+    def test_8c_disk_full_answers_5xx_then_recovers(self):
+        # The store's disk full (a real one: a small tmpfs, filled up): a root event's notification
+        # cannot be stored, so it is not answered 200 (SNS delivers it again), /healthz answers
+        # 503 naming the store, the service keeps running; once space is back SNS's retry of the
+        # same message is answered 200 and alerted, each root event once.
+        watchtest.need_tmpfs()
+        d = tempfile.mkdtemp(prefix="full-", dir=self.dir)
+        mnt = os.path.join(d, "mnt")
+        os.mkdir(mnt)
+        self.assertIsNone(watchtest.try_mount(mnt, "4m"))
+        w = None
+        try:
+            store = os.path.join(mnt, "store.db")
+            w = Watch(self.write_config(d, store), d, ["--metrics", "127.0.0.1:0"])
+            first = self.signer.sign(self.notification(rwtest.record("snsfull-root-0")))
+            self.assertEqual(self.post(first, port=w.port)[0], 200, w.stderr())
+            filler = os.path.join(mnt, "filler")
+            watchtest.fill(filler)
+            second = self.signer.sign(self.notification(rwtest.record("snsfull-root-1")))
+            for _ in range(2):  # and again: still refused, the service still running
+                status, text = self.post(second, port=w.port, timeout=60)
+                self.assertIn(status, (500, 503), text + w.stderr()[-2000:])
+            self.assertIn("the disk is full", w.stderr())
+            status, body, _ = w.wait(lambda: (lambda r: r if r[0] == 503 else None)(w.get("/healthz")),
+                                     15, "/healthz 503")
+            self.assertIn("store", body)
+            self.assertEqual(sorted(a["eventID"] for a in w.alerts()), ["snsfull-root-0"])
+            os.unlink(filler)
+            status, text = self.post(second, port=w.port, timeout=60)
+            self.assertEqual(status, 200, text + w.stderr()[-2000:])
+            w.wait(lambda: len(w.alerts()) >= 2, 10, "the second alert")
+            w.wait(lambda: w.get("/healthz")[0] == 200, 15, "/healthz 200 again")
+            self.assertEqual(self.post(second, port=w.port)[0], 200)  # SNS delivering it once more
+            time.sleep(0.5)
+            self.assertEqual(sorted(a["eventID"] for a in w.alerts()), ["snsfull-root-0", "snsfull-root-1"])
+            self.assertEqual(sorted(store_ids(store)), ["snsfull-root-0", "snsfull-root-1"])
+            self.assertEqual(w.stop(), 0, w.stderr()[-3000:])
+        finally:
+            if w:
+                w.kill()
+            subprocess.run(["umount", "-l", mnt])
+
     def test_8b_sighup_reload_listens_again(self):
         # a reload stops the source and starts it anew: the port is let go and bound again, and
         # notifications are answered by the new source

@@ -31,7 +31,7 @@ WatchCase, DirWatchCase, SqsWatchCase
 
 eb(rec), store_ids(path), wait_until(pred, timeout), utc(t), sqs_source(name, url, **opts),
 queue_left(sqs, url), recording_hook(), parse_prometheus(text), value(samples, name, **labels),
-needs_moto(what)
+needs_moto(what), try_mount(path, size), fill(path) (a file system full), need_tmpfs()
 """
 import gzip
 import json
@@ -169,6 +169,42 @@ def needs_moto(what="the queues"):
         return unittest.skipUnless(awsfake.MotoServer.available(),
                                    "moto_server is not installed: %s" % awsfake.MotoServer.why_unavailable())(test)
     return decorate
+
+
+def try_mount(path, size):
+    """Mounts a tmpfs of size at path; None when it worked, else why not."""
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", path],
+                       capture_output=True, text=True)
+    return None if p.returncode == 0 else (p.stderr.strip() or "mount exited %d" % p.returncode)
+
+
+def fill(path):
+    """Writes zeros to path until the file system is full."""
+    with open(path, "wb", buffering=0) as f:
+        chunk = b"\0" * 65536
+        try:
+            while True:
+                f.write(chunk)
+        except OSError:
+            pass
+        try:
+            while True:
+                f.write(b"\0" * 512)
+        except OSError:
+            pass
+
+
+def need_tmpfs():
+    """Raises SkipTest, saying why, unless a tmpfs can be mounted here (to be filled up: a real
+    full disk needs root or CAP_SYS_ADMIN)."""
+    probe = tempfile.mkdtemp(prefix="rw-watch-mount-")
+    why = try_mount(probe, "1m")
+    if why is None:
+        subprocess.run(["umount", probe], check=True)
+    os.rmdir(probe)
+    if why is not None:
+        raise unittest.SkipTest("cannot mount a tmpfs to fill up (needs root or CAP_SYS_ADMIN; "
+                                "a container without it): " + why)
 
 
 class Watch:
