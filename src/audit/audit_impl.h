@@ -136,6 +136,21 @@ int rw_audit_topic_subscriptions(rw_audit_ctx *a, rw_audit_finding *f, const cha
                                  rw_audit_subs *s);
 void rw_audit_subs_free(rw_audit_subs *s);
 
+/* May service ("events.amazonaws.com" for a rule's target, "cloudwatch.amazonaws.com" for an
+ * alarm's topic) use the KMS key that encrypts resource (a topic or queue ARN; url: a queue's URL
+ * for the fix, or NULL), for source_arn (the rule or the alarm)? key_id is the resource's
+ * KmsMasterKeyId as it was read (a key id, key ARN, alias name or alias ARN). An alias under
+ * alias/aws/ (or DescribeKey's KeyManager AWS) is an AWS managed key, which never lets another
+ * service use it; otherwise KMS DescribeKey (the key's ARN, state) and GetKeyPolicy ("default"),
+ * evaluated by aws/respolicy.h for kms:GenerateDataKey and kms:Decrypt with the key's ARN as the
+ * resource and kms:ViaService and the service's encryption context known. Returns 1: it may (ok
+ * gets "its KMS key ... (statement ...)"); 0: it may not (why gets "it is encrypted with ..."; the
+ * grant or key to add is appended to missing and the fix, "; "-separated); -1: a call failed, f
+ * made ERROR (kms:DescribeKey, kms:GetKeyPolicy). */
+int rw_audit_key_allows(rw_audit_ctx *a, rw_audit_finding *f, const char *resource, const char *url,
+                        const char *key_id, const char *service, const char *source_arn, rw_buf *ok,
+                        rw_buf *why, rw_buf *missing, rw_buf *fix);
+
 /* Helpers */
 void rw_audit_list_add(char ***list, const char *s); /* a copy of s, to a NULL-terminated list */
 bool rw_audit_list_has(char *const *list, const char *s);

@@ -278,6 +278,71 @@ static int on_alarms(void *ctx, const rw_xml *reply) {
     return 0;
 }
 
+/* An alarm's topic encrypted with a KMS key CloudWatch may not use tells no one: such topics are
+ * taken out of the alarms' lists (an alarm left with none is not kept), each said in ev, with what
+ * to add in missing and fix. A topic that does not exist is kept (alarm-subscribers says so).
+ * RW_OK, or RW_EIO when a call failed (f ERROR). */
+static int alarm_topic_keys(rw_audit_ctx *a, rw_audit_finding *f, rw_buf *ev, rw_buf *missing,
+                            rw_buf *fix) {
+    size_t keep = 0;
+    int rc = RW_OK;
+    for (size_t i = 0; i < a->nalarms; i++) {
+        rw_audit_alarm *al = &a->alarms[i];
+        char **kept = NULL;
+        for (size_t j = 0; rc == RW_OK && al->topics && al->topics[j]; j++) {
+            const char *t = al->topics[j];
+            char *region = rw_audit_arn_field(t, 3);
+            const char *params[] = {"TopicArn", t, NULL};
+            rw_xml *x = NULL;
+            int qr = rw_aws_query(a->c, &rw_aws_sns, region, "GetTopicAttributes", params, &x);
+            free(region);
+            if (qr != RW_OK) {
+                rw_xml_free(x);
+                if (strstr(rw_aws_client_error(a->c)->code, "NotFound")) {
+                    rw_audit_list_add(&kept, t);
+                    continue;
+                }
+                rw_audit_call_error(a->c, f, "sns:GetTopicAttributes", "SNS GetTopicAttributes");
+                rc = RW_EIO;
+                break;
+            }
+            const char *key = NULL;
+            for (const rw_xml *e = rw_xml_find(x, "GetTopicAttributesResult/Attributes/entry"); e;
+                 e = rw_xml_next(e, NULL)) {
+                const char *k = rw_xml_text(e, "key"), *v = rw_xml_text(e, "value");
+                if (k && v && *v && !strcmp(k, "KmsMasterKeyId")) key = v;
+            }
+            rw_buf ok, why;
+            rw_buf_init(&ok, 0);
+            rw_buf_init(&why, 0);
+            int kr = key ? rw_audit_key_allows(a, f, t, NULL, key, "cloudwatch.amazonaws.com",
+                                               al->arn, &ok, &why, missing, fix)
+                         : 1;
+            rw_xml_free(x);
+            if (kr < 0) {
+                rc = RW_EIO;
+            } else if (kr) {
+                rw_audit_list_add(&kept, t);
+                if (ok.len) rw_buf_printf(ev, "; topic %s of alarm %s: %s", t, al->arn, ok.data);
+            } else {
+                rw_buf_printf(ev, "; topic %s of alarm %s: %s", t, al->arn, why.data);
+            }
+            rw_buf_free(&ok);
+            rw_buf_free(&why);
+        }
+        rw_audit_list_free(al->topics);
+        al->topics = kept;
+        if (kept) {
+            a->alarms[keep++] = *al;
+        } else {
+            free(al->arn);
+            free(al->region);
+        }
+    }
+    a->nalarms = keep;
+    return rc;
+}
+
 static void check_alarm(rw_audit_ctx *a, const rw_audit_check *chk) {
     rw_audit_finding *f = rw_audit_add(a, chk, a->home);
     if (!a->filters_step.state) {
@@ -324,11 +389,32 @@ static void check_alarm(rw_audit_ctx *a, const rw_audit_check *chk) {
         on_alarms(&r, x);
         rw_xml_free(x);
     }
+    /* the alarms' topics: one encrypted with a key CloudWatch may not use tells no one */
+    rw_buf kmissing, kfix;
+    rw_buf_init(&kmissing, 0);
+    rw_buf_init(&kfix, 0);
+    size_t firing = a->nalarms;
+    if (alarm_topic_keys(a, f, &r.bad, &kmissing, &kfix) != RW_OK) {
+        rw_audit_step s = {-1, f->evidence, f->permission};
+        rw_audit_step_copy(&a->alarms_step, &s);
+        rw_buf_free(&r.bad);
+        rw_buf_free(&kmissing);
+        rw_buf_free(&kfix);
+        return;
+    }
     a->alarms_step.state = 1;
     const rw_audit_filter *x = &a->filters[0];
     if (a->nalarms) {
         rw_audit_set_resource(f, a->alarms[0].arn);
         rw_audit_set(f, RW_AUDIT_PASS, "%s", r.bad.data);
+    } else if (firing) {
+        /* alarms that would fire, but whose every topic CloudWatch cannot publish to */
+        rw_audit_set(f, RW_AUDIT_FAIL,
+                     "no alarm on metric %s/%s (filter %s) can tell anyone of one root use: its "
+                     "topic's KMS key does not let CloudWatch publish: %s",
+                     x->ns, x->metric, x->name, r.bad.data);
+        rw_audit_set_missing(f, "alarm", "%s", kmissing.data);
+        rw_audit_set_fix(f, "%s", kfix.data);
     } else {
         rw_audit_set(f, RW_AUDIT_FAIL,
                      "no alarm on metric %s/%s (filter %s) tells anyone of one "
@@ -347,6 +433,8 @@ static void check_alarm(rw_audit_ctx *a, const rw_audit_check *chk) {
                          x->region, x->metric, x->ns);
     }
     rw_buf_free(&r.bad);
+    rw_buf_free(&kmissing);
+    rw_buf_free(&kfix);
 }
 
 /* ---- alarm-subscribers ----------------------------------------------------------------------- */

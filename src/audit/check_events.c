@@ -129,6 +129,32 @@ static bool policy_refuses(delivery *d, const char *arn, const char *what, const
     return true;
 }
 
+/* The KMS key of target arn (its KmsMasterKeyId), when it has one: may EventBridge use it? 1 yes
+ * (ok gets what grants it), 0 no (d's evidence, missing and fix get why and what to add), -1 a
+ * call failed (f ERROR). */
+static int key_delivers(rw_audit_ctx *a, rw_audit_finding *f, delivery *d, const char *arn,
+                        const char *url, const char *key, rw_buf *ok) {
+    if (!key || !*key) return 1;
+    rw_buf why, missing, fix;
+    rw_buf_init(&why, 0);
+    rw_buf_init(&missing, 0);
+    rw_buf_init(&fix, 0);
+    int r = rw_audit_key_allows(a, f, arn, url, key, "events.amazonaws.com", d->x->arn, ok, &why,
+                                &missing, &fix);
+    if (r == 0) {
+        d->other = true;
+        rw_buf_printf(d->ev, ", target %s: %s", arn, why.data);
+        if (d->mend) {
+            rw_buf_printf(&d->missing, "%s%s", d->missing.len ? "; " : "", missing.data);
+            rw_buf_printf(&d->fix, "%s%s", d->fix.len ? "; " : "", fix.data);
+        }
+    }
+    rw_buf_free(&why);
+    rw_buf_free(&missing);
+    rw_buf_free(&fix);
+    return r;
+}
+
 static bool sns_deliverable(rw_audit_ctx *a, rw_audit_finding *f, delivery *d, const char *arn,
                             const char *region, int *err) {
     const char *params[] = {"TopicArn", arn, NULL};
@@ -144,11 +170,12 @@ static bool sns_deliverable(rw_audit_ctx *a, rw_audit_finding *f, delivery *d, c
         *err = 1;
         return false;
     }
-    const char *policy = NULL;
+    const char *policy = NULL, *key = NULL;
     for (const rw_xml *e = rw_xml_find(x, "GetTopicAttributesResult/Attributes/entry"); e;
          e = rw_xml_next(e, NULL)) {
         const char *k = rw_xml_text(e, "key"), *v = rw_xml_text(e, "value");
         if (k && v && !strcmp(k, "Policy")) policy = v;
+        if (k && v && !strcmp(k, "KmsMasterKeyId")) key = v;
     }
     rw_buf why;
     rw_buf_init(&why, 0);
@@ -164,7 +191,18 @@ static bool sns_deliverable(rw_audit_ctx *a, rw_audit_finding *f, delivery *d, c
                       "other statements)",
                       region, arn, region, arn);
     }
+    /* an encrypted topic: EventBridge must be let use its key */
+    rw_buf key_ok;
+    rw_buf_init(&key_ok, 0);
+    int kr = key_delivers(a, f, d, arn, NULL, key, &key_ok);
     rw_xml_free(x);
+    if (kr < 0) {
+        rw_buf_free(&key_ok);
+        rw_buf_free(&why);
+        *err = 1;
+        return false;
+    }
+    if (!kr) refused = true;
     /* a topic nobody has confirmed a subscription to delivers to no one */
     rw_audit_subs s;
     int rc = rw_audit_topic_subscriptions(a, f, arn, &s);
@@ -203,10 +241,11 @@ static bool sns_deliverable(rw_audit_ctx *a, rw_audit_finding *f, delivery *d, c
         rw_buf_printf(
             &d->ok,
             "target %s exists (SNS GetTopicAttributes); its topic policy lets EventBridge "
-            "publish (%s); confirmed subscription: %s",
-            arn, why.data, s.confirmed.data);
+            "publish (%s)%s%s; confirmed subscription: %s",
+            arn, why.data, key_ok.len ? "; " : "", key_ok.len ? key_ok.data : "", s.confirmed.data);
     rw_audit_subs_free(&s);
     rw_buf_free(&why);
+    rw_buf_free(&key_ok);
     return ok;
 }
 
@@ -231,7 +270,7 @@ static bool sqs_deliverable(rw_audit_ctx *a, rw_audit_finding *f, delivery *d, c
         goto out;
     }
     const char *url = rw_xml_text(x, "GetQueueUrlResult/QueueUrl");
-    static const char *const names[] = {"Policy", NULL};
+    static const char *const names[] = {"Policy", "KmsMasterKeyId", NULL};
     const rw_json *attrs = NULL;
     if (!url || rw_sqs_attributes(a->c, region, url, names, doc, &attrs) != RW_OK) {
         rw_audit_call_error(a->c, f, "sqs:GetQueueAttributes", "SQS GetQueueAttributes");
@@ -240,7 +279,8 @@ static bool sqs_deliverable(rw_audit_ctx *a, rw_audit_finding *f, delivery *d, c
     }
     const char *policy = rw_json_get_str(attrs, "Policy");
     if (policy && !*policy) policy = NULL;
-    if (policy_refuses(d, arn, "queue policy", "sqs:SendMessage", policy, &why)) {
+    bool refused = policy_refuses(d, arn, "queue policy", "sqs:SendMessage", policy, &why);
+    if (refused) {
         if (d->mend) {
             rw_buf_printf(&d->fix, "%sadd to the policy of queue %s the statement ",
                           d->fix.len ? "; " : "", url);
@@ -253,13 +293,20 @@ static bool sqs_deliverable(rw_audit_ctx *a, rw_audit_finding *f, delivery *d, c
                 "so keep its other statements)",
                 region, url, region, url);
         }
-        goto out;
     }
-    ok = true;
-    rw_buf_printf(&d->ok,
-                  "target %s exists (SQS GetQueueUrl); its queue policy lets EventBridge send "
-                  "(%s)",
-                  arn, why.data);
+    /* an encrypted queue: EventBridge must be let use its key */
+    rw_buf key_ok;
+    rw_buf_init(&key_ok, 0);
+    int kr = key_delivers(a, f, d, arn, url, rw_json_get_str(attrs, "KmsMasterKeyId"), &key_ok);
+    if (kr < 0) *err = 1;
+    if (!refused && kr == 1) {
+        ok = true;
+        rw_buf_printf(&d->ok,
+                      "target %s exists (SQS GetQueueUrl); its queue policy lets EventBridge send "
+                      "(%s)%s%s",
+                      arn, why.data, key_ok.len ? "; " : "", key_ok.len ? key_ok.data : "");
+    }
+    rw_buf_free(&key_ok);
 out:
     rw_buf_free(&why);
     rw_json_doc_free(doc);

@@ -146,18 +146,23 @@ static bool value_matches(int kind, const char *want, const char *have) {
     }
 }
 
-/* The request's value of a condition key; *known false for a key not evaluated. */
-static const char *context(const rw_respolicy_request *req, const char *key, bool *known) {
+/* The request's value of a condition key; *known false for a key not evaluated. extra: the
+ * caller's further keys (key, value pairs, NULL-terminated), or NULL. */
+static const char *context(const rw_respolicy_request *req, const char *const *extra,
+                           const char *key, bool *known) {
     *known = true;
     if (!strcasecmp(key, "aws:SourceArn")) return req->source_arn;
     if (!strcasecmp(key, "aws:SourceAccount")) return req->source_account;
     if (!strcasecmp(key, "aws:SecureTransport")) return "true"; /* services deliver over TLS */
+    for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2)
+        if (!strcasecmp(key, extra[i])) return extra[i + 1];
     *known = false;
     return NULL;
 }
 
 /* One "Operator": {"key": values} pair. */
-static tri condition_one(const rw_respolicy_request *req, const char *opname, const rw_json *k) {
+static tri condition_one(const rw_respolicy_request *req, const char *const *extra,
+                         const char *opname, const rw_json *k) {
     size_t n = strlen(opname);
     bool if_exists = n > 8 && !strcmp(opname + n - 8, "IfExists");
     if (if_exists) n -= 8;
@@ -165,7 +170,7 @@ static tri condition_one(const rw_respolicy_request *req, const char *opname, co
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (strlen(ops[i].name) == n && !strncmp(ops[i].name, opname, n)) op = (int)i;
     bool known;
-    const char *have = context(req, k->key, &known);
+    const char *have = context(req, extra, k->key, &known);
     if (op < 0 || !known || (if_exists && ops[op].kind == NUL)) return UNKNOWN;
     if (ops[op].kind == NUL) {
         /* "Null": {"key": "true"}: the key is absent */
@@ -203,7 +208,8 @@ static tri condition_one(const rw_respolicy_request *req, const char *opname, co
 
 /* Every condition of the statement (all must hold). The first one that does not hold, or that is
  * not evaluated, is described in *what ("condition ArnEquals aws:SourceArn [...]"). */
-static tri conditions(const rw_json *s, const rw_respolicy_request *req, rw_buf *what) {
+static tri conditions(const rw_json *s, const rw_respolicy_request *req, const char *const *extra,
+                      rw_buf *what) {
     const rw_json *cond = rw_json_get(s, "Condition");
     if (!cond) return YES;
     if (cond->type != RW_JSON_OBJECT) {
@@ -218,7 +224,7 @@ static tri conditions(const rw_json *s, const rw_respolicy_request *req, rw_buf 
             continue;
         }
         for (const rw_json *k = op->child; k; k = k->next) {
-            tri t = condition_one(req, op->key, k);
+            tri t = condition_one(req, extra, op->key, k);
             if (t == YES || out == NO || (t == UNKNOWN && out == UNKNOWN)) continue;
             /* the first NO is what is told (a NO decides whatever is unknown) */
             rw_buf_reset(what);
@@ -260,6 +266,12 @@ const char *rw_respolicy_verdict_name(rw_respolicy_verdict v) {
 
 rw_respolicy_verdict rw_respolicy_eval(const char *policy, size_t len,
                                        const rw_respolicy_request *req, rw_buf *why) {
+    return rw_respolicy_eval_ctx(policy, len, req, NULL, why);
+}
+
+rw_respolicy_verdict rw_respolicy_eval_ctx(const char *policy, size_t len,
+                                           const rw_respolicy_request *req,
+                                           const char *const *extra, rw_buf *why) {
     rw_json_doc *doc = rw_json_doc_new(NULL);
     rw_buf tmp, deny, maybe_deny, allow, maybe_allow, near;
     rw_buf_init(&tmp, 0);
@@ -290,7 +302,7 @@ rw_respolicy_verdict rw_respolicy_eval(const char *policy, size_t len,
         tri who = principal(s, req), what = action(s, req), on = resource(s, req);
         if (who == NO || what == NO || on == NO) continue;
         rw_buf_reset(&tmp);
-        tri c = conditions(s, req, &tmp);
+        tri c = conditions(s, req, extra, &tmp);
         rw_buf *to = NULL;
         if (c == YES) {
             to = is_deny ? &deny : &allow;

@@ -9,7 +9,8 @@
  *     ("SNS:Publish", "sns:*", "*").
  *   - Principal or NotPrincipal: "*", {"AWS": "*"} (the same as "*"), {"Service": NAME or [...]}
  *     (compared case-insensitively); any other principal (an account, a role) is not the service.
- *   - Resource or NotResource, when the request names one: wildcards, case-sensitive.
+ *   - Resource or NotResource, when the request names one: wildcards, case-sensitive (a KMS key
+ *     policy's "*" is the key).
  *   - Condition: StringEquals, StringNotEquals, StringEqualsIgnoreCase, StringNotEqualsIgnoreCase,
  *     StringLike, StringNotLike, ArnEquals, ArnLike, ArnNotEquals, ArnNotLike (each also with
  *     IfExists), Bool and Null, on the keys aws:SourceArn, aws:SourceAccount and
@@ -53,6 +54,16 @@ typedef enum rw_respolicy_verdict {
  * which rootwatch does not evaluate)", "the policy is not JSON: ...". */
 rw_respolicy_verdict rw_respolicy_eval(const char *policy, size_t len,
                                        const rw_respolicy_request *req, rw_buf *why);
+
+/* The same, with condition keys of the request beyond the three above: extra is NULL or a
+ * NULL-terminated list of key, value pairs (keys compared without case, as IAM does), e.g. a KMS
+ * key policy's {"kms:ViaService", "sns.us-east-1.amazonaws.com",
+ * "kms:EncryptionContext:aws:sns:topicArn", TOPIC_ARN, NULL}. A key neither here nor above is
+ * still not evaluated. (A KMS key policy's Resource "*" is the key itself: with the key's ARN as
+ * the request's resource, "*" matches it, so nothing more is needed for it.) */
+rw_respolicy_verdict rw_respolicy_eval_ctx(const char *policy, size_t len,
+                                           const rw_respolicy_request *req,
+                                           const char *const *extra, rw_buf *why);
 
 /* "ALLOWED", "NOT_ALLOWED", ... (a static string). */
 const char *rw_respolicy_verdict_name(rw_respolicy_verdict v);

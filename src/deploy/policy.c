@@ -124,7 +124,10 @@ static const stmt deploy_stmts[] = {
  * it asks IAM for a new credential report, which root-recent-use reads. STS GetCallerIdentity
  * needs no permission. A target of an EventBridge rule is checked by its service: SNS
  * GetTopicAttributes (its Policy) and ListSubscriptionsByTopic, SQS GetQueueUrl and
- * GetQueueAttributes (its Policy), Lambda GetFunctionConfiguration and GetPolicy. */
+ * GetQueueAttributes (its Policy), Lambda GetFunctionConfiguration and GetPolicy. A topic or queue
+ * encrypted with a KMS key (a rule's target, an alarm's topic) has its key read: KMS DescribeKey
+ * (an alias's key, its manager and state) and GetKeyPolicy (may EventBridge or CloudWatch use
+ * it?). */
 static const stmt audit_stmts[] = {
     {"ReadTrails",
      {"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"},
@@ -152,6 +155,7 @@ static const stmt audit_stmts[] = {
      N_BUCKET,
      R_ANY,
      true},
+    {"ReadTargetKeys", {"kms:DescribeKey", "kms:GetKeyPolicy"}, N_BUCKET, R_ANY, true},
     {"ReadRootUser",
      {"iam:GetAccountSummary", "iam:ListVirtualMFADevices", "iam:GenerateCredentialReport",
       "iam:GetCredentialReport"},

@@ -757,6 +757,134 @@ class Audit(unittest.TestCase):
                            "its resource policy lets EventBridge invoke it (statement "
                            "rootwatch-eventbridge allows", region="us-east-1")
 
+    # ---- encrypted topics and queues --------------------------------------------------------
+
+    def kms_key(self, acct, *statements):
+        """A customer managed key with KMS's default policy (the account's own statement, which
+        grants no service anything) and statements, named alias/root-alerts."""
+        kms = self.client(acct, "kms")
+        default = {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+                   "Principal": {"AWS": "arn:aws:iam::%s:root" % acct}, "Action": "kms:*",
+                   "Resource": "*"}
+        key = kms.create_key(Description="root alerts", Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [default] + list(statements)}))["KeyMetadata"]
+        kms.create_alias(AliasName="alias/root-alerts", TargetKeyId=key["KeyId"])
+        return key["Arn"]
+
+    def test_topic_encrypted_with_a_key_that_refuses_eventbridge_and_cloudwatch(self):
+        """The topic (the rules' target and the alarm's) is encrypted with a customer managed key
+        whose policy is KMS's default: neither EventBridge nor CloudWatch may use it, so SNS drops
+        what they send. FAIL naming the topic, the key and the grant; the fixes' statements added
+        to the key policy make both pass."""
+        sns = self.client(B, "sns")
+        topic = self.topics[B]
+        key = self.kms_key(B)
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="KmsMasterKeyId",
+                                 AttributeValue="alias/root-alerts")
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1, p.stdout_text)
+        for region in REGIONS:
+            f = self.assert_result(
+                p, "eventbridge-rule-root", "FAIL",
+                "target %s: it is encrypted with KMS key %s (KmsMasterKeyId alias/root-alerts), "
+                "whose key policy does not let events.amazonaws.com use kms:GenerateDataKey* and "
+                "kms:Decrypt: no statement allows events.amazonaws.com kms:GenerateDataKey for "
+                "aws:SourceArn %s" % (topic, key, rule_arn(B, region)),
+                "every delivery is dropped", region=region)
+            self.assertNotIn("topic policy does not", f["evidence"])
+            self.assertEqual(f["need"], "eventbridge-rule")
+            self.assertIn("a statement of the key policy of %s allowing events.amazonaws.com "
+                          "kms:GenerateDataKey* and kms:Decrypt" % key, f["missing"])
+            self.assertIn("aws kms put-key-policy --region us-east-1 --key-id %s --policy-name "
+                          "default" % key, f["fix"])
+        f = self.assert_result(p, "alarm-root", "FAIL",
+                               "its topic's KMS key does not let CloudWatch publish",
+                               "topic %s of alarm arn:aws:cloudwatch:us-east-1:%s:alarm:"
+                               "root-account-usage: it is encrypted with KMS key %s" % (topic, B, key),
+                               "does not let cloudwatch.amazonaws.com use")
+        self.assertEqual(f["need"], "alarm")
+        self.assertIn("cloudwatch.amazonaws.com", f["missing"])
+        self.assert_result(p, "alarm-subscribers", "FAIL", "see alarm-root")
+        self.others_pass(p, "eventbridge-rule-root", "alarm-root", "alarm-subscribers")
+        # the fixes: their statements added to the key policy
+        kms = self.client(B, "kms")
+        policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+        for fix in (self.by_id(p, "eventbridge-rule-root", "us-east-1")["fix"],
+                    self.by_id(p, "alarm-root")["fix"]):
+            stmt = json.loads(re.search(r"the statement (\{.*?\"Resource\":\"\*\"\})",
+                                        fix).group(1))
+            self.assertEqual(stmt["Action"], ["kms:GenerateDataKey*", "kms:Decrypt"])
+            policy["Statement"].append(stmt)
+        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(policy))
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        for region in REGIONS:
+            self.assert_result(p, "eventbridge-rule-root", "PASS",
+                               "its KMS key %s lets events.amazonaws.com use it (statement "
+                               "AllowEventBridgeToUseTheKey allows events.amazonaws.com "
+                               "kms:GenerateDataKey" % key, region=region)
+        self.assert_result(p, "alarm-root", "PASS",
+                           "its KMS key %s lets cloudwatch.amazonaws.com use it (statement "
+                           "AllowCloudWatchToUseTheKey allows" % key)
+        self.others_pass(p)
+
+    def test_topic_encrypted_with_the_aws_managed_key(self):
+        """alias/aws/sns: AWS's own policy, which no one can change, never lets EventBridge or
+        CloudWatch use the key. FAIL saying so, without a KMS call; the fix is a key of one's
+        own."""
+        topic = self.topics[B]
+        self.client(B, "sns").set_topic_attributes(TopicArn=topic, AttributeName="KmsMasterKeyId",
+                                                   AttributeValue="alias/aws/sns")
+        self.front.clear()
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        for region in REGIONS:
+            f = self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                                   "target %s: it is encrypted with the AWS managed key "
+                                   "alias/aws/sns" % topic, "never events.amazonaws.com",
+                                   region=region)
+            self.assertIn("aws kms create-key", f["fix"])
+            self.assertIn("--attribute-name KmsMasterKeyId", f["fix"])
+        f = self.assert_result(p, "alarm-root", "FAIL", "the AWS managed key alias/aws/sns",
+                               "never cloudwatch.amazonaws.com")
+        self.assertIn("AllowCloudWatchToUseTheKey", f["fix"])
+        self.assertEqual([operation(r) for r in self.front.requests
+                          if operation(r) in ("DescribeKey", "GetKeyPolicy")], [])
+
+    def test_queue_encrypted_with_a_key_that_refuses_eventbridge(self):
+        ev = self.client(B, "events")
+        rule = rule_arn(B, "us-east-1")
+        ev.remove_targets(Rule="root-activity", Ids=["topic"])
+        sqs = self.client(B, "sqs")
+        queue = "arn:aws:sqs:us-east-1:%s:root-events" % B
+        key = self.kms_key(B)
+        url = sqs.create_queue(QueueName="root-events", Attributes={
+            "KmsMasterKeyId": key, "Policy": json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Sid": "events", "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+                    "Resource": queue, "Condition": {"ArnEquals": {"aws:SourceArn": rule}}}]})}
+        )["QueueUrl"]
+        ev.put_targets(Rule="root-activity", Targets=[{"Id": "q", "Arn": queue}])
+        p = self.audit(B, "--check", "eventbridge-rule-root")
+        f = self.assert_result(p, "eventbridge-rule-root", "FAIL",
+                               "target %s: it is encrypted with KMS key %s (KmsMasterKeyId %s), "
+                               "whose key policy does not let events.amazonaws.com use"
+                               % (queue, key, key), region="us-east-1")
+        self.assertNotIn("queue policy does not", f["evidence"])
+        stmt = json.loads(re.search(r"the statement (\{.*?\"Resource\":\"\*\"\})",
+                                    f["fix"]).group(1))
+        kms = self.client(B, "kms")
+        policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+        policy["Statement"].append(stmt)
+        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(policy))
+        p = self.audit(B, "--check", "eventbridge-rule-root")
+        self.assert_result(p, "eventbridge-rule-root", "PASS",
+                           "its queue policy lets EventBridge send (statement events allows",
+                           "its KMS key %s lets events.amazonaws.com use it" % key,
+                           region="us-east-1")
+        self.assertTrue(url)
+
     def test_every_enabled_region_without_regions(self):
         p = self.audit(B, regions=False)
         regions = sorted(f["region"] for f in p.findings if f["id"] == "eventbridge-rule-root")

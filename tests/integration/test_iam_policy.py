@@ -125,9 +125,14 @@ class Output(unittest.TestCase):
         for path in glob.glob(os.path.join(rwtest.REPO, "src", "audit", "*.c")):
             with open(path) as f:
                 named |= set(re.findall(r'"([a-z0-9-]+:[A-Z][A-Za-z]+)"', f.read()))
-        # what eventbridge-rule-root asks of a target's resource policy: EventBridge's actions,
+        # what eventbridge-rule-root asks of a target's resource policy, and it and alarm-root of
+        # the key policy of an encrypted topic or queue: EventBridge's and CloudWatch's actions,
         # evaluated (aws/respolicy.h), not calls audit makes
-        delivered = {"sns:Publish", "sqs:SendMessage", "lambda:InvokeFunction"}
+        delivered = {"sns:Publish", "sqs:SendMessage", "lambda:InvokeFunction",
+                     "kms:GenerateDataKey", "kms:Decrypt"}
+        # a condition key a key policy is evaluated with (the service SNS or SQS calls KMS
+        # through), neither a call nor an action
+        named.discard("kms:ViaService")
         self.assertEqual(named & delivered, delivered)
         self.assertEqual(sorted(actions), sorted(named - delivered))
         for a in actions:
@@ -306,10 +311,11 @@ class Enforced(unittest.TestCase):
         """rootwatch audit (every enabled region) under exactly `iam-policy --for audit`, in an
         account with a trail delivering to a log group, the CIS filter, an alarm sending to a
         topic with a subscriber, and a rule whose target is an SQS queue (whose policy lets the rule
-        send): no call is refused, and
-        the checks that can pass in moto pass. With each statement taken out, a check is ERROR
-        naming one of that statement's actions. (Lambda GetFunctionConfiguration and GetPolicy,
-        a rule target's reads, are not reached here: the rule's target is the queue.)"""
+        send, and which is encrypted with a KMS key whose policy lets EventBridge use it): no call
+        is refused, and the checks that can pass in moto pass. With each statement taken out, a
+        check is ERROR naming one of that statement's actions. (Lambda GetFunctionConfiguration
+        and GetPolicy, a rule target's reads, are not reached here: the rule's target is the
+        queue.)"""
         ct, logs = self.client("cloudtrail"), self.client("logs")
         logs.create_log_group(logGroupName="audit-trail")
         ct.create_trail(Name="audit", S3BucketName=self.bucket, IsMultiRegionTrail=True,
@@ -333,14 +339,26 @@ class Enforced(unittest.TestCase):
                             "type": ["Root"], "invokedBy": [{"exists": False}]}}}))
         qarn = "arn:aws:sqs:%s:%s:inbox" % (REGION, ACCOUNT)
         events.put_targets(Rule="root", Targets=[{"Id": "q", "Arn": qarn}])
-        # the queue lets the rule send (audit reads its policy: sqs:GetQueueAttributes)
+        # the queue lets the rule send (audit reads its policy: sqs:GetQueueAttributes), and is
+        # encrypted with a key EventBridge may use (audit reads it: kms:DescribeKey, GetKeyPolicy;
+        # moto drops a queue's Policy when another attribute is set alone: both in one call)
+        key = self.client("kms").create_key(Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Sid": "Account", "Effect": "Allow",
+                 "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT}, "Action": "kms:*",
+                 "Resource": "*"},
+                {"Sid": "Events", "Effect": "Allow",
+                 "Principal": {"Service": "events.amazonaws.com"},
+                 "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*"}]}))
         sqs = self.client("sqs")
-        sqs.set_queue_attributes(QueueUrl=self.queue, Attributes={"Policy": json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sqs:SendMessage", "Resource": qarn, "Condition": {"ArnEquals": {
-                    "aws:SourceArn": "arn:aws:events:%s:%s:rule/root" % (REGION, ACCOUNT)}}}]})})
-        self.addCleanup(sqs.set_queue_attributes, QueueUrl=self.queue, Attributes={"Policy": ""})
+        sqs.set_queue_attributes(QueueUrl=self.queue, Attributes={
+            "KmsMasterKeyId": key["KeyMetadata"]["Arn"], "Policy": json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage", "Resource": qarn, "Condition": {"ArnEquals": {
+                        "aws:SourceArn": "arn:aws:events:%s:%s:rule/root" % (REGION, ACCOUNT)}}}]})})
+        self.addCleanup(sqs.set_queue_attributes, QueueUrl=self.queue,
+                        Attributes={"Policy": "", "KmsMasterKeyId": ""})
         doc = policy("--for", "audit")
 
         def audit(d):
@@ -360,7 +378,9 @@ class Enforced(unittest.TestCase):
         for check in ("trail-multi-region", "metric-filter-root", "alarm-root",
                       "alarm-subscribers"):
             self.assertEqual(result[(check, REGION)], "PASS", (check, findings))
-        self.assertEqual(result[("eventbridge-rule-root", REGION)], "PASS")
+        self.assertEqual(result[("eventbridge-rule-root", REGION)], "PASS",
+                         [f["evidence"] for f in findings
+                          if (f["id"], f["region"]) == ("eventbridge-rule-root", REGION)])
         self.assertGreater(len([k for k in result if k[0] == "eventbridge-rule-root"]), 10)
         for s in doc["Statement"]:
             p, findings = audit(without(doc, s["Sid"]))

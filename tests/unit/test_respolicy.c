@@ -315,6 +315,80 @@ static void test_deny_wins(void **state) {
     expect(other, &sqs_req, RW_RESPOLICY_ALLOWED, NULL, NULL);
 }
 
+/* A KMS key policy, as KMS writes its default one and as AWS's documentation adds a service to it:
+ * Resource "*" is the key itself; the account's own statement (Principal AWS the account root)
+ * grants no service anything; GenerateDataKey* and Decrypt are asked one by one; kms:ViaService
+ * and kms:EncryptionContext:... are evaluated when the caller gives them (rw_respolicy_eval_ctx).
+ */
+#define KEY "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+#define KMS_DEFAULT                                                                                \
+    "{\"Sid\":\"Enable IAM User Permissions\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"        \
+    "\"arn:aws:iam::111122223333:root\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}"
+
+static void test_kms_key_policies(void **state) {
+    (void)state;
+    rw_respolicy_request gen = {"events.amazonaws.com", "kms:GenerateDataKey", KEY, RULE,
+                                "111122223333"};
+    rw_respolicy_request dec = gen;
+    dec.action = "kms:Decrypt";
+    const char *def =
+        "{\"Version\":\"2012-10-17\",\"Id\":\"key-default-1\",\"Statement\":[" KMS_DEFAULT "]}";
+    expect(def, &gen, RW_RESPOLICY_NOT_ALLOWED,
+           "no statement allows events.amazonaws.com kms:GenerateDataKey", NULL);
+    expect(def, &dec, RW_RESPOLICY_NOT_ALLOWED, NULL, NULL);
+    const char *grant = "{\"Statement\":[" KMS_DEFAULT ",{\"Sid\":\"Events\",\"Effect\":"
+                        "\"Allow\",\"Principal\":{\"Service\":\"events.amazonaws.com\"},"
+                        "\"Action\":[\"kms:GenerateDataKey*\",\"kms:Decrypt\"],"
+                        "\"Resource\":\"*\"}]}";
+    expect(grant, &gen, RW_RESPOLICY_ALLOWED, "statement Events allows", NULL);
+    expect(grant, &dec, RW_RESPOLICY_ALLOWED, "statement Events allows", NULL);
+    /* Decrypt only: GenerateDataKey is not granted */
+    const char *half = "{\"Statement\":[{\"Sid\":\"Events\",\"Effect\":\"Allow\","
+                       "\"Principal\":{\"Service\":\"events.amazonaws.com\"},\"Action\":"
+                       "\"kms:Decrypt\",\"Resource\":\"*\"}]}";
+    expect(half, &gen, RW_RESPOLICY_NOT_ALLOWED, NULL, NULL);
+    expect(half, &dec, RW_RESPOLICY_ALLOWED, NULL, NULL);
+    /* another service's grant is not EventBridge's */
+    rw_respolicy_request cw = gen;
+    cw.service = "cloudwatch.amazonaws.com";
+    expect(grant, &cw, RW_RESPOLICY_NOT_ALLOWED, NULL, NULL);
+    /* kms:ViaService and the encryption context: not evaluated without the caller's values
+     * (conservative), evaluated with them */
+    const char *via = "{\"Statement\":[{\"Sid\":\"Via\",\"Effect\":\"Allow\",\"Principal\":{"
+                      "\"Service\":\"events.amazonaws.com\"},\"Action\":[\"kms:GenerateDataKey*\","
+                      "\"kms:Decrypt\"],\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{"
+                      "\"kms:ViaService\":\"sns.us-east-1.amazonaws.com\","
+                      "\"kms:EncryptionContext:aws:sns:topicArn\":\"" TOPIC "\"}}}]}";
+    expect(via, &gen, RW_RESPOLICY_NOT_ALLOWED, "which rootwatch does not evaluate", NULL);
+    const char *ctx[] = {"kms:ViaService", "sns.us-east-1.amazonaws.com",
+                         "kms:EncryptionContext:aws:sns:topicArn", TOPIC, NULL};
+    rw_buf why;
+    rw_buf_init(&why, 0);
+    assert_int_equal(rw_respolicy_eval_ctx(via, strlen(via), &gen, ctx, &why),
+                     RW_RESPOLICY_ALLOWED);
+    assert_contains(why.data, "statement Via allows");
+    const char *other_ctx[] = {"kms:ViaService", "sqs.us-east-1.amazonaws.com", NULL};
+    rw_buf_reset(&why);
+    assert_int_equal(rw_respolicy_eval_ctx(via, strlen(via), &gen, other_ctx, &why),
+                     RW_RESPOLICY_NOT_ALLOWED);
+    assert_contains(why.data, "condition StringEquals kms:ViaService");
+    /* a key policy's Resource naming another key does not apply to this one */
+    const char *elsewhere = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+                            "\"events.amazonaws.com\"},\"Action\":\"kms:*\",\"Resource\":"
+                            "\"arn:aws:kms:us-east-1:111122223333:key/other\"}]}";
+    expect(elsewhere, &dec, RW_RESPOLICY_NOT_ALLOWED, NULL, NULL);
+    /* a Deny of Decrypt to everyone outside a condition not evaluated: taken as denying */
+    const char *deny = "{\"Statement\":[" KMS_DEFAULT ",{\"Sid\":\"Events\",\"Effect\":"
+                       "\"Allow\",\"Principal\":{\"Service\":\"events.amazonaws.com\"},"
+                       "\"Action\":\"kms:*\",\"Resource\":\"*\"},{\"Sid\":\"Callers\","
+                       "\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"kms:Decrypt\","
+                       "\"Resource\":\"*\",\"Condition\":{\"StringNotEquals\":{"
+                       "\"kms:CallerAccount\":\"111122223333\"}}}]}";
+    expect(deny, &gen, RW_RESPOLICY_ALLOWED, NULL, NULL);
+    expect(deny, &dec, RW_RESPOLICY_DENIED, "statement Callers denies it only under", NULL);
+    rw_buf_free(&why);
+}
+
 static void test_invalid(void **state) {
     (void)state;
     expect("", &sns_req, RW_RESPOLICY_INVALID, "the policy is not JSON", NULL);
@@ -335,7 +409,8 @@ int main(void) {
         cmocka_unit_test(test_wildcard),   cmocka_unit_test(test_sns_topic_policies),
         cmocka_unit_test(test_actions),    cmocka_unit_test(test_principals),
         cmocka_unit_test(test_conditions), cmocka_unit_test(test_lambda_policy),
-        cmocka_unit_test(test_deny_wins),  cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_deny_wins),  cmocka_unit_test(test_kms_key_policies),
+        cmocka_unit_test(test_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
