@@ -317,6 +317,7 @@ int rw_audit_run(rw_audit_report *out, rw_aws_session *s, const rw_audit_opts *o
         free(t->cwl_error);
         free(t->status_error);
         free(t->status_permission);
+        free(t->owner);
     }
     free(a.trails);
     step_free(&a.filters_step);

@@ -46,7 +46,9 @@ typedef struct rw_audit_finding {
                          "trail-cloudwatch-logs-delivery", "metric-filter", "alarm",
                          "subscription", "eventbridge-rule", "config-rule", "config-recorder",
                          "org-root-access"; "person:..." what only a person can do
-                         ("person:root-mfa", "person:subscription-confirmation", ...); static */
+                         ("person:root-mfa", "person:subscription-confirmation",
+                         "person:management-account": to be done or seen in the
+                         organization's management account, ...); static */
     char *fix;        /* AWS CLI commands, or rootwatch deploy apply; NULL when nothing to do */
     char *permission; /* ERROR: the IAM action that was denied, or NULL */
 } rw_audit_finding;

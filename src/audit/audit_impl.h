@@ -26,6 +26,8 @@ typedef struct rw_audit_trail {
     char *cwl_error;       /* LatestCloudWatchLogsDeliveryError, or NULL */
     int64_t cwl_delivered; /* LatestCloudWatchLogsDeliveryTime (epoch s), 0: never */
     bool multi_region, logging, global, validation, all_management;
+    bool org;    /* IsOrganizationTrail */
+    char *owner; /* the account of its ARN (an organization trail's: the management account) */
     char *status_error; /* GetTrailStatus or GetEventSelectors failed: why (the trail's own) */
     char *status_permission;
 } rw_audit_trail;
@@ -120,6 +122,19 @@ int rw_audit_read_trails(rw_audit_ctx *a);
  * events, every management event)? */
 bool rw_audit_trail_good(const rw_audit_trail *t);
 int rw_audit_read_regions(rw_audit_ctx *a);
+/* Is t an organization trail of another account: seen from a member account, the trail the
+ * management account made for the whole organization (its log group, metric filter and alarm are
+ * in that account, out of this one's reach)? */
+bool rw_audit_trail_foreign(const rw_audit_ctx *a, const rw_audit_trail *t);
+/* The checks built on the trail's CloudWatch Logs delivery (trail-cloudwatch-logs,
+ * metric-filter-root, alarm-root, alarm-subscribers) are not this account's to make when no good
+ * trail of its own delivers to a log group and an organization trail of another account records
+ * its root use (good, or multi-region with global service events while its status could not be
+ * read here): that trail, or NULL (also when the trails could not be read). */
+const rw_audit_trail *rw_audit_org_cover(rw_audit_ctx *a);
+/* Makes f NOT_APPLICABLE: "covered by organization trail ARN of management account N: its log
+ * group, metric filter and alarm are in that account; run rootwatch audit there". */
+void rw_audit_set_org_covered(rw_audit_finding *f, const rw_audit_trail *t);
 int rw_audit_read_summary(rw_audit_ctx *a);
 
 /* A topic's subscriptions, as SNS ListSubscriptionsByTopic lists them (in the topic's region):

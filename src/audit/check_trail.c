@@ -119,6 +119,8 @@ int rw_audit_read_trails(rw_audit_ctx *a) {
         t->multi_region = json_true(x, "IsMultiRegionTrail");
         t->global = json_true(x, "IncludeGlobalServiceEvents");
         t->validation = json_true(x, "LogFileValidationEnabled");
+        t->org = json_true(x, "IsOrganizationTrail");
+        t->owner = rw_audit_arn_field(arn, 4);
     }
     rw_json_doc_free(doc);
     for (size_t i = 0; i < a->ntrails; i++) read_status(a, &a->trails[i]);
@@ -129,6 +131,48 @@ int rw_audit_read_trails(rw_audit_ctx *a) {
 /* Does t record every root use wherever it happens? */
 bool rw_audit_trail_good(const rw_audit_trail *t) {
     return !t->status_error && t->multi_region && t->logging && t->global && t->all_management;
+}
+
+bool rw_audit_trail_foreign(const rw_audit_ctx *a, const rw_audit_trail *t) {
+    return t->org && t->owner && *t->owner && strcmp(a->account, "unknown") &&
+           strcmp(t->owner, a->account);
+}
+
+/* An organization trail of another account whose status could not be read here, but which
+ * DescribeTrails shows multi-region with global service events: it may record every root use,
+ * and only its own account can tell. */
+static bool foreign_unread(const rw_audit_ctx *a, const rw_audit_trail *t) {
+    return rw_audit_trail_foreign(a, t) && t->status_error && t->multi_region && t->global;
+}
+
+/* Does t record this account's root use (good), or may it (foreign_unread)? */
+static bool covers(const rw_audit_ctx *a, const rw_audit_trail *t) {
+    return rw_audit_trail_good(t) || foreign_unread(a, t);
+}
+
+const rw_audit_trail *rw_audit_org_cover(rw_audit_ctx *a) {
+    if (rw_audit_read_trails(a) != RW_OK) return NULL;
+    const rw_audit_trail *good = NULL, *unread = NULL;
+    for (size_t i = 0; i < a->ntrails; i++) {
+        const rw_audit_trail *t = &a->trails[i];
+        if (!rw_audit_trail_foreign(a, t)) {
+            if (rw_audit_trail_good(t) && t->log_group_arn) return NULL; /* its own: judged */
+            continue;
+        }
+        if (rw_audit_trail_good(t) && !good) good = t;
+        if (foreign_unread(a, t) && !unread) unread = t;
+    }
+    return good ? good : unread;
+}
+
+void rw_audit_set_org_covered(rw_audit_finding *f, const rw_audit_trail *t) {
+    rw_audit_set_resource(f, t->arn);
+    rw_audit_set(f, RW_AUDIT_NOT_APPLICABLE,
+                 "covered by organization trail %s of management account %s: its log group%s%s%s, "
+                 "metric filter and alarm are in that account; run rootwatch audit there",
+                 t->arn, t->owner, t->log_group_arn ? " (" : " (it names none: see ",
+                 t->log_group_arn ? t->log_group_arn : "trail-cloudwatch-logs", ")");
+    rw_audit_set_fix(f, "rootwatch audit with credentials of management account %s", t->owner);
 }
 
 /* "single-region, not logging, ..." for a trail that is not good */
@@ -176,25 +220,48 @@ static void check_multi_region(rw_audit_ctx *a, const rw_audit_check *chk) {
     }
     rw_buf ev;
     rw_buf_init(&ev, 0);
-    const rw_audit_trail *ok = NULL, *denied = NULL;
+    /* the account's own good trail first, then an organization trail of the management account;
+     * one of those whose status could not be read here is said, not judged */
+    const rw_audit_trail *ok = NULL, *unread = NULL, *denied = NULL;
     for (size_t i = 0; i < a->ntrails; i++) {
         const rw_audit_trail *t = &a->trails[i];
-        if (rw_audit_trail_good(t) && !ok) ok = t;
-        if (t->status_permission && !denied) denied = t;
+        if (rw_audit_trail_good(t) && !rw_audit_trail_foreign(a, t) && !ok) ok = t;
+        if (foreign_unread(a, t) && !unread) unread = t;
+        if (t->status_permission && !rw_audit_trail_foreign(a, t) && !denied) denied = t;
     }
+    for (size_t i = 0; i < a->ntrails && !ok; i++)
+        if (rw_audit_trail_good(&a->trails[i])) ok = &a->trails[i];
     if (ok) {
-        rw_buf_printf(&ev,
-                      "trail %s (home %s): multi-region, logging, global service events, every "
-                      "management event (read and write)",
-                      ok->arn, ok->home);
+        rw_buf_printf(&ev, "%strail %s (home %s", ok->org ? "organization " : "", ok->arn,
+                      ok->home);
+        if (rw_audit_trail_foreign(a, ok))
+            rw_buf_printf(&ev,
+                          ", of management account %s; its status and event selectors read "
+                          "from this account with GetTrailStatus and GetEventSelectors on its ARN",
+                          ok->owner);
+        else if (ok->org)
+            rw_buf_puts(&ev, ", this account's, for the whole organization");
+        rw_buf_puts(&ev, "): multi-region, logging, global service events, every management "
+                         "event (read and write)");
         rw_audit_set_resource(f, ok->arn);
+    } else if (unread) {
+        rw_buf_printf(&ev,
+                      "organization trail %s (home %s) of management account %s is multi-region "
+                      "with global service events (DescribeTrails), but whether it is logging and "
+                      "which events it selects could not be read from this account: %s",
+                      unread->arn, unread->home, unread->owner, unread->status_error);
+        rw_audit_set_resource(f, unread->arn);
     } else {
         rw_buf_puts(&ev, "no multi-region trail records every root use:");
     }
+    bool first = !ok && !unread;
     for (size_t i = 0; i < a->ntrails; i++) {
         const rw_audit_trail *t = &a->trails[i];
-        if (t == ok) continue;
-        rw_buf_printf(&ev, "%s trail %s: ", ok || i ? ";" : "", t->arn);
+        if (t == ok || t == unread) continue;
+        rw_buf_printf(&ev, "%s %strail %s%s%s: ", first ? "" : ";", t->org ? "organization " : "",
+                      t->arn, rw_audit_trail_foreign(a, t) ? " of management account " : "",
+                      rw_audit_trail_foreign(a, t) ? t->owner : "");
+        first = false;
         if (rw_audit_trail_good(t))
             rw_buf_puts(&ev, "also good");
         else
@@ -202,41 +269,76 @@ static void check_multi_region(rw_audit_ctx *a, const rw_audit_check *chk) {
     }
     if (ok) {
         rw_audit_set(f, RW_AUDIT_PASS, "%s", ev.data);
+    } else if (unread) {
+        /* the management account can tell; this one cannot */
+        rw_audit_set(f, RW_AUDIT_WARN, "%s", ev.data);
+        rw_audit_set_missing(f, "person:management-account",
+                             "confirmation, in management account %s, that organization trail "
+                             "%s is logging every management event",
+                             unread->owner, unread->arn);
+        rw_audit_set_fix(f,
+                         "rootwatch audit with credentials of management account %s (its "
+                         "trail-multi-region reads the trail's status); if this identity lacks "
+                         "cloudtrail:GetTrailStatus or cloudtrail:GetEventSelectors, rootwatch "
+                         "iam-policy --for audit has them",
+                         unread->owner);
     } else if (denied) {
         rw_audit_step s = {-1, (char *)ev.data, denied->status_permission};
         rw_audit_error_from(f, &s, NULL);
     } else {
         rw_audit_set(f, RW_AUDIT_FAIL, "%s", ev.data);
         const rw_audit_trail *t = &a->trails[0];
+        for (size_t i = 0; i < a->ntrails; i++)
+            if (!rw_audit_trail_foreign(a, &a->trails[i])) {
+                t = &a->trails[i]; /* the account's own, which it can mend */
+                break;
+            }
         rw_audit_set_resource(f, t->arn);
-        rw_audit_set_missing(f,
-                             !t->multi_region || !t->global ? "trail-settings"
-                             : !t->logging                  ? "trail-logging"
-                                                            : "trail-event-selectors",
-                             "a multi-region trail that is logging, with global service "
-                             "events and every management event");
+        bool foreign = rw_audit_trail_foreign(a, t);
+        rw_buf cmd;
+        rw_buf_init(&cmd, 0);
         if (!t->multi_region || !t->global)
-            rw_audit_set_fix(f,
-                             "aws cloudtrail update-trail --name %s --region %s "
-                             "--is-multi-region-trail --include-global-service-events%s",
-                             t->arn, t->home,
-                             t->logging ? ""
-                                        : "; aws cloudtrail start-logging "
-                                          "--name TRAIL");
+            rw_buf_printf(&cmd,
+                          "aws cloudtrail update-trail --name %s --region %s "
+                          "--is-multi-region-trail --include-global-service-events%s",
+                          t->arn, t->home,
+                          t->logging ? "" : "; aws cloudtrail start-logging --name TRAIL");
         else if (!t->logging)
-            rw_audit_set_fix(f, "aws cloudtrail start-logging --name %s --region %s", t->arn,
-                             t->home);
+            rw_buf_printf(&cmd, "aws cloudtrail start-logging --name %s --region %s", t->arn,
+                          t->home);
         else
-            rw_audit_set_fix(f,
-                             "aws cloudtrail put-event-selectors --trail-name %s --region %s "
-                             "--event-selectors "
-                             "'[{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}]'",
-                             t->arn, t->home);
+            rw_buf_printf(&cmd,
+                          "aws cloudtrail put-event-selectors --trail-name %s --region %s "
+                          "--event-selectors "
+                          "'[{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}]'",
+                          t->arn, t->home);
+        if (foreign) {
+            /* only the organization's trail, and it falls short: mended in its account, or a
+             * trail of this account's own */
+            rw_audit_set_missing(f, "trail",
+                                 "organization trail %s (management account %s) multi-region, "
+                                 "logging, with global service events and every management "
+                                 "event; or a trail of this account's own",
+                                 t->arn, t->owner);
+            rw_audit_set_fix(f, "in management account %s: %s; or, in this account: %s", t->owner,
+                             cmd.data, fix_trail);
+        } else {
+            rw_audit_set_missing(f,
+                                 !t->multi_region || !t->global ? "trail-settings"
+                                 : !t->logging                  ? "trail-logging"
+                                                                : "trail-event-selectors",
+                                 "a multi-region trail that is logging, with global service "
+                                 "events and every management event");
+            rw_audit_set_fix(f, "%s", cmd.data);
+        }
+        rw_buf_free(&cmd);
     }
     rw_buf_free(&ev);
 }
 
-/* The good trails, or a FAIL/ERROR of f saying there is none; NULL-free: returns how many. */
+/* The good trails (the account's own first, then organization trails of another account, also
+ * one whose status could not be read here: trail-multi-region says so), or a FAIL/ERROR of f
+ * saying there is none; NULL-free: returns how many. */
 static size_t good_trails(rw_audit_ctx *a, rw_audit_finding *f, const rw_audit_trail **out,
                           size_t cap) {
     if (rw_audit_read_trails(a) != RW_OK) {
@@ -244,8 +346,12 @@ static size_t good_trails(rw_audit_ctx *a, rw_audit_finding *f, const rw_audit_t
         return 0;
     }
     size_t n = 0;
-    for (size_t i = 0; i < a->ntrails; i++)
-        if (rw_audit_trail_good(&a->trails[i]) && n < cap) out[n++] = &a->trails[i];
+    for (int foreign = 0; foreign < 2; foreign++)
+        for (size_t i = 0; i < a->ntrails; i++) {
+            const rw_audit_trail *t = &a->trails[i];
+            if (rw_audit_trail_foreign(a, t) == (bool)foreign && covers(a, t) && n < cap)
+                out[n++] = t;
+        }
     if (!n) {
         rw_audit_set(f, RW_AUDIT_FAIL,
                      "no multi-region trail that is logging every management event (%zu trail%s "
@@ -266,28 +372,64 @@ static void check_log_validation(rw_audit_ctx *a, const rw_audit_check *chk) {
         if (g[i]->validation) {
             rw_audit_set_resource(f, g[i]->arn);
             rw_audit_set(f, RW_AUDIT_PASS,
-                         "trail %s: LogFileValidationEnabled true (digest files prove the log "
+                         "%strail %s: LogFileValidationEnabled true (digest files prove the log "
                          "files unchanged)",
-                         g[i]->arn);
+                         g[i]->org ? "organization " : "", g[i]->arn);
             return;
         }
     rw_audit_set_resource(f, g[0]->arn);
+    bool foreign = rw_audit_trail_foreign(a, g[0]);
     rw_audit_set(f, RW_AUDIT_WARN,
-                 "trail %s: LogFileValidationEnabled false: a deleted or edited log file (a root "
-                 "user hiding its tracks) would go unseen",
-                 g[0]->arn);
-    rw_audit_set_missing(f, "trail-log-validation", "log file validation on trail %s", g[0]->arn);
+                 "%strail %s%s%s: LogFileValidationEnabled false: a deleted or edited log file (a "
+                 "root user hiding its tracks) would go unseen",
+                 g[0]->org ? "organization " : "", g[0]->arn,
+                 foreign ? " of management account " : "", foreign ? g[0]->owner : "");
+    rw_audit_set_missing(f, foreign ? "person:management-account" : "trail-log-validation",
+                         "log file validation on trail %s", g[0]->arn);
     rw_audit_set_fix(f,
-                     "aws cloudtrail update-trail --name %s --region %s "
+                     "%s%s%saws cloudtrail update-trail --name %s --region %s "
                      "--enable-log-file-validation",
-                     g[0]->arn, g[0]->home);
+                     foreign ? "in management account " : "", foreign ? g[0]->owner : "",
+                     foreign ? ": " : "", g[0]->arn, g[0]->home);
 }
 
 static void check_cloudwatch_logs(rw_audit_ctx *a, const rw_audit_check *chk) {
     rw_audit_finding *f = rw_audit_add(a, chk, a->home);
+    const rw_audit_trail *org = rw_audit_org_cover(a);
+    if (org && !org->log_group_arn) {
+        /* the organization's trail records this account's root use, but into no log group: no
+         * filter or alarm anywhere sees it; only the management account can change that */
+        rw_audit_set_resource(f, org->arn);
+        rw_audit_set(f, RW_AUDIT_WARN,
+                     "covered by organization trail %s of management account %s, which delivers "
+                     "to no CloudWatch Logs log group (no CloudWatchLogsLogGroupArn in "
+                     "DescribeTrails): no metric filter or alarm, in this account or that one, "
+                     "sees root use here (an EventBridge rule can: eventbridge-rule-root); this "
+                     "account has no good trail of its own delivering to one",
+                     org->arn, org->owner);
+        rw_audit_set_missing(f, "person:management-account",
+                             "a CloudWatch Logs log group for organization trail %s, in management "
+                             "account %s",
+                             org->arn, org->owner);
+        rw_audit_set_fix(f,
+                         "in management account %s: aws cloudtrail update-trail --name %s "
+                         "--region %s --cloud-watch-logs-log-group-arn LOG_GROUP_ARN "
+                         "--cloud-watch-logs-role-arn ROLE_ARN, then rootwatch audit there",
+                         org->owner, org->arn, org->home);
+        return;
+    }
+    if (org) {
+        rw_audit_set_org_covered(f, org);
+        return;
+    }
     const rw_audit_trail *g[64];
     size_t n = good_trails(a, f, g, 64);
     if (!n) return;
+    /* not covered by an organization trail: the account's own trails are what is judged */
+    size_t own = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!rw_audit_trail_foreign(a, g[i])) g[own++] = g[i];
+    if (own) n = own;
     const rw_audit_trail *stale = NULL;
     int64_t now = a->o->now;
     for (size_t i = 0; i < n; i++) {

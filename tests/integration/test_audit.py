@@ -26,6 +26,11 @@ AWS does:
     adds one 10 minutes old when the trail is logging.
   - SNS ListSubscriptionsByTopic: moto confirms every subscription at once; Front answers one
     PendingConfirmation where a test wants it.
+  - CloudTrail DescribeTrails, GetTrailStatus, GetEventSelectors of a member account (B) that
+    sees the organization's trail (A's): moto has no cross-account shadow trails (a member's
+    DescribeTrails lists only its own), so Front adds the organization trail to B's list and
+    answers GetTrailStatus and GetEventSelectors on its ARN with what moto said to A (or
+    TrailNotFoundException, where a test wants it unreadable).
   - any call a test denies: 403 AccessDenied, as AWS answers it.
 """
 import base64
@@ -142,7 +147,7 @@ class Front(awsfake.FaultServer):
                              "root_row": {"password_last_used": iso(200),
                                           "access_key_1_last_used_date": "N/A",
                                           "access_key_2_last_used_date": "N/A"},
-                             "in_progress": 0, "expired": 0, "deny": set()}
+                             "in_progress": 0, "expired": 0, "deny": set(), "org": None}
                       for acct in (A, B)}
 
     def account(self, req):
@@ -209,6 +214,23 @@ class Front(awsfake.FaultServer):
                 {"ComplianceByConfigRules": [{"ConfigRuleName": n,
                                               "Compliance": {"ComplianceType": "COMPLIANT"}}
                                              for n in names]})
+        org = st["org"]
+        if org and op == "DescribeTrails":
+            trails = []
+            if not org["only"]:
+                status, headers, body = self.forward(req)
+                trails = json.loads(body)["trailList"]
+            return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
+                {"trailList": trails + [org["trail"]]})
+        if org and op in ("GetTrailStatus", "GetEventSelectors"):
+            name = json.loads(req.body).get("Name" if op == "GetTrailStatus" else "TrailName")
+            if name == org["trail"]["TrailARN"]:
+                reply = org["status" if op == "GetTrailStatus" else "selectors"]
+                if reply is None:
+                    return 400, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
+                        {"__type": "TrailNotFoundException",
+                         "message": "Unknown trail: %s for the user: %s" % (name, B)})
+                return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(reply)
         if op == "GetTrailStatus":
             status, headers, body = self.forward(req)
             if status == 200:
@@ -800,7 +822,8 @@ class Audit(unittest.TestCase):
         f = self.assert_result(p, "alarm-root", "FAIL",
                                "its topic's KMS key does not let CloudWatch publish",
                                "topic %s of alarm arn:aws:cloudwatch:us-east-1:%s:alarm:"
-                               "root-account-usage: it is encrypted with KMS key %s" % (topic, B, key),
+                               "root-account-usage: it is encrypted with KMS key %s"
+                               % (topic, B, key),
                                "does not let cloudwatch.amazonaws.com use")
         self.assertEqual(f["need"], "alarm")
         self.assertIn("cloudwatch.amazonaws.com", f["missing"])
@@ -976,6 +999,143 @@ class Audit(unittest.TestCase):
         f = self.assert_result(p, "org-central-root-access", "FAIL",
                                "RootCredentialsManagement not enabled")
         self.assertIn("enable-organizations-root-credentials-management", f["fix"])
+
+    # ---- organization trails ---------------------------------------------------------------
+
+    LOG_CHECKS = ("trail-cloudwatch-logs", "metric-filter-root", "alarm-root", "alarm-subscribers")
+
+    def org_trail(self, only=True, readable=True, logging=True, logs=True):
+        """A's trail made the organization's (A is the management account), and B, a member,
+        shown it as AWS shows a member the organization trail (through Front: see the docstring).
+        only: B's own trail is deleted; readable: GetTrailStatus and GetEventSelectors on the
+        ARN answer (else TrailNotFoundException); logs: the trail names its log group."""
+        ct = self.client(A, "cloudtrail")
+        ct.update_trail(Name="main", IsOrganizationTrail=True)
+        trail = ct.describe_trails()["trailList"][0]
+        self.assertTrue(trail["IsOrganizationTrail"])
+        if not logs:
+            trail.pop("CloudWatchLogsLogGroupArn")
+            trail.pop("CloudWatchLogsRoleArn", None)
+        selectors = ct.get_event_selectors(TrailName="main")
+        selectors.pop("ResponseMetadata", None)
+        status = {"IsLogging": logging,
+                  "LatestCloudWatchLogsDeliveryTime":
+                      datetime.datetime.now(datetime.timezone.utc).timestamp() - 600}
+        self.front.state[B]["org"] = {"trail": trail, "only": only,
+                                      "status": status if readable else None,
+                                      "selectors": selectors if readable else None}
+        own = self.client(B, "cloudtrail")  # moto itself: B's own trails
+        if only and own.describe_trails()["trailList"]:
+            own.delete_trail(Name="main")
+        return trail["TrailARN"]
+
+    def covered(self, trail, group="arn:aws:logs:us-east-1:%s:log-group:cloudtrail/root:*" % A):
+        return ("covered by organization trail %s of management account %s: its log group (%s), "
+                "metric filter and alarm are in that account; run rootwatch audit there"
+                % (trail, A, group))
+
+    def test_member_account_covered_by_the_organization_trail(self):
+        """B's only trail is the organization's, made in A: trail-multi-region judges it (PASS,
+        named); the checks built on its log group are A's to make, NOT_APPLICABLE naming A, and
+        none of B's filters or alarms is read. A's audit judges the same trail fully, and fails
+        where A's filter is missing while B's stays NOT_APPLICABLE."""
+        trail = self.org_trail()
+        self.front.clear()
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        f = self.assert_result(p, "trail-multi-region", "PASS",
+                               "organization trail %s (home us-east-1, of management account %s"
+                               % (trail, A), "multi-region, logging")
+        self.assertEqual(f["resource"], trail)
+        self.assert_result(p, "trail-log-validation", "PASS", "organization trail %s" % trail)
+        for c in self.LOG_CHECKS:
+            f = self.assert_result(p, c, "NOT_APPLICABLE", self.covered(trail))
+            self.assertEqual(f["resource"], trail)
+            self.assertIn("rootwatch audit with credentials of management account %s" % A, f["fix"])
+        ops = [operation(r) for r in self.front.requests]
+        self.assertNotIn("DescribeMetricFilters", ops)
+        self.assertNotIn("DescribeAlarmsForMetric", ops)
+        self.others_pass(p, *self.LOG_CHECKS)
+        # the management account: its own organization trail, judged as any trail of its own
+        p = self.audit(A)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        self.others_pass(p)
+        self.assert_result(p, "trail-multi-region", "PASS",
+                           "organization trail %s (home us-east-1, this account's, for the whole "
+                           "organization)" % trail)
+        self.assert_result(p, "metric-filter-root", "PASS", "cloudtrail/root", trail)
+        self.client(A, "logs").delete_metric_filter(logGroupName="cloudtrail/root",
+                                                    filterName="RootAccountUsage")
+        p = self.audit(A)
+        self.assertEqual(p.returncode, 1)
+        self.assert_result(p, "metric-filter-root", "FAIL", "no metric filter")
+        self.assert_result(p, "alarm-root", "FAIL")
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0)
+        self.assert_result(p, "metric-filter-root", "NOT_APPLICABLE", self.covered(trail))
+
+    def test_member_account_that_cannot_read_the_organization_trail(self):
+        trail = self.org_trail(readable=False)
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        f = self.assert_result(p, "trail-multi-region", "WARN",
+                               "organization trail %s (home us-east-1) of management account %s is "
+                               "multi-region with global service events (DescribeTrails), but "
+                               "whether it is logging and which events it selects could not be "
+                               "read from this account: " % (trail, A),
+                               "TrailNotFoundException")
+        self.assertEqual(f["need"], "person:management-account")
+        self.assertIn("rootwatch audit with credentials of management account %s" % A, f["fix"])
+        self.assertIsNone(f["permission"])
+        for c in self.LOG_CHECKS:
+            self.assert_result(p, c, "NOT_APPLICABLE", self.covered(trail))
+        self.others_pass(p, "trail-multi-region", *self.LOG_CHECKS)
+
+    def test_member_account_whose_organization_trail_has_no_log_group_or_is_not_logging(self):
+        trail = self.org_trail(logs=False)
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        f = self.assert_result(p, "trail-cloudwatch-logs", "WARN",
+                               "covered by organization trail %s of management account %s, which "
+                               "delivers to no CloudWatch Logs log group" % (trail, A))
+        self.assertEqual(f["need"], "person:management-account")
+        self.assertIn("in management account %s: aws cloudtrail update-trail" % A, f["fix"])
+        for c in self.LOG_CHECKS[1:]:
+            self.assert_result(p, c, "NOT_APPLICABLE",
+                               "covered by organization trail %s of management account %s: its "
+                               "log group (it names none: see trail-cloudwatch-logs)" % (trail, A))
+        # the organization trail stops logging: nothing records B's root use, FAIL in B too,
+        # with what can be done in A and in B
+        trail = self.org_trail(logging=False)
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        f = self.assert_result(p, "trail-multi-region", "FAIL",
+                               "organization trail %s of management account %s: not logging "
+                               "(IsLogging false)" % (trail, A))
+        self.assertIn("in management account %s: aws cloudtrail start-logging --name %s"
+                      % (A, trail), f["fix"])
+        self.assertIn("or, in this account: ", f["fix"])
+        self.assertEqual(f["need"], "trail")
+        for c in self.LOG_CHECKS:
+            self.assert_result(p, c, "FAIL")
+
+    def test_member_account_with_a_trail_of_its_own_beside_the_organization_trail(self):
+        """B's own good trail with its own log group: judged as without the organization trail."""
+        trail = self.org_trail(only=False)
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 0, p.stdout_text)
+        self.others_pass(p)
+        self.assert_result(p, "trail-multi-region", "PASS",
+                           "trail arn:aws:cloudtrail:us-east-1:%s:trail/main (home us-east-1)" % B,
+                           "organization trail %s of management account %s: also good"
+                           % (trail, A))
+        self.assert_result(p, "trail-cloudwatch-logs", "PASS",
+                           "log group arn:aws:logs:us-east-1:%s:log-group:cloudtrail/root" % B)
+        self.client(B, "logs").delete_metric_filter(logGroupName="cloudtrail/root",
+                                                    filterName="RootAccountUsage")
+        p = self.audit(B)
+        self.assertEqual(p.returncode, 1)
+        self.assert_result(p, "metric-filter-root", "FAIL", "no metric filter")
 
     # ---- the output formats ----------------------------------------------------------------
 

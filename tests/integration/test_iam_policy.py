@@ -356,7 +356,8 @@ class Enforced(unittest.TestCase):
                 "Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
                     "Action": "sqs:SendMessage", "Resource": qarn, "Condition": {"ArnEquals": {
-                        "aws:SourceArn": "arn:aws:events:%s:%s:rule/root" % (REGION, ACCOUNT)}}}]})})
+                        "aws:SourceArn": "arn:aws:events:%s:%s:rule/root"
+                        % (REGION, ACCOUNT)}}}]})})
         self.addCleanup(sqs.set_queue_attributes, QueueUrl=self.queue,
                         Attributes={"Policy": "", "KmsMasterKeyId": ""})
         doc = policy("--for", "audit")
