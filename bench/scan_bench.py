@@ -95,7 +95,12 @@ def main():
     ap.add_argument("--slow-runs", type=int, default=3)
     ap.add_argument("--build", default=os.path.join(REPO, "build"))
     ap.add_argument("--no-doc", action="store_true", help="print, do not write docs/benchmarks.md")
+    ap.add_argument("--baseline", metavar="BUILD",
+                    help="also time the rootwatch of another build (-j 1), e.g. one of an older commit")
+    ap.add_argument("--baseline-label", default="baseline", metavar="TEXT",
+                    help="what the baseline build is, for the table (e.g. 'commit c6d995c')")
     a = ap.parse_args()
+    load_before = "%.2f" % os.getloadavg()[0]
     for t in ("hyperfine", "libdeflate-gunzip", "jq", "zcat"):
         need(t)
     rw = os.path.join(a.build, "rootwatch")
@@ -116,6 +121,10 @@ def main():
         "Python json": "%s %s %s > /dev/null" % (sys.executable, os.path.join(REPO, "bench", "py_filter.py"), logs),
         "zcat | jq": "xargs -a %s zcat | jq -cn '%s' > /dev/null" % (flist, JQ_FILTER),
     }
+    if a.baseline:
+        base_key = "rootwatch -j 1, %s" % a.baseline_label
+        cmds[base_key] = "%s scan -q -j 1 -f ndjson %s > /dev/null" % (
+            os.path.join(a.baseline, "rootwatch"), logs)
     # correctness first: every tool finds the same root events
     rw_out = sh("%s scan -q -f ndjson %s || test $? -eq 1" % (rw, logs)).stdout
     n_rw = len([l for l in rw_out.splitlines() if l.strip()])
@@ -131,14 +140,21 @@ def main():
         score = "ctscore.py: " + ("PASS" if p.returncode == 0 else "FAIL\n" + p.stdout)
 
     print("timing (hyperfine) ...", file=sys.stderr)
-    fast = hyperfine([(k, cmds[k]) for k in ("decompression only", "rootwatch -j 1", "rootwatch -j 2",
-                                             "rootwatch -j 1, 100 user rules")], a.runs, 2)
+    fast_keys = ["decompression only", "rootwatch -j 1", "rootwatch -j 2", "rootwatch -j 1, 100 user rules"]
+    if a.baseline:
+        fast_keys.append(base_key)
+    fast = hyperfine([(k, cmds[k]) for k in fast_keys], a.runs, 2)
     slow = hyperfine([(k, cmds[k]) for k in ("Python json", "zcat | jq")], a.slow_runs, 0)
     res = {**fast, **slow}
     med = {k: res[k]["median"] for k in cmds}
 
     print("peak memory ...", file=sys.stderr)
     rss = {k: peak_rss_mb(cmds[k]) for k in ("rootwatch -j 1", "rootwatch -j 2")}
+    rss_loaded = peak_rss_mb("%s --version > /dev/null" % rw)  # the program and its libraries, nothing read
+    nlibs = len([l for l in sh("ldd %s" % rw).stdout.splitlines() if "=>" in l])
+    if a.baseline:
+        rss_base = peak_rss_mb(cmds[base_key])
+        rss_base_loaded = peak_rss_mb("%s --version > /dev/null" % os.path.join(a.baseline, "rootwatch"))
     # memory grows with the largest file, not the total: a small trail, and one with 10x larger files
     small = ctgen(50, a.seed)
     big_files = ctgen(200, a.seed, records_per_file=20000)
@@ -175,8 +191,10 @@ def main():
 
     L = []
     L.append("## rootwatch scan: a %d MB trail\n" % a.mb)
-    L.append("Produced by `bench/scan_bench.sh --mb %d` (`make bench`) on %s, commit %s, %s; %s, %d cores.\n"
-             % (a.mb, datetime.date.today().isoformat(), commit or "?", version, cpu, os.cpu_count()))
+    L.append("Produced by `bench/scan_bench.sh %s` (`make bench`) on %s, commit %s, %s; %s, %d cores; "
+             "load average %s before.\n"
+             % (" ".join(sys.argv[1:]).replace(REPO + "/", "") or "--mb %d" % a.mb,
+                datetime.date.today().isoformat(), commit or "?", version, cpu, os.cpu_count(), load_before))
     L.append("The trail: `tools/ctgen.py --mb %d --seed %d`: %d files, %d records, %.0f MB decompressed, "
              "%.1f MB compressed, %d root events to find (plus %d look-alike traps)."
              % (a.mb, a.seed, manifest["files"], manifest["records"], manifest["bytes_uncompressed"] / 1e6,
@@ -206,10 +224,22 @@ def main():
              "(`--records-per-file 20000`): %.1f MB. Memory follows the largest file, not the total."
              % (rss["rootwatch -j 1"], rss["rootwatch -j 2"], rss_small, largest / 1e6, rss_big))
     L.append("")
+    L.append("Of that, %.1f MB is the program loaded with its %d shared libraries and nothing read "
+             "(`rootwatch --version`): libcurl and its TLS, Kerberos and LDAP libraries, SQLite, "
+             "libmicrohttpd, mapped at start for every command." % (rss_loaded, nlibs))
+    if a.baseline:
+        L.append("")
+        L.append("Beside it, the same trail scanned by the rootwatch of %s (`--baseline`): -j 1 median "
+                 "%.3f s against %.3f s now (%.2fx), peak memory %.1f MB (%.1f MB of it loaded, "
+                 "nothing read) against %.1f MB."
+                 % (a.baseline_label, med[base_key], r1, r1 / med[base_key], rss_base, rss_base_loaded,
+                    rss["rootwatch -j 1"]))
+    L.append("")
     L.append("The 100 user rules are `bench/gen_rules.py OUT 100 1`: sensitive actions by name, named "
              "roles and users, KMS calls by prefix, beside the built-in root rules.")
     L.append("")
-    L.append("Commands, exactly as timed (hyperfine `-i --warmup 2 --runs %d` for the first four, "
+    L.append("Commands, exactly as timed (hyperfine `-i --warmup 2 --runs %d` for the rootwatch and "
+             "decompression ones, "
              "`--runs %d` for Python and jq):\n" % (a.runs, a.slow_runs))
     L.append("```")
     for k, c in cmds.items():
