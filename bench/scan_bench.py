@@ -114,6 +114,23 @@ def interleaved(cmds, fast, slow, runs, slow_runs, warmup):
     return res
 
 
+def build_commit(rev):
+    """Builds rootwatch of commit rev (git archive, cmake, no tests) into bench/.data/build-REV,
+    unless it is there already; returns the build folder."""
+    out = os.path.join(DATA, "build-" + rev)
+    if os.path.exists(os.path.join(out, "rootwatch")):
+        return out
+    src = os.path.join(DATA, "src-" + rev)
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(src)
+    print("building rootwatch of %s ..." % rev, file=sys.stderr)
+    sh("git -C %s archive %s | tar -x -C %s" % (REPO, rev, src))
+    sh("cmake -S %s -B %s -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRW_TESTS=OFF && cmake --build %s -j%d"
+       % (src, out, out, os.cpu_count() or 2))
+    shutil.rmtree(src, ignore_errors=True)
+    return out
+
+
 def peak_rss_mb(cmd):
     p = subprocess.run(["/usr/bin/time", "-f", "%M", "sh", "-c", cmd], capture_output=True, text=True)
     return int(p.stderr.strip().splitlines()[-1]) / 1024.0
@@ -135,8 +152,14 @@ def main():
                     help="also time the rootwatch of another build (-j 1), e.g. one of an older commit")
     ap.add_argument("--baseline-label", default="baseline", metavar="TEXT",
                     help="what the baseline build is, for the table (e.g. 'commit c6d995c')")
+    ap.add_argument("--baseline-commit", metavar="REV",
+                    help="the baseline is this commit, built (once) into bench/.data/build-REV")
     a = ap.parse_args()
     load_before = "%.2f" % os.getloadavg()[0]
+    if a.baseline_commit:
+        a.baseline = build_commit(a.baseline_commit)
+        if a.baseline_label == "baseline":
+            a.baseline_label = "commit " + a.baseline_commit
     for t in ("libdeflate-gunzip", "jq", "zcat"):
         need(t)
     rw = os.path.join(a.build, "rootwatch")
