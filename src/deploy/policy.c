@@ -48,6 +48,7 @@ typedef enum res {
     R_AP_ALARM,   /* arn:P:cloudwatch:REGION:ACCOUNT:alarm:rootwatch-root-usage */
     R_AP_RULE,    /* arn:P:events:*:ACCOUNT:rule/rootwatch-root-activity (every region) */
     R_AP_CONFIG,  /* arn:P:config:REGION:ACCOUNT:config-rule/ * (AWS names it with an id) */
+    R_AUDIT_ROLE, /* arn:P:iam::*:role/rootwatch-audit: audit --accounts' role in every account */
 } res;
 
 typedef struct stmt {
@@ -127,7 +128,10 @@ static const stmt deploy_stmts[] = {
  * GetQueueAttributes (its Policy), Lambda GetFunctionConfiguration and GetPolicy. A topic or queue
  * encrypted with a KMS key (a rule's target, an alarm's topic) has its key read: KMS DescribeKey
  * (an alias's key, its manager and state) and GetKeyPolicy (may EventBridge or CloudWatch use
- * it?). */
+ * it?). Across accounts (audit --accounts, audit/accounts.h), the caller also lists the
+ * organization's accounts (Organizations ListAccounts) and assumes the audit role in each (STS
+ * AssumeRole), scoped to the role's default name, rootwatch-audit, in any account; the role in
+ * each account needs the statements before them only. */
 static const stmt audit_stmts[] = {
     {"ReadTrails",
      {"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"},
@@ -173,6 +177,8 @@ static const stmt audit_stmts[] = {
      N_BUCKET,
      R_ANY,
      true},
+    {"ListOrganizationAccounts", {"organizations:ListAccounts"}, N_BUCKET, R_ANY, true},
+    {"AssumeAuditRole", {"sts:AssumeRole"}, N_BUCKET, R_AUDIT_ROLE, true},
     END,
 };
 
@@ -465,6 +471,10 @@ static int resources(rw_buf *out, rw_buf *missing, const rw_policy_input *in, re
             break;
         case R_AP_RULE:
             rw_buf_printf(&one, "arn:%s:events:*:%s:rule/" RW_APPLY_RULE, part, account);
+            break;
+        case R_AUDIT_ROLE:
+            /* the default of audit --role (RW_AUDIT_DEFAULT_ROLE, audit/accounts.h) */
+            rw_buf_printf(&one, "arn:%s:iam::*:role/rootwatch-audit", part);
             break;
         case R_AP_CONFIG:
             rw_buf_printf(&one, "arn:%s:config:%s:%s:config-rule/*", part, region, account);

@@ -136,9 +136,15 @@ class Output(unittest.TestCase):
         self.assertEqual(named & delivered, delivered)
         self.assertEqual(sorted(actions), sorted(named - delivered))
         for a in actions:
-            if a != "iam:GenerateCredentialReport":
+            if a not in ("iam:GenerateCredentialReport", "sts:AssumeRole"):
                 self.assertRegex(a, r":(Describe|Get|List)[A-Za-z]+$")
-        self.assertEqual({r for s in doc["Statement"] for r in s["Resource"]}, {"*"})
+        # audit --accounts (audit/accounts.c) assumes its role, by default rootwatch-audit, in
+        # each account: the one action scoped to a resource
+        self.assertEqual({r for s in doc["Statement"] for r in s["Resource"]
+                          if s["Action"] != ["sts:AssumeRole"]}, {"*"})
+        self.assertEqual([s["Resource"] for s in doc["Statement"]
+                          if "sts:AssumeRole" in s["Action"]],
+                         [["arn:aws:iam::*:role/rootwatch-audit"]])
         # the same with any option given: audit's statements are always all written
         self.assertEqual(policy("--for", "audit", "--bucket", "b"), doc)
 
@@ -383,11 +389,36 @@ class Enforced(unittest.TestCase):
                          [f["evidence"] for f in findings
                           if (f["id"], f["region"]) == ("eventbridge-rule-root", REGION)])
         self.assertGreater(len([k for k in result if k[0] == "eventbridge-rule-root"]), 10)
+        across = ("ListOrganizationAccounts", "AssumeAuditRole")  # audit --accounts only
         for s in doc["Statement"]:
+            if s["Sid"] in across:
+                continue
             p, findings = audit(without(doc, s["Sid"]))
             self.assertEqual(p.returncode, 2, s["Sid"])
             named = set(f["permission"] for f in findings if f["result"] == "ERROR")
             self.assertTrue(named & set(s["Action"]), (s["Sid"], named))
+
+        # audit --accounts: the organization's accounts listed (this account is in none, whatever
+        # moto then answers), the role assumed in another account
+        def across_accounts(d, *args):
+            return rwtest.run(["audit", "--format", "json", "--regions", REGION, "--check",
+                               "root-mfa", "--accounts"] + list(args), env=self.user_env(d),
+                              timeout=120)
+
+        p = across_accounts(doc, "org")
+        self.assertNotIn("organizations:ListAccounts is missing", p.stderr_text)
+        self.assertNotIn("AccessDenied", p.stderr_text)
+        p = across_accounts(without(doc, "ListOrganizationAccounts"), "org")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("permission organizations:ListAccounts is missing", p.stderr_text)
+        p = across_accounts(doc, "111122223333")
+        self.assertEqual([(f["id"], f["account"]) for f in json.loads(p.stdout)],
+                         [("root-mfa", "111122223333")], p.stderr_text)
+        p = across_accounts(without(doc, "AssumeAuditRole"), "111122223333")
+        self.assertEqual(p.returncode, 2)
+        [f] = json.loads(p.stdout)
+        self.assertEqual((f["id"], f["result"], f["permission"]),
+                         ("account-access", "ERROR", "sts:AssumeRole"))
 
     def test_deploy_apply_and_destroy_work_under_the_policy_and_need_each_statement(self):
         """rootwatch deploy apply, then destroy --delete-bucket, under exactly `iam-policy --for
