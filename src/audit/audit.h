@@ -45,7 +45,8 @@ typedef struct rw_audit_finding {
                          "trail-log-validation", "trail-cloudwatch-logs",
                          "trail-cloudwatch-logs-delivery", "metric-filter", "alarm",
                          "subscription", "eventbridge-rule", "config-rule", "config-recorder",
-                         "org-root-access"; "person:..." what only a person can do
+                         "org-root-access", "audit-role" (audit --accounts: the role to assume in
+                         the account, audit/accounts.h); "person:..." what only a person can do
                          ("person:root-mfa", "person:subscription-confirmation",
                          "person:management-account": to be done or seen in the
                          organization's management account, ...); static */
