@@ -198,15 +198,16 @@ static int list_org(rw_audit_accounts *a, rw_aws_session *s) {
     rw_aws_client *c = rw_aws_client_new(s->cfg, s->creds, NULL);
     int rc = rw_aws_json_pages(c, &organizations, NULL, "ListAccounts", "{}", "NextToken",
                                "NextToken", list_page, a);
+    /* RW_EIO whatever the client said: RW_EINVAL is a usage error (an unknown check id) */
     if (rc != RW_OK) {
         if (rw_audit_denied(c))
-            rc = rw_error_wrap(rc,
+            rc = rw_error_wrap(RW_EIO,
                                "the organization's accounts could not be listed (permission %s is "
                                "missing; run from the management account or a delegated "
                                "administrator)",
                                "organizations:ListAccounts");
         else
-            rc = rw_error_wrap(rc, "the organization's accounts could not be listed");
+            rc = rw_error_wrap(RW_EIO, "the organization's accounts could not be listed");
     }
     rw_aws_client_free(c);
     return rc;

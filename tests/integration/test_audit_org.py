@@ -11,7 +11,9 @@ by it), which here also:
   - answers STS AssumeRole of the account without the role with 403 AccessDenied, as AWS does
     (moto lets any role be assumed, existing or not), and ties the keys moto gives for the
     others to their account (Front answers per account);
-  - holds the per-account state test_audit.py's Front keeps for A and B for every account.
+  - holds the per-account state test_audit.py's Front keeps for A and B for every account;
+  - answers Organizations ListAccounts two accounts a page (moto's, with NextToken), so that the
+    five accounts take three pages.
 """
 import copy
 import csv
@@ -36,6 +38,7 @@ ROLE = "rootwatch-audit"
 class OrgFront(test_audit.Front):
     def __init__(self, moto):
         self.no_role = set()
+        self.list_pages = 0
         super().__init__(moto)
 
     def reset_state(self):
@@ -44,7 +47,20 @@ class OrgFront(test_audit.Front):
         self.state = _States(self.state, template)
 
     def route(self, req):
-        if test_audit.operation(req) == "AssumeRole":
+        op = test_audit.operation(req)
+        if op == "ListAccounts" and op not in self.state[self.account(req)]["deny"]:
+            start = int(json.loads(req.body or b"{}").get("NextToken", "0"))
+            # moto's list (the caller is A, moto's default account), with dates as AWS sends them
+            org = self.moto.boto3_client("organizations")
+            accounts = [dict(a, JoinedTimestamp=a["JoinedTimestamp"].timestamp())
+                        for pg in org.get_paginator("list_accounts").paginate()
+                        for a in pg["Accounts"]]
+            page = {"Accounts": accounts[start:start + 2]}
+            if start + 2 < len(accounts):
+                page["NextToken"] = str(start + 2)
+            self.list_pages += 1
+            return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(page)
+        if op == "AssumeRole":
             form = urllib.parse.parse_qs(req.body.decode())
             role = form["RoleArn"][0]
             acct = role.split(":")[4]
@@ -145,7 +161,9 @@ class AuditOrganization(unittest.TestCase):
         return rows, [line.split()[0] for line in lines[3:] if re.match(r"\d{12} ", line)]
 
     def test_organization_table(self):
+        pages = self.front.list_pages
         p = self.audit("--accounts", "org", fmt="table")  # --role rootwatch-audit, the default
+        self.assertEqual(self.front.list_pages - pages, 3)  # five accounts, two a page
         out = p.stdout_text
         # the account without the role makes the run exit 2; the others still ran
         self.assertEqual(p.returncode, 2, p.stderr_text + out)
