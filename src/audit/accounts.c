@@ -283,6 +283,26 @@ static void audit_one(rw_audit_accounts *all, rw_audit_account *acct, rw_aws_ses
     if (!acct->rep.account || !strcmp(acct->rep.account, "unknown")) {
         free(acct->rep.account);
         acct->rep.account = rw_xstrdup(acct->id);
+    } else if (strcmp(acct->rep.account, acct->id)) {
+        /* a --role template that names another account's role: what was read is that account's,
+         * not this one's, so none of it is reported under this account's id */
+        char *other = acct->rep.account;
+        acct->rep.account = NULL;
+        rw_audit_report_free(&acct->rep);
+        acct->rep.account = rw_xstrdup(acct->id);
+        rw_audit_finding *f = add_finding(&acct->rep);
+        f->result = RW_AUDIT_ERROR;
+        f->resource = rw_xstrdup(acct->role_arn);
+        f->evidence = fmt("role %s gave credentials of account %s (STS GetCallerIdentity), not of "
+                          "account %s: account %s was not audited (what was read, of account %s, "
+                          "is not reported)",
+                          acct->role_arn, other, acct->id, acct->id, other);
+        f->missing = fmt("a --role that names a role in account %s", acct->id);
+        f->need = "audit-role";
+        f->fix = fmt("give --role the role's name, or an ARN template with {account} where the "
+                     "account id goes (arn:aws:iam::{account}:role/NAME)");
+        acct->audited = false;
+        free(other);
     }
     rw_aws_provider_free(role.creds);
     rw_aws_creds_free(r.first);
@@ -305,6 +325,9 @@ int rw_audit_accounts_run(rw_audit_accounts *out, rw_aws_session *s,
     } else {
         int rc = list_org(out, s);
         if (rc != RW_OK) return rc;
+        if (!out->n) /* never so in AWS: the management account is one of them */
+            return rw_error_set(RW_EIO, "Organizations ListAccounts listed no account: nothing "
+                                        "to audit (is this account in an organization?)");
         rw_log_info("audit: the organization has %zu accounts", out->n);
     }
     const char *region = s->cfg->region && *s->cfg->region ? s->cfg->region : "us-east-1";

@@ -244,6 +244,20 @@ class AuditOrganization(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr_text + p.stdout_text)
         self.assertIn("1 account: 0 with ERROR, 0 with FAIL, 1 passed", p.stdout_text)
 
+    def test_role_template_naming_another_account_is_an_error(self):
+        # a template whose {account} is not where the account id goes: the role assumed is C's,
+        # so what was read is C's and is not reported as D's; D is said not to be audited
+        p = self.audit("--accounts", self.D, "--role", "arn:aws:iam::%s:role/audit-{account}" % self.C,
+                       "--check", "root-mfa")
+        self.assertEqual(p.returncode, 2, p.stderr_text)
+        findings = json.loads(p.stdout_text)
+        [err] = [f for f in findings if f["id"] == "account-access"]
+        self.assertEqual(err["result"], "ERROR")
+        self.assertIn("gave credentials of account %s (STS GetCallerIdentity), not of account %s"
+                      % (self.C, self.D), err["evidence"])
+        self.assertIn("account %s was not audited" % self.D, err["evidence"])
+        self.assertEqual([(f["id"], f["account"]) for f in findings], [("account-access", self.D)])
+
     def test_list_accounts_refused(self):
         self.front.state[A]["deny"].add("ListAccounts")
         try:

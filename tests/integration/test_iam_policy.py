@@ -408,6 +408,9 @@ class Enforced(unittest.TestCase):
         p = across_accounts(doc, "org")
         self.assertNotIn("organizations:ListAccounts is missing", p.stderr_text)
         self.assertNotIn("AccessDenied", p.stderr_text)
+        # moto lists no account for an account in no organization: said, not an empty report
+        self.assertEqual(p.returncode, 2, p.stderr_text)
+        self.assertIn("ListAccounts listed no account", p.stderr_text)
         p = across_accounts(without(doc, "ListOrganizationAccounts"), "org")
         self.assertEqual(p.returncode, 2)
         self.assertIn("permission organizations:ListAccounts is missing", p.stderr_text)
