@@ -29,6 +29,10 @@ typedef struct worker {
     rw_store *store;
     uint64_t sent, failed, retried;
     uint64_t rng;
+    /* deliveries sent whose "sent" the store could not take (the disk full): recorded at their
+     * next turn, never sent again by this process */
+    int64_t *unrecorded;
+    size_t nunrecorded, capunrecorded;
 } worker;
 
 struct rw_dispatch {
@@ -155,26 +159,65 @@ static void count(worker *w, const char *result) {
                    (const char *[]){"channel", w->ch->name, "result", result, NULL});
 }
 
-static void deliver(worker *w, rw_delivery *dl) {
+static int mark_sent(worker *w, int64_t id, int64_t now) {
+    pthread_mutex_lock(&w->d->write_lock);
+    int rc = rw_store_mark_sent(w->store, id, now);
+    pthread_mutex_unlock(&w->d->write_lock);
+    return rc;
+}
+
+/* Whether id was sent by this process but not recorded as sent; forgets it when it is recorded
+ * now. */
+static bool sent_unrecorded(worker *w, int64_t id, int64_t now, bool *recorded) {
+    for (size_t i = 0; i < w->nunrecorded; i++) {
+        if (w->unrecorded[i] != id) continue;
+        *recorded = mark_sent(w, id, now) == RW_OK;
+        if (*recorded) w->unrecorded[i] = w->unrecorded[--w->nunrecorded];
+        return true;
+    }
+    return false;
+}
+
+/* Sends one delivery and records the outcome. Returns false when the store could not be written
+ * (the disk full, say): the caller then waits before looking again, rather than spinning. */
+static bool deliver(worker *w, rw_delivery *dl) {
     rw_channel *ch = w->ch;
     int64_t now = rw_time_now_ms();
+    bool recorded;
+    if (sent_unrecorded(w, dl->id, now, &recorded)) {
+        if (recorded)
+            rw_log_info("notify: channel %s: event %s: recorded as sent at last", ch->name,
+                        dl->event_id);
+        return recorded;
+    }
     pthread_mutex_lock(&w->d->write_lock);
     int claim = rw_store_mark_sending(w->store, dl->id, now);
     pthread_mutex_unlock(&w->d->write_lock);
-    if (claim == RW_ENOTFOUND) return; /* finished meanwhile (sent or given up): nothing to do */
+    if (claim == RW_ENOTFOUND) return true; /* finished meanwhile (sent or given up) */
     if (claim != RW_OK) {
         rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
-        return;
+        return false;
     }
     int attempt = dl->attempts + 1;
     rw_send_result res;
     int rc = rw_dispatch_send(ch, dl->event_id, dl->alert_json, dl->detected_ms, attempt, &res);
     now = rw_time_now_ms();
+    bool stored = true;
     if (rc == RW_OK) {
-        pthread_mutex_lock(&w->d->write_lock);
-        int src = rw_store_mark_sent(w->store, dl->id, now);
-        pthread_mutex_unlock(&w->d->write_lock);
-        if (src != RW_OK) rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
+        if (mark_sent(w, dl->id, now) != RW_OK) {
+            /* sent: left "sending" in the store it would be sent again at once (an interrupted
+             * send); this process remembers it and records it once the store takes writes */
+            rw_log_error("notify: channel %s: event %s: sent, but not recorded as sent (%s); it "
+                         "is recorded when the store can be written, not sent again",
+                         ch->name, dl->event_id, rw_error_last());
+            if (w->nunrecorded == w->capunrecorded) {
+                w->capunrecorded = w->capunrecorded ? 2 * w->capunrecorded : 8;
+                w->unrecorded =
+                    rw_xrealloc(w->unrecorded, w->capunrecorded * sizeof *w->unrecorded);
+            }
+            w->unrecorded[w->nunrecorded++] = dl->id;
+            stored = false;
+        }
         w->sent++;
         count(w, "sent");
         if (w->d->metrics && dl->detected_ms > 0)
@@ -182,7 +225,7 @@ static void deliver(worker *w, rw_delivery *dl) {
                                "Seconds from an alert stored to its delivery sent, per channel",
                                (double)(now - dl->detected_ms) / 1000.0,
                                (const char *[]){"channel", ch->name, NULL});
-        return;
+        return stored;
     }
     if (w->d->metrics)
         rw_metrics_add(w->d->metrics, "rootwatch_delivery_errors_total",
@@ -229,6 +272,7 @@ static void deliver(worker *w, rw_delivery *dl) {
     int frc = rw_store_mark_failed(w->store, dl->id, now, next, final, res.error);
     pthread_mutex_unlock(&w->d->write_lock);
     if (frc != RW_OK) rw_log_error("notify: channel %s: %s", ch->name, rw_error_last());
+    return frc == RW_OK;
 }
 
 /* A shared store's standby: takes the delivery lock over when its holder has ended. Whether this
@@ -271,16 +315,19 @@ static void *worker_main(void *arg) {
             unreadable = true; /* tried again in a second, not in a tight loop */
         }
         /* on SIGINT or SIGTERM the delivery in flight is finished and the rest stay pending */
+        bool unwritable = false;
         for (size_t i = 0; i < n; i++) {
-            if (!rw_signal_stop_requested()) deliver(w, &due[i]);
+            if (!rw_signal_stop_requested() && !deliver(w, &due[i])) unwritable = true;
             rw_store_delivery_free(&due[i]);
         }
         free(due);
         if (rw_signal_stop_requested()) break;
-        if (n) continue;
+        if (n && !unwritable) continue;
         /* nothing due: wait for a new alert, the next retry, the end, or a signal (polled: a
-         * handler cannot wake a condition variable) */
-        int64_t next = unreadable ? now + 1000 : rw_store_next_due(w->store, w->ch->name);
+         * handler cannot wake a condition variable); the store not taking writes (or not read):
+         * a second, not a tight loop */
+        int64_t next =
+            unreadable || unwritable ? now + 1000 : rw_store_next_due(w->store, w->ch->name);
         /* a shared store: other processes' alerts are found by looking again */
         int64_t look = d->shared ? now + SHARED_POLL_MS : INT64_MAX;
         pthread_mutex_lock(&d->lock);
@@ -455,6 +502,11 @@ int rw_dispatch_close(rw_dispatch *d, int64_t deadline_ms, rw_dispatch_stats *st
         st.sent += w->sent;
         st.failed += w->failed;
         st.retried += w->retried;
+        if (w->nunrecorded)
+            rw_log_warn("notify: channel %s: %zu deliveries were sent but could not be recorded "
+                        "as sent: the next rootwatch on this store sends them again",
+                        w->ch->name, w->nunrecorded);
+        free(w->unrecorded);
         rw_store_close(w->store);
     }
     uint64_t counts[4] = {0, 0, 0, 0};

@@ -178,6 +178,50 @@ class WatchDiskFull(watchtest.DirWatchCase):
                 self.assertEqual(sorted(got), sorted(want), "each alert exactly once")
             self.assertEqual(s.stop(), 0, s.stderr())
 
+    def test_disk_full_between_send_and_record_not_sent_again(self):
+        # The disk fills while the channel is answering: the alert is sent, but the store cannot
+        # take "sent". It is not sent again (it was, by a process that thought it interrupted),
+        # the service does not spin on the full disk, and once space is back it is recorded.
+        lock = threading.Lock()
+        got = []
+        filler = os.path.join(self.mnt, "filler")
+
+        def hook(req):
+            with lock:
+                got.append(req.header("x-rootwatch-event-id"))
+                if len(got) == 1:
+                    watchtest.fill(filler)
+            return 200, {}, b""
+
+        with awsfake.HttpServer(hook) as h:
+            cfg = self.config("  - name: exports\n    type: dir\n    path: %s\n    rescan: 1\n" % self.folder,
+                              channels="  - name: hook\n    type: webhook\n    url: %s/alerts\n" % h.url)
+            with mock.patch.dict(os.environ, {"ROOTWATCH_NOTIFY_BACKOFF_MS": "50"}):
+                s = self.service(["--config", cfg, "--metrics", "127.0.0.1:0"])
+            self.drop("a.json.gz", [rwtest.record("between-root-0", time=watchtest.utc(time.time()))])
+            s.wait(lambda: "event between-root-0: sent, but not recorded as sent" in s.stderr(), 15,
+                   "the log saying the alert was sent but not recorded")
+
+            def cpu_seconds():
+                with open("/proc/%d/stat" % s.proc.pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+            before = cpu_seconds()
+            time.sleep(3)  # three of the deliverer's one-second turns on a full disk
+            self.assertLess(cpu_seconds() - before, 1.0, "rootwatch spun on the full disk")
+            with lock:
+                self.assertEqual(got, ["between-root-0"], "sent again while the disk was full")
+            os.unlink(filler)
+            s.wait(lambda: "event between-root-0: recorded as sent at last" in s.stderr(), 15,
+                   "the delivery recorded once space is back")
+            time.sleep(1.5)
+            with lock:
+                self.assertEqual(got, ["between-root-0"], "each alert exactly once")
+            self.assertEqual(s.stop(), 0, s.stderr())
+            self.assertNotIn("sends them again", s.stderr())
+        self.assertEqual(watchtest.store_ids(self.store), ["between-root-0"])
+
     @watchtest.needs_moto("the queue")
     def test_disk_full_sqs_message_not_deleted(self):
         hook, got, lock = watchtest.recording_hook()
