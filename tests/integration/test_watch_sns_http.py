@@ -607,6 +607,8 @@ class WatchSnsHttpTest(unittest.TestCase):
             w = Watch(self.write_config(d, store), d, ["--metrics", "127.0.0.1:0"])
             first = self.signer.sign(self.notification(rwtest.record("snsfull-root-0")))
             self.assertEqual(self.post(first, port=w.port)[0], 200, w.stderr())
+            # 200 says stored; its delivery (stdout) may come just after: wait for it first
+            w.wait(lambda: len(w.alerts()) >= 1, 10, "the first alert")
             filler = os.path.join(mnt, "filler")
             watchtest.fill(filler)
             second = self.signer.sign(self.notification(rwtest.record("snsfull-root-1")))
