@@ -70,18 +70,6 @@ def file_list(trail):
     return path, files
 
 
-def hyperfine(named, runs, warmup):
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as t:
-        out = t.name
-    args = ["hyperfine", "-i", "--style", "none", "--warmup", str(warmup), "--runs", str(runs), "--export-json", out]
-    for name, cmd in named:
-        args += ["-n", name, cmd]
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-    res = json.load(open(out))["results"]
-    os.unlink(out)
-    return {r["command"]: r for r in res}
-
-
 def interleaved(cmds, fast, slow, runs, slow_runs, warmup):
     """Times every command in rounds, each round running each once in a rotated order, so that a
     change in the machine's load (it is shared) falls on all of them alike. The first slow_runs

@@ -1,7 +1,6 @@
 /* rootwatch audit across accounts (accounts.h; docs/audit-organization.md). */
 #include "audit/accounts.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,41 +122,31 @@ static rw_audit_finding *add_finding(rw_audit_report *rep) {
     return f;
 }
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...) {
-    rw_buf b;
-    rw_buf_init(&b, 0);
-    va_list ap;
-    va_start(ap, f);
-    rw_buf_vprintf(&b, f, ap);
-    va_end(ap);
-    return rw_buf_take(&b);
-}
-
 static void not_assumed(rw_audit_account *acct, const char *caller, const char *error) {
     rw_audit_finding *f = add_finding(&acct->rep);
     bool denied = strstr(error, "AccessDenied") != NULL;
-    f->result = RW_AUDIT_ERROR;
-    f->resource = rw_xstrdup(acct->role_arn);
-    f->evidence = fmt("role %s could not be assumed (session name " SESSION_NAME
-                      "): %s; none of account %s's checks was made",
-                      acct->role_arn, error, acct->id);
-    f->missing = fmt("a role %s in account %s that account %s may assume, with the policy of "
-                     "rootwatch iam-policy --for audit",
-                     acct->role_arn, acct->id, caller ? caller : "(the caller's)");
-    f->need = "audit-role";
-    f->fix = fmt("create the role in account %s (docs/audit-organization.md: a CloudFormation "
-                 "StackSet or aws iam create-role), trusting account %s, and allow "
-                 "sts:AssumeRole on %s to the identity rootwatch audit runs as",
-                 acct->id, caller ? caller : "(the caller's)", acct->role_arn);
+    rw_audit_set_resource(f, acct->role_arn);
+    rw_audit_set(f, RW_AUDIT_ERROR,
+                 "role %s could not be assumed (session name " SESSION_NAME
+                 "): %s; none of account %s's checks was made",
+                 acct->role_arn, error, acct->id);
+    rw_audit_set_missing(f, "audit-role",
+                         "a role %s in account %s that account %s may assume, with the policy of "
+                         "rootwatch iam-policy --for audit",
+                         acct->role_arn, acct->id, caller ? caller : "(the caller's)");
+    rw_audit_set_fix(f,
+                     "create the role in account %s (docs/audit-organization.md: a CloudFormation "
+                     "StackSet or aws iam create-role), trusting account %s, and allow "
+                     "sts:AssumeRole on %s to the identity rootwatch audit runs as",
+                     acct->id, caller ? caller : "(the caller's)", acct->role_arn);
     if (denied) f->permission = rw_xstrdup("sts:AssumeRole");
 }
 
 static void not_active(rw_audit_account *acct) {
     rw_audit_finding *f = add_finding(&acct->rep);
-    f->result = RW_AUDIT_NOT_APPLICABLE;
-    f->evidence = fmt("account %s (%s) is %s in the organization, not ACTIVE: not audited",
-                      acct->id, acct->name ? acct->name : "no name", acct->status);
+    rw_audit_set(f, RW_AUDIT_NOT_APPLICABLE,
+                 "account %s (%s) is %s in the organization, not ACTIVE: not audited", acct->id,
+                 acct->name ? acct->name : "no name", acct->status);
 }
 
 /* ---- listing ------------------------------------------------------------------------------- */
@@ -291,16 +280,16 @@ static void audit_one(rw_audit_accounts *all, rw_audit_account *acct, rw_aws_ses
         rw_audit_report_free(&acct->rep);
         acct->rep.account = rw_xstrdup(acct->id);
         rw_audit_finding *f = add_finding(&acct->rep);
-        f->result = RW_AUDIT_ERROR;
-        f->resource = rw_xstrdup(acct->role_arn);
-        f->evidence = fmt("role %s gave credentials of account %s (STS GetCallerIdentity), not of "
-                          "account %s: account %s was not audited (what was read, of account %s, "
-                          "is not reported)",
-                          acct->role_arn, other, acct->id, acct->id, other);
-        f->missing = fmt("a --role that names a role in account %s", acct->id);
-        f->need = "audit-role";
-        f->fix = fmt("give --role the role's name, or an ARN template with {account} where the "
-                     "account id goes (arn:aws:iam::{account}:role/NAME)");
+        rw_audit_set_resource(f, acct->role_arn);
+        rw_audit_set(f, RW_AUDIT_ERROR,
+                     "role %s gave credentials of account %s (STS GetCallerIdentity), not of "
+                     "account %s: account %s was not audited (what was read, of account %s, "
+                     "is not reported)",
+                     acct->role_arn, other, acct->id, acct->id, other);
+        rw_audit_set_missing(f, "audit-role", "a --role that names a role in account %s", acct->id);
+        rw_audit_set_fix(f,
+                         "give --role the role's name, or an ARN template with {account} where the "
+                         "account id goes (arn:aws:iam::{account}:role/NAME)");
         acct->audited = false;
         free(other);
     }

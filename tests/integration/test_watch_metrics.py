@@ -27,8 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rwtest  # noqa: E402
 import watchtest  # noqa: E402
 
-# Service and value are used by test_watch_retry.py too (as test_watch_metrics.Service, .value)
-from watchtest import SLOW, Service, utc, value  # noqa: E402,F401
+from watchtest import SLOW, utc, value  # noqa: E402
 
 
 class WatchMetrics(watchtest.DirWatchCase):
